@@ -1,0 +1,32 @@
+// X.509 with OpenSSL: a CA, node certificates for a domain, fingerprints. Used by
+// `chatnode init` and `chatnode certs …`, and by the federation link checks.
+// Keys are ECDSA P-256; files are PEM; private keys are written with mode 0600.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace chatnode::crypto {
+
+// Makes a self-signed CA (basicConstraints CA:TRUE, keyCertSign) valid for `days`.
+// Throws std::runtime_error with a readable message on failure.
+void make_ca(const std::filesystem::path& cert_out, const std::filesystem::path& key_out,
+             const std::string& common_name, int days = 3650);
+
+// Issues a certificate for `domain` signed by the CA: CN = domain, SAN DNS:domain (plus
+// any `extra_dns`), extendedKeyUsage serverAuth + clientAuth (the same cert serves clients
+// and federation), valid for `days`.
+void issue_node_cert(const std::filesystem::path& ca_cert, const std::filesystem::path& ca_key,
+                     const std::string& domain, const std::filesystem::path& cert_out,
+                     const std::filesystem::path& key_out, int days = 825,
+                     const std::vector<std::string>& extra_dns = {});
+
+// DNS SubjectAltNames of the first certificate in a PEM file.
+std::vector<std::string> cert_dns_names(const std::filesystem::path& cert);
+
+// SPKI pin: base64(SHA-256(DER SubjectPublicKeyInfo)) of the first certificate in a PEM file
+// (the HPKP / `openssl … | openssl dgst -sha256 -binary | base64` form).
+std::string spki_sha256_pin(const std::filesystem::path& cert);
+
+}  // namespace chatnode::crypto

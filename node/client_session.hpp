@@ -1,0 +1,46 @@
+// What the router needs of a client connection. The WebSocket session implements it;
+// router unit tests implement it with a recorder. send/close/post/resume are thread-safe;
+// state() belongs to the session's strand (the router is called on it).
+#pragma once
+
+#include "protocol/ids.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace chatnode::node {
+
+using frame_ptr = std::shared_ptr<const std::string>;
+
+struct session_state {
+  std::optional<protocol::user_id> user;  // set once logged in
+  bool logged_out = false;                // USER_LOGOUT seen: ignore everything after
+  bool closed = false;                    // the connection ended
+};
+
+class client_session : public std::enable_shared_from_this<client_session> {
+ public:
+  virtual ~client_session() = default;
+
+  // Queues one text frame; frames go out in the order queued. Overflow of the bounded
+  // write queue closes the connection (a peer that does not read is dropped).
+  virtual void send(frame_ptr frame) = 0;
+  // Sends what is queued, then closes the WebSocket with `code` (1000 normal, 1001 going away).
+  virtual void close(std::uint16_t code) = 0;
+  // Runs `fn` on the session's strand.
+  virtual void post(std::function<void()> fn) = 0;
+  // The router paused reading (to keep request order across an async step); read on.
+  virtual void resume_reading() = 0;
+  // A short label for logs: the remote address.
+  virtual const std::string& remote() const = 0;
+
+  session_state& state() noexcept { return state_; }
+
+ private:
+  session_state state_;
+};
+
+}  // namespace chatnode::node

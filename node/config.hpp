@@ -1,0 +1,75 @@
+// The node's configuration file (JSON, docs/config.md): parse, defaults, validation.
+// Unknown keys are refused so a typo never silently falls back to a default.
+#pragma once
+
+#include "crypto/kdf.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace chatnode::node {
+
+class config_error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct listen_address {
+  std::string host;  // an IP address literal; "0.0.0.0" or "::" for all interfaces
+  std::uint16_t port = 0;
+  std::string to_string() const;
+};
+// "HOST:PORT" or "[V6]:PORT"; throws config_error.
+listen_address parse_listen(const std::string& text, const std::string& key);
+
+struct limits_config {
+  std::size_t max_message_bytes = 128 * 1024;  // larger message: ERROR 9006, connection kept
+  std::size_t max_frame_bytes = 1024 * 1024;   // larger frame: connection closed (1009)
+  std::size_t write_queue_messages = 4096;     // per connection; overflow drops the peer
+  std::size_t write_queue_bytes = 8 * 1024 * 1024;
+  std::chrono::seconds handshake_timeout{10};  // TCP+TLS+HTTP upgrade
+  std::chrono::seconds idle_timeout{300};      // WebSocket: ping at half, close if no reply
+  unsigned login_max_failures = 5;             // consecutive, per user
+  std::chrono::seconds login_lockout{30};      // doubles per further failure, capped at 1 h
+  std::size_t max_pending_kdf = 64;            // queued password hashes; more: ERROR 9007
+  std::size_t max_connections = 50000;         // more: accepted and closed at once
+};
+
+struct config {
+  std::filesystem::path file;  // where it was read from (relative paths resolve against it)
+  std::string domain;
+  std::filesystem::path data_dir;
+  struct {
+    listen_address listen{"0.0.0.0", 7443};
+    std::filesystem::path cert;
+    std::filesystem::path key;
+  } client;
+  struct {
+    listen_address listen{"0.0.0.0", 7444};
+    std::filesystem::path cert;  // default: client.cert
+    std::filesystem::path key;   // default: client.key
+    std::filesystem::path ca;    // federation trust anchors; empty: federation off
+    std::map<std::string, std::string> peers;  // domain -> "host:port"
+  } federation;
+  crypto::scrypt_params kdf;
+  bool registration_open = true;
+  unsigned threads = 0;      // I/O threads; 0 = one per CPU
+  unsigned kdf_threads = 0;  // password hashing threads; 0 = one per CPU
+  std::string log_level = "info";
+  std::size_t store_map_size_mb = 64;
+  std::size_t store_max_map_size_mb = 1024 * 1024;
+  limits_config limits;
+};
+
+// Reads and validates FILE; throws config_error naming the key at fault.
+config load_config(const std::filesystem::path& file);
+config parse_config(const boost::json::object& root, const std::filesystem::path& file);
+
+}  // namespace chatnode::node

@@ -1,0 +1,24 @@
+// `chatnode init`: a config file, a data dir and a certificate for a domain, so that
+// `chatnode serve --config DIR/chatnode.json` works at once.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+
+namespace chatnode::node {
+
+struct init_options {
+  std::string domain;
+  std::filesystem::path dir;
+  std::optional<std::filesystem::path> ca_dir;  // holds ca.crt + ca.key; else a new dev CA
+  std::string client_listen = "0.0.0.0:7443";
+  std::string federation_listen = "0.0.0.0:7444";
+  bool force = false;  // overwrite an existing chatnode.json (keeps the data dir)
+};
+
+// Throws std::runtime_error with a readable message. Writes a summary to `out`.
+void init_node(const init_options& opts, std::ostream& out);
+
+}  // namespace chatnode::node

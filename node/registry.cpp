@@ -1,0 +1,36 @@
+// Online registry.
+#include "registry.hpp"
+
+namespace chatnode::node {
+
+bool registry::try_add(const std::string& user, const std::shared_ptr<client_session>& s) {
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = online_.try_emplace(user, s);
+  if (inserted) return true;
+  auto current = it->second.lock();
+  if (current == s) return true;
+  if (current) return false;
+  it->second = s;  // the previous session is gone but had not unregistered yet
+  return true;
+}
+
+void registry::remove(const std::string& user, const client_session* s) {
+  std::lock_guard lock(mutex_);
+  auto it = online_.find(user);
+  if (it == online_.end()) return;
+  auto current = it->second.lock();
+  if (!current || current.get() == s) online_.erase(it);
+}
+
+std::shared_ptr<client_session> registry::find(const std::string& user) const {
+  std::lock_guard lock(mutex_);
+  auto it = online_.find(user);
+  return it == online_.end() ? nullptr : it->second.lock();
+}
+
+std::size_t registry::size() const {
+  std::lock_guard lock(mutex_);
+  return online_.size();
+}
+
+}  // namespace chatnode::node

@@ -1,0 +1,30 @@
+// Who is online: logged-in user → their session. Holds weak_ptrs so a registry entry never
+// keeps a dead connection alive; nothing is sent under the lock.
+#pragma once
+
+#include "client_session.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace chatnode::node {
+
+class registry {
+ public:
+  // Adds `s` as the session of `user` (a full id). False when another live session holds
+  // it; true if the same session already does (so a retried writer job sees success).
+  bool try_add(const std::string& user, const std::shared_ptr<client_session>& s);
+  // Removes the entry only if it is `s` (a stale session cannot log out a newer one).
+  void remove(const std::string& user, const client_session* s);
+  std::shared_ptr<client_session> find(const std::string& user) const;
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::weak_ptr<client_session>> online_;
+};
+
+}  // namespace chatnode::node

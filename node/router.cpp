@@ -1,0 +1,314 @@
+// Protocol rules for accounts and sessions (register, login, logout) and the checks every
+// request goes through (authentication, acting user).
+#include "router.hpp"
+
+#include "accounts.hpp"
+#include "log.hpp"
+
+#include "crypto/kdf.hpp"
+#include "protocol/ids.hpp"
+
+#include <ctime>
+#include <type_traits>
+
+namespace chatnode::node {
+namespace p = chatnode::protocol;
+
+namespace {
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// The field naming the user who acts (DESIGN §3): `sender` or `username`, except in the
+// two responses that keep the fields of the request they answer, where it is `receiver`.
+const std::string* acting_user(const p::payload& body) {
+  return std::visit(
+      [](const auto& m) -> const std::string* {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, p::friend_request_response> ||
+                      std::is_same_v<T, p::group_invite_response>) {
+          return &m.receiver;
+        } else if constexpr (requires { m.sender; }) {
+          return &m.sender;
+        } else if constexpr (requires { m.username; }) {
+          return &m.username;
+        } else {
+          return nullptr;
+        }
+      },
+      body);
+}
+
+// Messages only the node sends; a client sending one gets 9002.
+bool is_server_only(p::message_type t) {
+  using mt = p::message_type;
+  switch (t) {
+    case mt::register_response:
+    case mt::login_response:
+    case mt::friend_request_ack:
+    case mt::friend_remove_ack:
+    case mt::group_create_ack:
+    case mt::group_leave_ack:
+    case mt::group_remove_ack:
+    case mt::group_leader_change_ack:
+    case mt::text_message_ack:
+    case mt::message_history_response:
+    case mt::message_history_begin:
+    case mt::message_history_data:
+    case mt::message_history_complete:
+    case mt::error:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+router::router(const config& cfg, store::database& db, store::writer& writer, registry& online,
+               blocking_executor run_blocking)
+    : cfg_(cfg),
+      db_(db),
+      writer_(writer),
+      online_(online),
+      run_blocking_(std::move(run_blocking)),
+      throttle_(cfg.limits.login_max_failures, cfg.limits.login_lockout) {
+  decode_limits_.max_message_bytes = cfg.limits.max_message_bytes;
+}
+
+frame_ptr router::make_frame(p::payload body, const std::optional<std::string>& id) {
+  return std::make_shared<const std::string>(p::encode(p::envelope{std::move(body), now_seconds(), id}));
+}
+
+void router::send_error(const std::shared_ptr<client_session>& s, p::code c, std::string message,
+                        std::optional<std::string> in_reply_to, const std::optional<std::string>& id) {
+  metrics_.errors_sent.fetch_add(1, std::memory_order_relaxed);
+  s->send(std::make_shared<const std::string>(
+      p::encode(p::make_error(c, std::move(message), std::move(in_reply_to), id, now_seconds()))));
+}
+
+bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view frame) {
+  metrics_.frames_in.fetch_add(1, std::memory_order_relaxed);
+  session_state& st = s->state();
+  if (st.logged_out || st.closed) return true;
+
+  auto decoded = p::decode(frame, decode_limits_);
+  if (auto* err = std::get_if<p::decode_error>(&decoded)) {
+    send_error(s, err->error, std::move(err->message), std::move(err->in_reply_to), err->id);
+    return true;
+  }
+  auto& env = std::get<p::envelope>(decoded);
+  const p::message_type type = p::type_of(env.body);
+  const std::string type_name(p::to_string(type));
+
+  if (type == p::message_type::register_request)
+    return handle_register(s, std::get<p::register_request>(env.body), env.id);
+  if (type == p::message_type::login_request)
+    return handle_login(s, std::get<p::login_request>(env.body), env.id);
+
+  if (!st.user) {
+    send_error(s, p::code::not_authenticated, "log in first", type_name, env.id);
+    return true;
+  }
+  if (is_server_only(type)) {
+    send_error(s, p::code::unknown_type, type_name + " is sent by the node, not by clients", type_name, env.id);
+    return true;
+  }
+  if (const std::string* actor = acting_user(env.body)) {
+    auto claimed = p::parse_user_id(*actor, cfg_.domain);
+    if (!claimed || *claimed != *st.user) {
+      send_error(s, p::code::forbidden, "acting user \"" + *actor + "\" is not the logged-in user", type_name, env.id);
+      return true;
+    }
+  }
+
+  switch (type) {
+    case p::message_type::user_logout:
+      handle_logout(s, env.id);
+      return true;
+    default:
+      send_error(s, p::code::server_error, type_name + " is not supported by this node yet", type_name, env.id);
+      return true;
+  }
+}
+
+void router::on_oversize(const std::shared_ptr<client_session>& s, std::size_t size) {
+  send_error(s, p::code::too_large,
+             "message of " + std::to_string(size) + " bytes exceeds the limit of " +
+                 std::to_string(cfg_.limits.max_message_bytes),
+             std::nullopt, std::nullopt);
+}
+
+void router::on_binary(const std::shared_ptr<client_session>& s) {
+  send_error(s, p::code::malformed_json, "binary frames are not accepted; send JSON in text frames",
+             std::nullopt, std::nullopt);
+}
+
+bool router::reserve_kdf() {
+  std::size_t current = pending_kdf_.load(std::memory_order_relaxed);
+  while (current < cfg_.limits.max_pending_kdf) {
+    if (pending_kdf_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed)) return true;
+  }
+  return false;
+}
+
+bool router::handle_register(const std::shared_ptr<client_session>& s, p::register_request& req,
+                             const std::optional<std::string>& id) {
+  auto reply = [](bool ok, p::code c, const std::optional<std::string>& rid) {
+    return make_frame(p::register_response{ok, p::to_int(c)}, rid);
+  };
+  if (!cfg_.registration_open) {
+    s->send(reply(false, p::code::auth_failed, id));
+    return true;
+  }
+  auto uid = p::parse_user_id(req.username, cfg_.domain);
+  if (!uid || uid->domain != cfg_.domain) {
+    send_error(s, p::code::invalid_field, "payload.username: must be a user name of " + cfg_.domain,
+               "REGISTER_REQUEST", id);
+    return true;
+  }
+  try {
+    auto t = db_.begin_read();
+    if (t.get(store::table_id::users, uid->name)) {
+      s->send(reply(false, p::code::user_exists, id));
+      return true;
+    }
+  } catch (const std::exception& e) {
+    log(log_level::error, "router", "register ", uid->name, ": ", e.what());
+    s->send(reply(false, p::code::register_server_error, id));
+    return true;
+  }
+  if (!reserve_kdf()) {
+    send_error(s, p::code::rate_limited, "the node is busy; try again shortly", "REGISTER_REQUEST", id);
+    return true;
+  }
+  run_blocking_([this, s, name = uid->name, password = std::move(req.password_hash), id] {
+    account_record record;
+    try {
+      record.credential = crypto::hash_password(password, cfg_.kdf);
+      record.created = now_seconds();
+    } catch (const std::exception& e) {
+      pending_kdf_.fetch_sub(1, std::memory_order_relaxed);
+      log(log_level::error, "router", "register ", name, ": ", e.what());
+      s->send(make_frame(p::register_response{false, p::to_int(p::code::register_server_error)}, id));
+      s->resume_reading();
+      return;
+    }
+    pending_kdf_.fetch_sub(1, std::memory_order_relaxed);
+    auto created = std::make_shared<bool>(false);
+    writer_.submit(
+        [name, value = encode_account(record), created](store::txn& t) {
+          *created = t.put_if_absent(store::table_id::users, name, value);
+        },
+        [this, s, name, created, id](std::error_code ec) {
+          p::code c = p::code::ok;
+          if (ec) {
+            log(log_level::error, "router", "register ", name, ": ", ec.message());
+            c = p::code::register_server_error;
+          } else if (!*created) {
+            c = p::code::user_exists;
+          } else {
+            metrics_.registrations.fetch_add(1, std::memory_order_relaxed);
+            log(log_level::info, "router", "registered ", name);
+          }
+          s->send(make_frame(p::register_response{c == p::code::ok, p::to_int(c)}, id));
+          s->resume_reading();
+        });
+  });
+  return false;
+}
+
+bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_request& req,
+                          const std::optional<std::string>& id) {
+  auto reply = [id](p::code c) { return make_frame(p::login_response{c == p::code::ok, p::to_int(c)}, id); };
+  if (s->state().user) {
+    s->send(reply(p::code::already_logged_in));
+    return true;
+  }
+  auto uid = p::parse_user_id(req.username, cfg_.domain);
+  if (!uid || uid->domain != cfg_.domain) {
+    s->send(reply(p::code::user_not_found));
+    return true;
+  }
+  if (!throttle_.allowed(uid->name)) {
+    metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
+    send_error(s, p::code::rate_limited, "too many failed logins for this user; try again later",
+               "LOGIN_REQUEST", id);
+    return true;
+  }
+  std::string credential;
+  try {
+    auto t = db_.begin_read();
+    auto stored = t.get(store::table_id::users, uid->name);
+    if (!stored) {
+      s->send(reply(p::code::user_not_found));
+      return true;
+    }
+    auto record = decode_account(*stored);
+    if (!record) throw std::runtime_error("unreadable account record");
+    credential = std::move(record->credential);
+  } catch (const std::exception& e) {
+    log(log_level::error, "router", "login ", uid->name, ": ", e.what());
+    s->send(reply(p::code::login_server_error));
+    return true;
+  }
+  if (!reserve_kdf()) {
+    send_error(s, p::code::rate_limited, "the node is busy; try again shortly", "LOGIN_REQUEST", id);
+    return true;
+  }
+  run_blocking_([this, s, user = std::move(*uid), password = std::move(req.password_hash),
+                 credential = std::move(credential), id, reply]() mutable {
+    const bool ok = crypto::verify_password(password, credential);
+    pending_kdf_.fetch_sub(1, std::memory_order_relaxed);
+    if (!ok) {
+      throttle_.record_failure(user.name);
+      metrics_.login_failures.fetch_add(1, std::memory_order_relaxed);
+      log(log_level::info, "router", "failed login for ", user.name, " from ", s->remote());
+      s->send(reply(p::code::invalid_credentials));
+      s->resume_reading();
+      return;
+    }
+    throttle_.record_success(user.name);
+    // Going online is a writer job so that it is ordered with every delivery decision the
+    // writer makes (an event either reaches this session live or waits in the inbox).
+    auto full = user.full();
+    auto added = std::make_shared<bool>(false);
+    writer_.submit(
+        [this, s, full, added](store::txn&) { *added = online_.try_add(full, s); },
+        [this, s, user = std::move(user), full, added, reply](std::error_code ec) mutable {
+          s->post([this, s, user = std::move(user), full, added, ec, reply]() mutable {
+            if (ec || !*added || s->state().closed) {
+              if (*added) online_.remove(full, s.get());
+              if (ec) log(log_level::error, "router", "login ", full, ": ", ec.message());
+              if (!s->state().closed)
+                s->send(reply(ec ? p::code::login_server_error : p::code::already_logged_in));
+            } else {
+              s->state().user = std::move(user);
+              metrics_.logins.fetch_add(1, std::memory_order_relaxed);
+              log(log_level::info, "router", full, " logged in from ", s->remote());
+              s->send(reply(p::code::ok));
+            }
+            s->resume_reading();
+          });
+        });
+  });
+  return false;
+}
+
+void router::handle_logout(const std::shared_ptr<client_session>& s, const std::optional<std::string>&) {
+  session_state& st = s->state();
+  st.logged_out = true;
+  online_.remove(st.user->full(), s.get());
+  log(log_level::info, "router", st.user->full(), " logged out");
+  s->close(1000);
+}
+
+void router::on_disconnect(const std::shared_ptr<client_session>& s) {
+  session_state& st = s->state();
+  st.closed = true;
+  if (st.user && !st.logged_out) {
+    online_.remove(st.user->full(), s.get());
+    log(log_level::debug, "router", st.user->full(), " disconnected");
+  }
+}
+
+}  // namespace chatnode::node

@@ -1,0 +1,79 @@
+// The router applies the protocol rules: it decodes a client's frame, checks who may do
+// what, reads the store, hands writes to the single writer, and sends replies once they are
+// durable. It is called on the calling session's strand; it never blocks on I/O, the KDF
+// or the writer (KDF work runs on `run_blocking`, writes complete through the writer).
+#pragma once
+
+#include "client_session.hpp"
+#include "config.hpp"
+#include "login_throttle.hpp"
+#include "registry.hpp"
+
+#include "protocol/codec.hpp"
+#include "store/lmdb.hpp"
+#include "store/writer.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace chatnode::node {
+
+struct router_metrics {
+  std::atomic<std::uint64_t> frames_in{0};
+  std::atomic<std::uint64_t> errors_sent{0};
+  std::atomic<std::uint64_t> registrations{0};
+  std::atomic<std::uint64_t> logins{0};
+  std::atomic<std::uint64_t> login_failures{0};
+  std::atomic<std::uint64_t> logins_throttled{0};
+};
+
+class router {
+ public:
+  using blocking_executor = std::function<void(std::function<void()>)>;
+
+  router(const config& cfg, store::database& db, store::writer& writer, registry& online,
+         blocking_executor run_blocking);
+
+  // One text frame from `s`. Returns false when it paused reading on `s` to keep request
+  // order across an asynchronous step (login, registration); it then calls
+  // s->resume_reading() once the reply is queued.
+  bool on_frame(const std::shared_ptr<client_session>& s, std::string_view frame);
+  // A frame above limits.max_message_bytes (not parsed) or a binary frame.
+  void on_oversize(const std::shared_ptr<client_session>& s, std::size_t size);
+  void on_binary(const std::shared_ptr<client_session>& s);
+  // The connection ended (on the session's strand, once).
+  void on_disconnect(const std::shared_ptr<client_session>& s);
+
+  const router_metrics& metrics() const noexcept { return metrics_; }
+  const config& cfg() const noexcept { return cfg_; }
+
+  // Encodes a message with the node's timestamp and the request's id.
+  static frame_ptr make_frame(protocol::payload body, const std::optional<std::string>& id);
+
+ private:
+  void send_error(const std::shared_ptr<client_session>& s, protocol::code c, std::string message,
+                  std::optional<std::string> in_reply_to, const std::optional<std::string>& id);
+  bool handle_register(const std::shared_ptr<client_session>& s, protocol::register_request& req,
+                       const std::optional<std::string>& id);
+  bool handle_login(const std::shared_ptr<client_session>& s, protocol::login_request& req,
+                    const std::optional<std::string>& id);
+  void handle_logout(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
+  // Claims a slot for one KDF computation; false when too many are queued.
+  bool reserve_kdf();
+
+  const config& cfg_;
+  store::database& db_;
+  store::writer& writer_;
+  registry& online_;
+  blocking_executor run_blocking_;
+  login_throttle throttle_;
+  protocol::decode_limits decode_limits_;
+  std::atomic<std::size_t> pending_kdf_{0};
+  router_metrics metrics_;
+};
+
+}  // namespace chatnode::node

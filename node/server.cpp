@@ -1,0 +1,114 @@
+// Node start-up, serving and shutdown.
+#include "server.hpp"
+
+#include "listener.hpp"
+#include "log.hpp"
+#include "ws_session.hpp"
+
+#include <openssl/ssl.h>
+
+#include <thread>
+#include <vector>
+
+namespace chatnode::node {
+namespace {
+
+unsigned or_cpus(unsigned n) {
+  if (n) return n;
+  unsigned cpus = std::thread::hardware_concurrency();
+  return cpus ? cpus : 1;
+}
+
+store::options store_options(const config& cfg) {
+  store::options o;
+  o.dir = cfg.data_dir;
+  o.map_size = cfg.store_map_size_mb << 20;
+  o.max_map_size = cfg.store_max_map_size_mb << 20;
+  return o;
+}
+
+}  // namespace
+
+void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key) {
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  // Idle connections give their TLS read/write buffers back.
+  SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  beast::error_code ec;
+  ctx.use_certificate_chain_file(cert.string(), ec);
+  if (ec) throw std::runtime_error("cannot load certificate " + cert.string() + ": " + ec.message());
+  ctx.use_private_key_file(key.string(), ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("cannot load private key " + key.string() + ": " + ec.message());
+  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
+    throw std::runtime_error("private key " + key.string() + " does not match certificate " + cert.string());
+}
+
+server::server(config cfg)
+    : cfg_(std::move(cfg)),
+      db_(store_options(cfg_)),
+      writer_(db_),
+      kdf_pool_(or_cpus(cfg_.kdf_threads)),
+      router_(cfg_, db_, writer_, online_, [this](std::function<void()> fn) { asio::post(kdf_pool_, std::move(fn)); }),
+      state_(std::make_shared<server_state>(cfg_, router_, online_, writer_)),
+      client_tls_(ssl::context::tls_server),
+      ioc_(static_cast<int>(or_cpus(cfg_.threads))),
+      signals_(ioc_, SIGTERM, SIGINT),
+      shutdown_timer_(ioc_) {
+  configure_server_tls(client_tls_, cfg_.client.cert, cfg_.client.key);
+}
+
+server::~server() = default;
+
+int server::run(std::ostream& ready_out) {
+  beast::error_code ec;
+  auto address = asio::ip::make_address(cfg_.client.listen.host, ec);
+  if (ec) throw std::runtime_error("client.listen: \"" + cfg_.client.listen.host + "\" is not an IP address");
+  client_listener_ = std::make_shared<listener>(ioc_, client_tls_, tcp::endpoint(address, cfg_.client.listen.port), state_);
+  client_listener_->run();
+  signals_.async_wait([this](beast::error_code wait_ec, int) {
+    if (!wait_ec) on_signal();
+  });
+
+  auto bound = client_listener_->local_endpoint();
+  log(log_level::info, "server", "serving ", cfg_.domain, " on wss://", bound.address().to_string(), ":",
+      bound.port(), "/ws (data in ", cfg_.data_dir.string(), ")");
+  // The one line on stdout: scripts and tests wait for it and read the bound ports from it.
+  ready_out << "chatnode ready client=" << bound.address().to_string() << ":" << bound.port()
+            << " federation=off" << std::endl;
+
+  const unsigned threads = or_cpus(cfg_.threads);
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : pool) t.join();
+
+  kdf_pool_.stop();
+  kdf_pool_.join();
+  writer_.stop();  // everything acknowledged is committed; queued jobs run before this returns
+  const auto ws = writer_.get_stats();
+  log(log_level::info, "server", "stopped; ", ws.commits, " commits for ", ws.jobs, " write jobs");
+  return 0;
+}
+
+void server::on_signal() {
+  log(log_level::info, "server", "shutting down: closing ", state_->sessions().size(), " sessions");
+  state_->begin_shutdown();
+  client_listener_->stop();
+  for (auto& s : state_->sessions()) s->close(1001);
+  wait_for_sessions(100);  // up to 100 ticks of 20 ms for clients to finish the close
+}
+
+void server::wait_for_sessions(int remaining_ticks) {
+  if (state_->sessions().empty() || remaining_ticks <= 0) {
+    ioc_.stop();
+    return;
+  }
+  shutdown_timer_.expires_after(std::chrono::milliseconds(20));
+  shutdown_timer_.async_wait([this, remaining_ticks](beast::error_code ec) {
+    if (!ec) wait_for_sessions(remaining_ticks - 1);
+  });
+}
+
+}  // namespace chatnode::node

@@ -1,0 +1,60 @@
+// One running node: store, writer, router, TLS context, client listener, I/O threads,
+// password-hashing pool, and orderly shutdown on SIGTERM/SIGINT.
+#pragma once
+
+#include "beast.hpp"
+#include "config.hpp"
+#include "registry.hpp"
+#include "router.hpp"
+#include "server_state.hpp"
+
+#include "store/lmdb.hpp"
+#include "store/writer.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <memory>
+#include <ostream>
+
+namespace chatnode::node {
+
+class listener;
+
+class server {
+ public:
+  // Opens the data dir and loads the certificates; throws std::runtime_error with a
+  // readable message on any start-up problem.
+  explicit server(config cfg);
+  ~server();
+
+  // Listens, prints the ready line to `ready_out`, serves until SIGTERM/SIGINT, then drains:
+  // stops accepting, closes every session with 1001, lets pending writes commit.
+  // Returns the process exit code.
+  int run(std::ostream& ready_out);
+
+ private:
+  void on_signal();
+  void wait_for_sessions(int remaining_ticks);
+
+  config cfg_;
+  store::database db_;
+  store::writer writer_;
+  registry online_;
+  asio::thread_pool kdf_pool_;
+  router router_;
+  std::shared_ptr<server_state> state_;
+  ssl::context client_tls_;
+  // Declared last: destroyed first, so pending handlers release their sessions while the
+  // router and state they point to still exist.
+  asio::io_context ioc_;
+  asio::signal_set signals_;
+  asio::steady_timer shutdown_timer_;
+  std::shared_ptr<listener> client_listener_;
+};
+
+// Builds a TLS server context (TLS 1.2 minimum) from PEM files; throws with the file name.
+void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key);
+
+}  // namespace chatnode::node

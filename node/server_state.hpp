@@ -1,0 +1,59 @@
+// State shared by every connection of one node: config, router, counters, and the set of
+// live WebSocket sessions (weak, for shutdown).
+#pragma once
+
+#include "config.hpp"
+#include "registry.hpp"
+#include "router.hpp"
+
+#include "store/writer.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace chatnode::node {
+
+class ws_session;
+
+class server_state {
+ public:
+  server_state(const config& cfg, router& route, registry& online, store::writer& writer)
+      : cfg_(cfg), route_(route), online_(online), writer_(writer) {}
+
+  const config& cfg() const noexcept { return cfg_; }
+  router& route() noexcept { return route_; }
+
+  void add_session(const std::shared_ptr<ws_session>& s);
+  void remove_session(const ws_session* s);
+  std::vector<std::shared_ptr<ws_session>> sessions() const;
+
+  bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
+  void begin_shutdown() noexcept { shutting_down_.store(true, std::memory_order_release); }
+
+  // Prometheus text exposition of the node's counters.
+  std::string metrics_text() const;
+
+  std::atomic<std::uint64_t> connections_open{0};     // TCP connections being served
+  std::atomic<std::uint64_t> connections_total{0};
+  std::atomic<std::uint64_t> connections_refused{0};  // over max_connections
+  std::atomic<std::uint64_t> tls_handshake_failures{0};
+  std::atomic<std::uint64_t> slow_peers_dropped{0};
+  std::atomic<std::uint64_t> frames_too_big{0};
+  std::atomic<std::uint64_t> frames_out{0};
+
+ private:
+  const config& cfg_;
+  router& route_;
+  registry& online_;
+  store::writer& writer_;
+  std::atomic<bool> shutting_down_{false};
+  mutable std::mutex mutex_;
+  std::unordered_map<const ws_session*, std::weak_ptr<ws_session>> sessions_;
+};
+
+}  // namespace chatnode::node

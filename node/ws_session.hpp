@@ -1,0 +1,58 @@
+// A client's WebSocket session over TLS: reads one JSON message per text frame and hands it
+// to the router; writes through a bounded queue with one write in flight. Everything runs
+// on the connection's strand.
+#pragma once
+
+#include "beast.hpp"
+#include "client_session.hpp"
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <string>
+
+namespace chatnode::node {
+
+class server_state;
+
+class ws_session final : public client_session {
+ public:
+  ws_session(tls_stream&& stream, std::shared_ptr<server_state> state, std::string remote);
+  ~ws_session() override;
+
+  // Accepts the WebSocket upgrade carried by `req`, then reads.
+  void run(http::request<http::string_body> req);
+
+  void send(frame_ptr frame) override;
+  void close(std::uint16_t code) override;
+  void post(std::function<void()> fn) override;
+  void resume_reading() override;
+  const std::string& remote() const override { return remote_; }
+
+ private:
+  std::shared_ptr<ws_session> self() { return std::static_pointer_cast<ws_session>(shared_from_this()); }
+  void on_accept(beast::error_code ec);
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void enqueue(frame_ptr frame);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t bytes);
+  void start_close(std::uint16_t code);
+  void fail(beast::error_code ec, const char* what);
+  void finish();
+
+  websocket::stream<tls_stream> ws_;
+  std::shared_ptr<server_state> state_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::deque<frame_ptr> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool reading_ = false;       // a read is in flight
+  bool paused_ = false;        // the router asked us to stop reading for now
+  bool closing_ = false;       // close requested: flush the queue, then close
+  bool close_sent_ = false;
+  bool finished_ = false;      // on_disconnect done
+  std::uint16_t close_code_ = 1000;
+};
+
+}  // namespace chatnode::node

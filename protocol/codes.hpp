@@ -1,0 +1,47 @@
+// Result codes of the chatnode protocol: the seed's codes plus our own (see docs/protocol.md).
+#pragma once
+
+#include <string_view>
+
+namespace chatnode::protocol {
+
+enum class code : int {
+  ok = 0,
+  // Registration (seed)
+  auth_failed = 1001,            // registration refused (registration closed on this node)
+  user_exists = 1002,
+  register_server_error = 1003,
+  // Login (seed)
+  invalid_credentials = 2001,
+  already_logged_in = 2002,
+  user_not_found = 2003,
+  login_server_error = 2004,
+  // Friends (seed)
+  friend_user_not_found = 3001,
+  friend_server_error = 3002,
+  friend_rejected = 3004,
+  // Groups (seed)
+  group_not_friends = 4001,
+  invite_rejected = 5001,
+  // History (seed)
+  history_none = 6001,
+  // Text (DESIGN §4)
+  text_unknown_receiver = 7001,
+  text_not_friends = 7002,
+  // Generic ERROR message (DESIGN §4)
+  malformed_json = 9001,
+  unknown_type = 9002,
+  invalid_field = 9003,
+  not_authenticated = 9004,
+  forbidden = 9005,
+  too_large = 9006,
+  rate_limited = 9007,
+  server_error = 9008,
+};
+
+constexpr int to_int(code c) noexcept { return static_cast<int>(c); }
+
+// A short English description of a code, as used in docs and ERROR messages.
+std::string_view describe(code c) noexcept;
+
+}  // namespace chatnode::protocol

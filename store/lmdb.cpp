@@ -1,0 +1,263 @@
+// RAII over LMDB, and the opening of a chatnode data dir (tables, schema version, map size).
+#include "lmdb.hpp"
+
+#include "keys.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+
+namespace chatnode::store {
+
+namespace {
+
+class lmdb_category_impl final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "lmdb"; }
+  std::string message(int rc) const override {
+    // mdb_strerror() falls back to strerror(), which is not thread-safe; the generic
+    // category uses strerror_r for errno values.
+    if (rc > 0) return std::generic_category().message(rc);
+    return mdb_strerror(rc);
+  }
+  // Lets an LMDB ENOSPC compare equal to std::errc::no_space_on_device, and so on.
+  std::error_condition default_error_condition(int rc) const noexcept override {
+    if (rc > 0) return {rc, std::generic_category()};
+    return {rc, *this};
+  }
+};
+
+MDB_val to_val(std::string_view s) noexcept {
+  // LMDB takes void* but never writes through a key or a value it is given.
+  return {s.size(), const_cast<char*>(s.data())};
+}
+
+std::string_view to_view(const MDB_val& v) noexcept {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+void check(int rc, const char* what) {
+  if (rc != MDB_SUCCESS) throw store_error(rc, what);
+}
+
+constexpr std::string_view schema_version_key = "schema_version";
+// Room for tables added by a later schema without a new maxdbs.
+constexpr unsigned spare_tables = 4;
+constexpr mdb_mode_t data_file_mode = 0600;  // password hashes live here
+
+}  // namespace
+
+const std::error_category& lmdb_category() noexcept {
+  static const lmdb_category_impl category;
+  return category;
+}
+
+// ---- cursor ----------------------------------------------------------------------------
+
+cursor::~cursor() {
+  if (c_ != nullptr) mdb_cursor_close(c_);
+}
+
+std::optional<cursor::item> cursor::op(MDB_cursor_op o, std::string_view key) {
+  MDB_val k = to_val(key);
+  MDB_val v{};
+  int rc = mdb_cursor_get(c_, &k, &v, o);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check(rc, "mdb_cursor_get");
+  return item{to_view(k), to_view(v)};
+}
+
+std::optional<cursor::item> cursor::first() { return op(MDB_FIRST); }
+std::optional<cursor::item> cursor::last() { return op(MDB_LAST); }
+std::optional<cursor::item> cursor::next() { return op(MDB_NEXT); }
+std::optional<cursor::item> cursor::prev() { return op(MDB_PREV); }
+std::optional<cursor::item> cursor::seek(std::string_view key) { return op(MDB_SET_RANGE, key); }
+std::optional<cursor::item> cursor::current() { return op(MDB_GET_CURRENT); }
+
+void cursor::del() { check(mdb_cursor_del(c_, 0), "mdb_cursor_del"); }
+
+// ---- txn -------------------------------------------------------------------------------
+
+txn::txn(txn&& o) noexcept
+    : db_(o.db_), t_(std::exchange(o.t_, nullptr)), read_only_(o.read_only_), lock_(std::move(o.lock_)) {}
+
+txn::~txn() {
+  if (t_ != nullptr) mdb_txn_abort(t_);
+  // lock_ is released after the abort, so grow_map() never sees this txn alive.
+}
+
+std::optional<std::string_view> txn::get(table_id t, std::string_view key) const {
+  if (t_ == nullptr) throw store_error(EINVAL, "mdb_get");
+  MDB_val k = to_val(key);
+  MDB_val v{};
+  int rc = mdb_get(t_, db_->dbi(t), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  check(rc, "mdb_get");
+  return to_view(v);
+}
+
+void txn::put(table_id t, std::string_view key, std::string_view value) {
+  if (t_ == nullptr) throw store_error(EINVAL, "mdb_put");
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  check(mdb_put(t_, db_->dbi(t), &k, &v, 0), "mdb_put");
+}
+
+bool txn::put_if_absent(table_id t, std::string_view key, std::string_view value) {
+  if (t_ == nullptr) throw store_error(EINVAL, "mdb_put");
+  MDB_val k = to_val(key);
+  MDB_val v = to_val(value);
+  int rc = mdb_put(t_, db_->dbi(t), &k, &v, MDB_NOOVERWRITE);
+  if (rc == MDB_KEYEXIST) return false;
+  check(rc, "mdb_put");
+  return true;
+}
+
+bool txn::del(table_id t, std::string_view key) {
+  if (t_ == nullptr) throw store_error(EINVAL, "mdb_del");
+  MDB_val k = to_val(key);
+  int rc = mdb_del(t_, db_->dbi(t), &k, nullptr);
+  if (rc == MDB_NOTFOUND) return false;
+  check(rc, "mdb_del");
+  return true;
+}
+
+cursor txn::open_cursor(table_id t) const {
+  if (t_ == nullptr) throw store_error(EINVAL, "mdb_cursor_open");
+  MDB_cursor* c = nullptr;
+  check(mdb_cursor_open(t_, db_->dbi(t), &c), "mdb_cursor_open");
+  return cursor(c);
+}
+
+txn txn::child() {
+  // LMDB has no nested read transactions.
+  if (t_ == nullptr || read_only_) throw store_error(EINVAL, "mdb_txn_begin (child)");
+  MDB_txn* c = nullptr;
+  check(mdb_txn_begin(mdb_txn_env(t_), t_, 0, &c), "mdb_txn_begin (child)");
+  // The parent's writer already keeps the map from growing; a child takes no lock.
+  return txn(*db_, c, false, {});
+}
+
+void txn::commit() {
+  if (t_ == nullptr) throw store_error(EINVAL, "mdb_txn_commit");
+  // LMDB frees the txn whether the commit succeeds or not.
+  int rc = mdb_txn_commit(std::exchange(t_, nullptr));
+  if (lock_.owns_lock()) lock_.unlock();
+  check(rc, "mdb_txn_commit");
+}
+
+// ---- database --------------------------------------------------------------------------
+
+database::database(const options& opts) : opts_(opts) {
+  const std::string where = opts_.dir.string();
+  std::error_code ec;
+  std::filesystem::create_directories(opts_.dir, ec);
+  if (ec) throw std::runtime_error("cannot create data dir " + where + ": " + ec.message());
+
+  int rc = mdb_env_create(&env_);
+  if (rc != MDB_SUCCESS) {
+    env_ = nullptr;
+    throw std::runtime_error("data dir " + where + ": mdb_env_create: " + mdb_strerror(rc));
+  }
+  try {
+    check(mdb_env_set_maxdbs(env_, static_cast<MDB_dbi>(table_names.size() + spare_tables)),
+          "mdb_env_set_maxdbs");
+    check(mdb_env_set_maxreaders(env_, opts_.max_readers), "mdb_env_set_maxreaders");
+
+    // Never map less than the file already holds (a dir that grew earlier).
+    std::size_t size = opts_.map_size;
+    const auto file_size = std::filesystem::file_size(opts_.dir / "data.mdb", ec);
+    if (!ec) size = std::max<std::size_t>(size, file_size);
+    check(mdb_env_set_mapsize(env_, size), "mdb_env_set_mapsize");
+
+    // MDB_NOTLS: a read txn belongs to its object, not to the thread that began it.
+    // No NOSYNC/NOMETASYNC/WRITEMAP: every commit is fsync'd.
+    rc = mdb_env_open(env_, opts_.dir.c_str(), MDB_NOTLS, data_file_mode);
+    if (rc != MDB_SUCCESS) {
+      throw std::runtime_error("cannot open LMDB environment in " + where + ": " + mdb_strerror(rc));
+    }
+    MDB_envinfo info{};
+    check(mdb_env_info(env_, &info), "mdb_env_info");
+    map_size_ = info.me_mapsize;
+    opts_.max_map_size = std::max(opts_.max_map_size, info.me_mapsize);
+
+    txn w = begin_write();
+    // meta first: a dir of another schema must be left exactly as it was.
+    MDB_dbi meta = 0;
+    check(mdb_dbi_open(w.native(), std::string(table_names[0]).c_str(), MDB_CREATE, &meta),
+          "mdb_dbi_open");
+    dbis_[static_cast<std::size_t>(table_id::meta)] = meta;
+    if (auto v = w.get(table_id::meta, schema_version_key)) {
+      if (v->size() != 4) {
+        throw std::runtime_error("data dir " + where + " holds a malformed schema version (" +
+                                 std::to_string(v->size()) + " bytes)");
+      }
+      const std::uint32_t found = read_be32(*v);
+      if (found != schema_version) {
+        throw std::runtime_error("data dir " + where + " holds schema version " +
+                                 std::to_string(found) + "; this chatnode reads version " +
+                                 std::to_string(schema_version));
+      }
+    } else {
+      w.put(table_id::meta, schema_version_key, be32(schema_version));
+    }
+    for (std::size_t i = 0; i < table_names.size(); ++i) {
+      check(mdb_dbi_open(w.native(), std::string(table_names[i]).c_str(), MDB_CREATE, &dbis_[i]),
+            "mdb_dbi_open");
+    }
+    w.commit();
+  } catch (const store_error& e) {
+    mdb_env_close(env_);
+    env_ = nullptr;
+    throw std::runtime_error("data dir " + where + ": " + e.what());
+  } catch (...) {
+    // Any txn above has ended by now (its destructor ran during unwinding).
+    mdb_env_close(env_);
+    env_ = nullptr;
+    throw;
+  }
+}
+
+database::~database() {
+  if (env_ != nullptr) mdb_env_close(env_);
+}
+
+txn database::begin_read() const {
+  if (growing_.load(std::memory_order_acquire)) {
+    // Wait behind the grower instead of slipping in ahead of it.
+    std::lock_guard gate(grow_gate_);
+  }
+  std::shared_lock lock(resize_mutex_);
+  MDB_txn* t = nullptr;
+  check(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &t), "mdb_txn_begin (read)");
+  return txn(*this, t, true, std::move(lock));
+}
+
+txn database::begin_write() {
+  MDB_txn* t = nullptr;
+  check(mdb_txn_begin(env_, nullptr, 0, &t), "mdb_txn_begin (write)");
+  return txn(*this, t, false, {});
+}
+
+bool database::grow_map() {
+  std::lock_guard gate(grow_gate_);
+  growing_.store(true, std::memory_order_release);
+  struct clear_flag {
+    std::atomic<bool>& f;
+    ~clear_flag() { f.store(false, std::memory_order_release); }
+  } clear{growing_};
+
+  std::unique_lock lock(resize_mutex_);  // every read txn has ended
+  const std::size_t current = map_size_.load(std::memory_order_relaxed);
+  if (current >= opts_.max_map_size) return false;
+  const std::size_t wanted =
+      current > opts_.max_map_size / 2 ? opts_.max_map_size : current * 2;
+  check(mdb_env_set_mapsize(env_, wanted), "mdb_env_set_mapsize");
+  MDB_envinfo info{};
+  check(mdb_env_info(env_, &info), "mdb_env_info");
+  map_size_.store(info.me_mapsize, std::memory_order_relaxed);
+  return info.me_mapsize > current;
+}
+
+}  // namespace chatnode::store

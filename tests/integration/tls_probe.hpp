@@ -1,0 +1,34 @@
+// Raw TLS and HTTPS probes for the integration tests (things the WebSocket client does
+// not do: plain HTTP requests, forcing a TLS protocol version).
+#pragma once
+
+#include <boost/system/error_code.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace chatnode::testing {
+
+struct tls_target {
+  std::uint16_t port = 0;       // on 127.0.0.1
+  std::string ca_file;          // trust anchors
+  std::string server_name;      // SNI and the name the certificate must carry
+  std::chrono::milliseconds timeout{10000};
+};
+
+struct http_result {
+  unsigned status = 0;
+  std::string body;
+};
+
+// GET https://<server_name>:<port><target_path> over a verified TLS connection.
+// Throws std::system_error naming the failed step.
+http_result https_get(const tls_target& target, const std::string& path);
+
+// Only a TLS handshake, offering protocol versions [min_version, max_version]
+// (TLS1_1_VERSION …; OpenSSL's security level is lowered so old versions really are
+// offered). Returns the handshake's error code, empty on success.
+boost::system::error_code tls_handshake(const tls_target& target, int min_version, int max_version);
+
+}  // namespace chatnode::testing

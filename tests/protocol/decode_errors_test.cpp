@@ -1,0 +1,507 @@
+// Every way decode() refuses a frame (9001, 9002, 9003, 9006), what it accepts at the edges,
+// and that the request's type and id are captured for the ERROR reply.
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+
+namespace chatnode::protocol {
+namespace {
+
+using test::decode_fails;
+using test::decode_ok;
+
+static_assert(noexcept(decode(std::string_view{})), "decode must not throw");
+
+// A frame of the given type and payload body (the text between the payload's braces).
+std::string frame(std::string_view type, std::string_view payload_body) {
+  std::string f = R"({"type":")";
+  f += type;
+  f += R"(","timestamp":1630000000,"id":"req-1","payload":{)";
+  f += payload_body;
+  f += "}}";
+  return f;
+}
+
+// Expects a 9003 naming `message`, with the request's type and id captured.
+void expect_invalid_field(std::string_view type, std::string_view payload_body,
+                          std::string_view message) {
+  const auto e = decode_fails(frame(type, payload_body));
+  EXPECT_EQ(e.error, code::invalid_field) << payload_body;
+  EXPECT_EQ(e.message, message) << payload_body;
+  EXPECT_EQ(e.in_reply_to, std::string(type));
+  EXPECT_EQ(e.id, "req-1");
+}
+
+template <class T>
+T decode_payload(std::string_view type, std::string_view payload_body) {
+  const auto e = decode_ok(frame(type, payload_body));
+  if (!e) return T{};
+  EXPECT_EQ(e->id, "req-1");
+  if (const T* m = std::get_if<T>(&e->body)) return *m;
+  ADD_FAILURE() << "decoded as " << to_string(type_of(e->body));
+  return T{};
+}
+
+constexpr std::string_view text_body = R"("sender":"alice","receiver":"bob","content":"hi")";
+
+// ---- 9001: not JSON ---------------------------------------------------------------------
+TEST(DecodeErrors, NotJsonIsMalformed) {
+  for (const std::string_view bad :
+       {"", "   ", "not json", "{", R"({"type":"TEXT_MESSAGE")", R"({"type":TEXT_MESSAGE})",
+        R"({"type":"USER_LOGOUT","payload":{"username":"a"}} trailing)",
+        R"({"type":"USER_LOGOUT","payload":{"username":"a"}}{})",
+        "{\"type\":\"USER_LOGOUT\",\"payload\":{\"username\":\"a\nb\"}}",  // raw newline
+        "{\"type\":\"USER_LOGOUT\",\"payload\":{\"username\":\"\xff\"}}",   // bad UTF-8
+        R"({"type":"USER_LOGOUT","timestamp":NaN,"payload":{"username":"a"}})",
+        R"({'type':'USER_LOGOUT'})"}) {
+    const auto e = decode_fails(bad);
+    EXPECT_EQ(e.error, code::malformed_json) << bad;
+    EXPECT_FALSE(e.in_reply_to.has_value()) << bad;
+    EXPECT_FALSE(e.id.has_value()) << bad;
+    EXPECT_FALSE(e.message.empty());
+  }
+}
+
+TEST(DecodeErrors, CommentsAndTrailingCommasAreAccepted) {
+  const auto e = decode_ok(R"(
+    // a client that writes like the seed
+    {"type": "USER_LOGOUT", /* inline */ "timestamp": 5,
+     "payload": {"username": "alice",},})");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(std::get<user_logout>(e->body).username, "alice");
+}
+
+// ---- depth ------------------------------------------------------------------------------
+std::string nested_arrays(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+TEST(DecodeErrors, NestingBeyondMaxDepthIsMalformed) {
+  const decode_limits limits;  // max_depth 16: the envelope and payload use 2 of them
+  const auto at_limit = frame("USER_LOGOUT", R"("username":"a","x":)" + nested_arrays(14));
+  EXPECT_TRUE(decode_ok(at_limit, limits).has_value());
+
+  const auto beyond = frame("USER_LOGOUT", R"("username":"a","x":)" + nested_arrays(15));
+  const auto e = decode_fails(beyond, limits);
+  EXPECT_EQ(e.error, code::malformed_json);
+  EXPECT_EQ(e.message, "message: nested deeper than 16 levels");
+}
+
+TEST(DecodeErrors, MaxDepthComesFromLimits) {
+  // envelope → payload → messages array → item: 4 levels.
+  const auto history = frame("MESSAGE_HISTORY_DATA", R"("username":"a","messages":[
+      {"timestamp":1,"sender":"a","receiver":"b","content":"x"}])");
+  decode_limits limits;
+  limits.max_depth = 4;
+  EXPECT_TRUE(decode_ok(history, limits).has_value());
+  limits.max_depth = 3;
+  EXPECT_EQ(decode_fails(history, limits).error, code::malformed_json);
+}
+
+// ---- 9006: frame too large ----------------------------------------------------------------
+TEST(DecodeErrors, OversizeFrameIsTooLargeBeforeParsing) {
+  decode_limits limits;
+  limits.max_message_bytes = 64;
+  // Not even JSON: the size check comes first.
+  const auto e = decode_fails(std::string(65, '{'), limits);
+  EXPECT_EQ(e.error, code::too_large);
+  EXPECT_EQ(e.message, "message: larger than 64 bytes");
+
+  std::string fits = R"({"type":"USER_LOGOUT","payload":{"username":"a"}})";
+  fits.resize(64, ' ');
+  EXPECT_TRUE(decode_ok(fits, limits).has_value());
+  fits += ' ';
+  EXPECT_EQ(decode_fails(fits, limits).error, code::too_large);
+}
+
+TEST(DecodeErrors, DefaultFrameLimitIs128KiB) {
+  std::string big = frame("TEXT_MESSAGE", R"("sender":"a","receiver":"b","content":"")");
+  big.insert(big.find(R"(""})") + 1, 128 * 1024 - big.size(), 'x');
+  ASSERT_EQ(big.size(), 128u * 1024);
+  EXPECT_EQ(std::get<text_message>(decode_ok(big)->body).content.size(),
+            128u * 1024 - frame("TEXT_MESSAGE", R"("sender":"a","receiver":"b","content":"")").size());
+  big.insert(big.find(R"(""})") + 1, "x");
+  EXPECT_EQ(decode_fails(big).error, code::too_large);
+}
+
+TEST(DecodeErrors, TooManyGroupMembersIsTooLarge) {
+  decode_limits limits;
+  limits.max_members = 2;
+  const auto two = frame("GROUP_CREATE", R"("sender":"a","members":["b","c"],"name":"g")");
+  EXPECT_TRUE(decode_ok(two, limits).has_value());
+  const auto three = frame("GROUP_CREATE", R"("sender":"a","members":["b","c","d"],"name":"g")");
+  const auto e = decode_fails(three, limits);
+  EXPECT_EQ(e.error, code::too_large);
+  EXPECT_EQ(e.message, "payload.members: too many members");
+  EXPECT_EQ(e.in_reply_to, "GROUP_CREATE");
+  EXPECT_EQ(e.id, "req-1");
+}
+
+// ---- envelope: 9003 / 9002 ---------------------------------------------------------------
+TEST(DecodeErrors, JsonThatIsNotAnObjectIsInvalid) {
+  for (const std::string_view bad : {"[]", "42", R"("TEXT_MESSAGE")", "null", "true"}) {
+    const auto e = decode_fails(bad);
+    EXPECT_EQ(e.error, code::invalid_field) << bad;
+    EXPECT_EQ(e.message, "message: expected object");
+  }
+}
+
+TEST(DecodeErrors, MissingOrNonStringTypeIsInvalid) {
+  auto e = decode_fails(R"({"id":"r7","payload":{}})");
+  EXPECT_EQ(e.error, code::invalid_field);
+  EXPECT_EQ(e.message, "type: missing");
+  EXPECT_EQ(e.id, "r7");
+  EXPECT_FALSE(e.in_reply_to.has_value());
+
+  e = decode_fails(R"({"type":7,"id":"r8","payload":{}})");
+  EXPECT_EQ(e.error, code::invalid_field);
+  EXPECT_EQ(e.message, "type: expected string");
+  EXPECT_EQ(e.id, "r8");
+  EXPECT_FALSE(e.in_reply_to.has_value());
+}
+
+TEST(DecodeErrors, UnknownTypeEchoesTypeAndId) {
+  const auto e = decode_fails(R"({"type":"SEND_MONEY","id":"abc","payload":{}})");
+  EXPECT_EQ(e.error, code::unknown_type);
+  EXPECT_EQ(e.in_reply_to, "SEND_MONEY");
+  EXPECT_EQ(e.id, "abc");
+  EXPECT_EQ(e.message, "type: unknown message type");
+}
+
+TEST(DecodeErrors, TypeNamesAreCaseSensitive) {
+  const auto e = decode_fails(frame("text_message", text_body));
+  EXPECT_EQ(e.error, code::unknown_type);
+  EXPECT_EQ(e.in_reply_to, "text_message");
+}
+
+// A type longer than any field cannot be ours; it is not echoed back.
+TEST(DecodeErrors, OverlongUnknownTypeIsNotEchoed) {
+  const auto e = decode_fails(frame(std::string(400, 'X'), text_body));
+  EXPECT_EQ(e.error, code::unknown_type);
+  EXPECT_FALSE(e.in_reply_to.has_value());
+  EXPECT_EQ(e.id, "req-1");
+}
+
+TEST(DecodeErrors, IdMustBeAShortString) {
+  for (const std::string_view id : {"5", "null", "{}", "[\"a\"]", "true"}) {
+    const auto e = decode_fails(R"({"type":"USER_LOGOUT","id":)" + std::string(id) +
+                                R"(,"payload":{"username":"a"}})");
+    EXPECT_EQ(e.error, code::invalid_field) << id;
+    EXPECT_EQ(e.message, "id: expected string") << id;
+    EXPECT_EQ(e.in_reply_to, "USER_LOGOUT");
+    EXPECT_FALSE(e.id.has_value());
+  }
+  const auto e = decode_fails(R"({"type":"USER_LOGOUT","id":")" + std::string(321, 'i') +
+                              R"(","payload":{"username":"a"}})");
+  EXPECT_EQ(e.error, code::invalid_field);
+  EXPECT_EQ(e.message, "id: too long");
+  EXPECT_FALSE(e.id.has_value());
+}
+
+TEST(DecodeErrors, IdIsKeptOnSuccess) {
+  const auto e = decode_ok(R"({"id":"","type":"USER_LOGOUT","payload":{"username":"a"}})");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->id, "");
+  const auto f = decode_ok(frame("USER_LOGOUT", R"("username":"a")"));
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->id, "req-1");
+}
+
+TEST(DecodeErrors, PayloadMustBeAnObject) {
+  auto e = decode_fails(R"({"type":"USER_LOGOUT","id":"r"})");
+  EXPECT_EQ(e.error, code::invalid_field);
+  EXPECT_EQ(e.message, "payload: missing");
+  EXPECT_EQ(e.in_reply_to, "USER_LOGOUT");
+  EXPECT_EQ(e.id, "r");
+  e = decode_fails(R"({"type":"USER_LOGOUT","payload":["username","a"]})");
+  EXPECT_EQ(e.error, code::invalid_field);
+  EXPECT_EQ(e.message, "payload: expected object");
+}
+
+// ---- timestamp --------------------------------------------------------------------------
+TEST(DecodeErrors, TimestampIsOptionalAndIntegral) {
+  const std::string_view logout = R"("payload":{"username":"a"}})";
+  auto e = decode_ok(R"({"type":"USER_LOGOUT",)" + std::string(logout));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->timestamp, 0);
+  e = decode_ok(R"({"type":"USER_LOGOUT","timestamp":1630000000.0,)" + std::string(logout));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->timestamp, 1630000000);
+  e = decode_ok(R"({"type":"USER_LOGOUT","timestamp":1.63e9,)" + std::string(logout));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->timestamp, 1630000000);
+  e = decode_ok(R"({"type":"USER_LOGOUT","timestamp":-5,)" + std::string(logout));
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->timestamp, -5);
+
+  const std::pair<std::string_view, std::string_view> bad[] = {
+      {"1.5", "timestamp: expected integer"},
+      {"\"1630000000\"", "timestamp: expected integer"},
+      {"null", "timestamp: expected integer"},
+      {"1e30", "timestamp: out of range"},
+      {"9223372036854775808", "timestamp: out of range"}};
+  for (const auto& [value, message] : bad) {
+    const auto err = decode_fails(R"({"type":"USER_LOGOUT","id":"t","timestamp":)" +
+                                  std::string(value) + "," + std::string(logout));
+    EXPECT_EQ(err.error, code::invalid_field) << value;
+    EXPECT_EQ(err.message, message) << value;
+    EXPECT_EQ(err.id, "t");
+    EXPECT_EQ(err.in_reply_to, "USER_LOGOUT");
+  }
+}
+
+// ---- payload fields: 9003 ------------------------------------------------------------------
+TEST(DecodeErrors, MissingFieldIsNamed) {
+  expect_invalid_field("TEXT_MESSAGE", R"("sender":"alice","content":"hi")",
+                       "payload.receiver: missing");
+  expect_invalid_field("REGISTER_REQUEST", R"("username":"alice")",
+                       "payload.passwordHash: missing");
+  expect_invalid_field("GROUP_LEADER_CHANGE", R"("sender":"a","group":"g")",
+                       "payload.newLeader: missing");
+  expect_invalid_field("MEDIA_MESSAGE_DATA",
+                       R"("sender":"a","receiver":"b","mediaId":"m","data":"","chunkIndex":1)",
+                       "payload.totalChunks: missing");
+  expect_invalid_field("REGISTER_RESPONSE", R"("code":0)", "payload.success: missing");
+  expect_invalid_field("MESSAGE_HISTORY_DATA_ACK", R"("username":"a","code":0)",
+                       "payload.chunkIndex: missing");
+  expect_invalid_field("ERROR", R"("code":9001)", "payload.message: missing");
+}
+
+TEST(DecodeErrors, WrongTypeIsNamed) {
+  expect_invalid_field("FRIEND_REQUEST_ACK", R"("sender":"a","receiver":"b","code":"0")",
+                       "payload.code: expected integer");
+  expect_invalid_field("FRIEND_REQUEST_ACK", R"("sender":"a","receiver":"b","code":0.5)",
+                       "payload.code: expected integer");
+  expect_invalid_field("TEXT_MESSAGE", R"("sender":"a","receiver":"b","content":42)",
+                       "payload.content: expected string");
+  expect_invalid_field("LOGIN_RESPONSE", R"("success":1,"code":0)",
+                       "payload.success: expected boolean");
+  expect_invalid_field("GROUP_CREATE", R"("sender":"a","members":"b","name":"g")",
+                       "payload.members: expected array");
+  expect_invalid_field("GROUP_CREATE", R"("sender":"a","members":["b",3],"name":"g")",
+                       "payload.members[1]: expected string");
+  expect_invalid_field("TEXT_MESSAGE", R"("sender":null,"receiver":"b","content":"x")",
+                       "payload.sender: expected string");
+  // An optional field, when present, must have the right type too (null included).
+  expect_invalid_field("TEXT_MESSAGE", std::string(text_body) + R"(,"messageId":7)",
+                       "payload.messageId: expected string");
+  expect_invalid_field("TEXT_MESSAGE", std::string(text_body) + R"(,"groupId":null)",
+                       "payload.groupId: expected string");
+  expect_invalid_field("MEDIA_MESSAGE_ACK",
+                       R"("sender":"a","receiver":"b","mediaId":"m","code":0,"receivedChunks":[1,"2"])",
+                       "payload.receivedChunks[1]: expected integer");
+}
+
+TEST(DecodeErrors, IntegerRanges) {
+  const auto data = [](std::string_view chunk) {
+    return R"("sender":"a","receiver":"b","mediaId":"m","data":"","totalChunks":9,"chunkIndex":)" +
+           std::string(chunk);
+  };
+  EXPECT_EQ(decode_payload<media_message_data>("MEDIA_MESSAGE_DATA", data("4294967295")).chunk_index,
+            std::numeric_limits<std::uint32_t>::max());
+  EXPECT_EQ(decode_payload<media_message_data>("MEDIA_MESSAGE_DATA", data("0")).chunk_index, 0u);
+  EXPECT_EQ(decode_payload<media_message_data>("MEDIA_MESSAGE_DATA", data("3.0")).chunk_index, 3u);
+  expect_invalid_field("MEDIA_MESSAGE_DATA", data("-1"), "payload.chunkIndex: out of range");
+  expect_invalid_field("MEDIA_MESSAGE_DATA", data("4294967296"),
+                       "payload.chunkIndex: out of range");
+
+  const auto media = [](std::string_view size) {
+    return R"("sender":"a","receiver":"b","mediaId":"m","mediaType":"image/png","mediaSize":)" +
+           std::string(size);
+  };
+  EXPECT_EQ(decode_payload<media_message>("MEDIA_MESSAGE", media("18446744073709551615")).media_size,
+            std::numeric_limits<std::uint64_t>::max());
+  expect_invalid_field("MEDIA_MESSAGE", media("-1"), "payload.mediaSize: out of range");
+  expect_invalid_field("MEDIA_MESSAGE", media("18446744073709551616"),
+                       "payload.mediaSize: out of range");
+
+  const auto ack = [](std::string_view c) {
+    return R"("sender":"a","receiver":"b","code":)" + std::string(c);
+  };
+  EXPECT_EQ(decode_payload<friend_request_ack>("FRIEND_REQUEST_ACK", ack("-2147483648")).code,
+            std::numeric_limits<int>::min());
+  expect_invalid_field("FRIEND_REQUEST_ACK", ack("2147483648"), "payload.code: out of range");
+}
+
+TEST(DecodeErrors, UserIdFieldsNeedUserIdSyntax) {
+  expect_invalid_field("FRIEND_REQUEST", R"("sender":"bad user!","receiver":"bob")",
+                       "payload.sender: invalid user id");
+  expect_invalid_field("FRIEND_REQUEST", R"("sender":"alice","receiver":"Group Chat 1")",
+                       "payload.receiver: invalid user id");
+  expect_invalid_field("FRIEND_REQUEST", R"("sender":"alice","receiver":"")",
+                       "payload.receiver: invalid user id");
+  expect_invalid_field("USER_LOGOUT", R"("username":"a@b@c")",
+                       "payload.username: invalid user id");
+  expect_invalid_field("GROUP_LEADER_CHANGE", R"("sender":"a","group":"g","newLeader":"#x@y")",
+                       "payload.newLeader: invalid user id");
+  expect_invalid_field("GROUP_CREATE", R"("sender":"a","members":["b","c d"],"name":"g")",
+                       "payload.members[1]: invalid user id");
+  expect_invalid_field("GROUP_CREATE_ACK",
+                       R"("sender":"a","not-friends":["-ok","x@-bad"],"name":"g","code":4001)",
+                       "payload.not-friends[1]: invalid user id");
+
+  // Bare and full forms, any case.
+  const auto req = decode_payload<friend_request>(
+      "FRIEND_REQUEST", R"("sender":"Alice@Alpha.Example","receiver":"bob@beta.example")");
+  EXPECT_EQ(req.sender, "Alice@Alpha.Example");  // kept as sent; folding is the node's job
+  EXPECT_EQ(req.receiver, "bob@beta.example");
+}
+
+TEST(DecodeErrors, MessageReceiversMayNameAGroup) {
+  for (const std::string_view receiver : {"bob", "bob@beta.example", "#k3x9@alpha.example",
+                                          "Group Chat 1"}) {
+    const auto body = R"("sender":"alice","receiver":")" + std::string(receiver) +
+                      R"(","content":"hi")";
+    EXPECT_EQ(decode_payload<text_message>("TEXT_MESSAGE", body).receiver, receiver);
+    const auto media = R"("sender":"alice","receiver":")" + std::string(receiver) +
+                       R"(","mediaId":"m","mediaType":"image/png","mediaSize":1)";
+    EXPECT_EQ(decode_payload<media_message>("MEDIA_MESSAGE", media).receiver, receiver);
+  }
+  expect_invalid_field("TEXT_MESSAGE", R"("sender":"alice","receiver":"","content":"hi")",
+                       "payload.receiver: empty");
+  expect_invalid_field("TEXT_MESSAGE",
+                       R"("sender":"alice","receiver":")" + std::string(321, 'g') +
+                           R"(","content":"hi")",
+                       "payload.receiver: too long");
+  // The sender of a message is still a user.
+  expect_invalid_field("TEXT_MESSAGE", R"("sender":"Group Chat 1","receiver":"b","content":"x")",
+                       "payload.sender: invalid user id");
+}
+
+// Acks and completion notices of media travel back from the media's receiver, which may be
+// a group, so their sender is free-form too.
+TEST(DecodeErrors, MediaRepliesMayComeFromAGroup) {
+  const auto ack = decode_payload<media_message_ack>(
+      "MEDIA_MESSAGE_ACK", R"("sender":"Group Chat 1","receiver":"alice","mediaId":"m","code":0)");
+  EXPECT_EQ(ack.sender, "Group Chat 1");
+  const auto complete = decode_payload<media_message_complete>(
+      "MEDIA_MESSAGE_COMPLETE", R"("sender":"#g1@alpha.example","receiver":"alice","mediaId":"m","code":0)");
+  EXPECT_EQ(complete.sender, "#g1@alpha.example");
+  expect_invalid_field("MEDIA_MESSAGE_COMPLETE_ACK",
+                       R"("sender":"Group Chat 1","receiver":"b","mediaId":"m","code":0)",
+                       "payload.sender: invalid user id");
+}
+
+TEST(DecodeErrors, FieldLengthLimits) {
+  const std::string name320(320, 'n');
+  const std::string name321(321, 'n');
+  EXPECT_EQ(decode_payload<group_leave>("GROUP_LEAVE", R"("sender":"a","group":")" + name320 + "\"")
+                .group,
+            name320);
+  expect_invalid_field("GROUP_LEAVE", R"("sender":"a","group":")" + name321 + "\"",
+                       "payload.group: too long");
+  expect_invalid_field("GROUP_LEAVE", R"("sender":"a","group":"")", "payload.group: empty");
+  expect_invalid_field("GROUP_CREATE", R"("sender":"a","members":[],"name":")" + name321 + "\"",
+                       "payload.name: too long");
+  expect_invalid_field("USER_STATUS_UPDATE", R"("username":"a","status":")" + name321 + "\"",
+                       "payload.status: too long");
+  expect_invalid_field(
+      "MEDIA_MESSAGE",
+      R"("sender":"a","receiver":"b","mediaId":"m","mediaSize":1,"mediaType":")" + name321 + "\"",
+      "payload.mediaType: too long");
+  expect_invalid_field("MEDIA_MESSAGE_COMPLETE",
+                       R"("sender":"a","receiver":"b","mediaId":"","code":0)",
+                       "payload.mediaId: empty");
+
+  // The limit comes from decode_limits.
+  decode_limits limits;
+  limits.max_field_bytes = 8;
+  EXPECT_TRUE(decode_ok(frame("GROUP_LEAVE", R"("sender":"a","group":"12345678")"), limits));
+  EXPECT_EQ(decode_fails(frame("GROUP_LEAVE", R"("sender":"a","group":"123456789")"), limits)
+                .message,
+            "payload.group: too long");
+
+  // content, data and passwordHash are bounded only by the frame.
+  const std::string long_text(10000, 'c');
+  EXPECT_EQ(decode_payload<text_message>(
+                "TEXT_MESSAGE", R"("sender":"a","receiver":"b","content":")" + long_text + "\"")
+                .content,
+            long_text);
+  EXPECT_EQ(decode_payload<register_request>(
+                "REGISTER_REQUEST", R"("username":"a","passwordHash":")" + long_text + "\"")
+                .password_hash,
+            long_text);
+  EXPECT_EQ(decode_payload<media_message_data>(
+                "MEDIA_MESSAGE_DATA",
+                R"("sender":"a","receiver":"b","mediaId":"m","chunkIndex":1,"totalChunks":1,"data":")" +
+                    long_text + "\"")
+                .data,
+            long_text);
+}
+
+TEST(DecodeErrors, PasswordHashMustNotBeEmpty) {
+  expect_invalid_field("LOGIN_REQUEST", R"("username":"a","passwordHash":"")",
+                       "payload.passwordHash: empty");
+}
+
+TEST(DecodeErrors, GroupIdNeedsGroupIdSyntax) {
+  expect_invalid_field("GROUP_LEAVE", R"("sender":"a","group":"g","groupId":"Group Chat 1")",
+                       "payload.groupId: invalid group id");
+  expect_invalid_field("TEXT_MESSAGE", std::string(text_body) + R"(,"groupId":"#a-b@x")",
+                       "payload.groupId: invalid group id");
+  EXPECT_EQ(decode_payload<group_leave>("GROUP_LEAVE",
+                                        R"("sender":"a","group":"g","groupId":"#k3x9@alpha.example")")
+                .group_id,
+            "#k3x9@alpha.example");
+}
+
+TEST(DecodeErrors, HistoryBoundsAreIdsOrTimestamps) {
+  const auto req = decode_payload<message_history_request>(
+      "MESSAGE_HISTORY_REQUEST",
+      R"("username":"a","with":"bob","before":"m-42","after":1630000000,"limit":50)");
+  EXPECT_EQ(req.with, "bob");
+  EXPECT_EQ(req.before, history_bound{std::string("m-42")});
+  EXPECT_EQ(req.after, history_bound{std::int64_t{1630000000}});
+  EXPECT_EQ(req.limit, 50u);
+
+  expect_invalid_field("MESSAGE_HISTORY_REQUEST", R"("username":"a","before":true)",
+                       "payload.before: expected string or integer");
+  expect_invalid_field("MESSAGE_HISTORY_REQUEST", R"("username":"a","after":1.5)",
+                       "payload.after: expected integer");
+  expect_invalid_field("MESSAGE_HISTORY_REQUEST", R"("username":"a","after":"")",
+                       "payload.after: empty");
+  expect_invalid_field("MESSAGE_HISTORY_REQUEST", R"("username":"a","limit":-1)",
+                       "payload.limit: out of range");
+}
+
+TEST(DecodeErrors, HistoryItemsAreValidatedWithTheirPath) {
+  expect_invalid_field("MESSAGE_HISTORY_DATA",
+                       R"("username":"a","messages":[
+                          {"timestamp":1,"sender":"a","receiver":"b","content":"x"},
+                          {"timestamp":2,"receiver":"b","content":"y"}])",
+                       "payload.messages[1].sender: missing");
+  expect_invalid_field("MESSAGE_HISTORY_DATA",
+                       R"("username":"a","messages":[{"timestamp":"x","sender":"a","receiver":"b","content":"x"}])",
+                       "payload.messages[0].timestamp: expected integer");
+  expect_invalid_field("MESSAGE_HISTORY_DATA", R"("username":"a","messages":["hello"])",
+                       "payload.messages[0]: expected object");
+  expect_invalid_field("MESSAGE_HISTORY_DATA", R"("username":"a","messages":{})",
+                       "payload.messages: expected array");
+}
+
+TEST(DecodeErrors, TooManyHistoryItemsIsInvalid) {
+  decode_limits limits;
+  limits.max_history_items = 1;
+  const std::string item = R"({"timestamp":1,"sender":"a","receiver":"b","content":"x"})";
+  EXPECT_TRUE(decode_ok(frame("MESSAGE_HISTORY_DATA", R"("username":"a","messages":[)" + item + "]"),
+                        limits));
+  const auto e = decode_fails(
+      frame("MESSAGE_HISTORY_DATA", R"("username":"a","messages":[)" + item + "," + item + "]"),
+      limits);
+  EXPECT_EQ(e.error, code::invalid_field);
+  EXPECT_EQ(e.message, "payload.messages: too many items");
+}
+
+TEST(DecodeErrors, UnknownFieldsAreIgnored) {
+  const auto e = decode_ok(R"({"type":"TEXT_MESSAGE","timestamp":3,"extra":{"a":[1,2]},
+      "payload":{"sender":"a","receiver":"b","content":"hi","mood":"happy","code":"x"}})");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(std::get<text_message>(e->body),
+            (text_message{.sender = "a", .receiver = "b", .content = "hi"}));
+}
+
+}  // namespace
+}  // namespace chatnode::protocol

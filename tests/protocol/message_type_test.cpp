@@ -1,0 +1,98 @@
+// Message type names both ways, and the descriptions of result codes.
+#include "protocol/codes.hpp"
+#include "protocol/message_type.hpp"
+#include "protocol/messages.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace chatnode::protocol {
+namespace {
+
+const std::vector<std::pair<message_type, std::string_view>>& all_types() {
+  static const std::vector<std::pair<message_type, std::string_view>> types = {
+#define CHATNODE_X(e, s) {message_type::e, s},
+      CHATNODE_MESSAGE_TYPES(CHATNODE_X)
+#undef CHATNODE_X
+  };
+  return types;
+}
+
+TEST(MessageType, EveryTypeRoundTrips) {
+  ASSERT_EQ(all_types().size(), std::variant_size_v<payload>);
+  for (const auto& [type, name] : all_types()) {
+    EXPECT_EQ(to_string(type), name);
+    EXPECT_EQ(message_type_from_string(name), type) << name;
+  }
+}
+
+TEST(MessageType, SpotChecksOfWireNames) {
+  EXPECT_EQ(to_string(message_type::register_request), "REGISTER_REQUEST");
+  EXPECT_EQ(to_string(message_type::text_message_ack), "TEXT_MESSAGE_ACK");
+  EXPECT_EQ(to_string(message_type::message_history_data_ack), "MESSAGE_HISTORY_DATA_ACK");
+  EXPECT_EQ(to_string(message_type::error), "ERROR");
+  EXPECT_EQ(message_type_from_string("GROUP_LEADER_CHANGE_ACK"),
+            message_type::group_leader_change_ack);
+}
+
+TEST(MessageType, UnknownNamesAreRejected) {
+  for (const std::string_view bad :
+       {"", "text_message", "Text_Message", "TEXT_MESSAGE ", " TEXT_MESSAGE", "TEXT_MESSAGEX",
+        "TEXT", "AAAA", "ZZZZ", "ERRORS", "REGISTER_REQUES"}) {
+    EXPECT_FALSE(message_type_from_string(bad).has_value()) << bad;
+  }
+  EXPECT_FALSE(message_type_from_string(std::string_view("ERROR\0", 6)).has_value());
+}
+
+TEST(MessageType, OutOfRangeEnumHasNoName) {
+  EXPECT_EQ(to_string(static_cast<message_type>(200)), "");
+}
+
+// The payload alternative at index i is the message of type i (also a static_assert in
+// messages.hpp); type_of relies on it.
+TEST(MessageType, PayloadIndexMatchesType) {
+  EXPECT_EQ(type_of(payload{register_request{}}), message_type::register_request);
+  EXPECT_EQ(type_of(payload{group_create_ack{}}), message_type::group_create_ack);
+  EXPECT_EQ(type_of(payload{text_message{}}), message_type::text_message);
+  EXPECT_EQ(type_of(payload{message_history_complete_ack{}}),
+            message_type::message_history_complete_ack);
+  EXPECT_EQ(type_of(payload{error_message{}}), message_type::error);
+}
+
+TEST(Codes, EveryCodeHasADistinctDescription) {
+  const std::vector<code> codes = {
+      code::ok, code::auth_failed, code::user_exists, code::register_server_error,
+      code::invalid_credentials, code::already_logged_in, code::user_not_found,
+      code::login_server_error, code::friend_user_not_found, code::friend_server_error,
+      code::friend_rejected, code::group_not_friends, code::invite_rejected,
+      code::history_none, code::text_unknown_receiver, code::text_not_friends,
+      code::malformed_json, code::unknown_type, code::invalid_field, code::not_authenticated,
+      code::forbidden, code::too_large, code::rate_limited, code::server_error};
+  std::set<std::string_view> seen;
+  for (const code c : codes) {
+    const auto text = describe(c);
+    EXPECT_FALSE(text.empty()) << to_int(c);
+    EXPECT_NE(text, "unknown code") << to_int(c);
+    EXPECT_TRUE(seen.insert(text).second) << "duplicate description for " << to_int(c);
+  }
+}
+
+TEST(Codes, SeedValuesAndDescriptions) {
+  EXPECT_EQ(to_int(code::user_exists), 1002);
+  EXPECT_EQ(to_int(code::already_logged_in), 2002);
+  EXPECT_EQ(to_int(code::friend_rejected), 3004);
+  EXPECT_EQ(to_int(code::group_not_friends), 4001);
+  EXPECT_EQ(to_int(code::history_none), 6001);
+  EXPECT_EQ(describe(code::ok), "success");
+  EXPECT_EQ(describe(code::user_exists), "user already exists");
+  EXPECT_EQ(describe(code::malformed_json), "malformed JSON");
+  EXPECT_EQ(describe(code::unknown_type), "unknown message type");
+  EXPECT_EQ(describe(static_cast<code>(1234)), "unknown code");
+}
+
+}  // namespace
+}  // namespace chatnode::protocol
