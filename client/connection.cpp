@@ -59,7 +59,9 @@ struct connection::impl {
   // Keeps run() going after the connection ends, so late send_text posts are drained.
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   ssl::context tls{ssl::context::tls_client};
-  websocket::stream<ssl::stream<beast::tcp_stream>> ws{ioc, tls};
+  // Built only once `tls` is configured: OpenSSL copies the verify mode, protocol versions
+  // and client certificate from the context into each stream when the stream is made.
+  std::optional<websocket::stream<ssl::stream<beast::tcp_stream>>> ws;
   std::thread io_thread;
 
   // Touched on the I/O thread only (or before it starts).
@@ -99,7 +101,7 @@ struct connection::impl {
   }
 
   void do_read() {
-    ws.async_read(read_buffer, [this](error_code ec, std::size_t) { on_read(ec); });
+    ws->async_read(read_buffer, [this](error_code ec, std::size_t) { on_read(ec); });
   }
 
   void on_read(error_code ec) {
@@ -132,9 +134,9 @@ struct connection::impl {
     outbox.clear();
     // reason() is set as soon as a close frame arrived, even when the read then failed
     // on something else (e.g. the server dropped TCP while our close reply was queued).
-    int code = static_cast<int>(ws.reason().code);
+    int code = static_cast<int>(ws->reason().code);
     error_code ignored;
-    beast::get_lowest_layer(ws).socket().close(ignored);
+    beast::get_lowest_layer(*ws).socket().close(ignored);
     {
       std::lock_guard lock(mutex);
       open = false;
@@ -160,8 +162,8 @@ struct connection::impl {
       return;
     }
     writing = true;
-    ws.text(true);
-    ws.async_write(net::buffer(outbox.front()), [this](error_code ec, std::size_t) {
+    ws->text(true);
+    ws->async_write(net::buffer(outbox.front()), [this](error_code ec, std::size_t) {
       if (!outbox.empty()) outbox.pop_front();
       if (ec) {
         writing = false;
@@ -180,10 +182,10 @@ struct connection::impl {
 
   void do_close() {
     close_sent = true;
-    ws.async_close(websocket::close_code::normal, [this](error_code ec) {
+    ws->async_close(websocket::close_code::normal, [this](error_code ec) {
       if (ec) {
         error_code ignored;
-        beast::get_lowest_layer(ws).socket().close(ignored);
+        beast::get_lowest_layer(*ws).socket().close(ignored);
       }
       // On success the pending read completes with websocket::error::closed.
     });
@@ -192,7 +194,7 @@ struct connection::impl {
   void drop() {
     if (!alive) return;
     error_code ignored;
-    beast::get_lowest_layer(ws).socket().close(ignored);
+    beast::get_lowest_layer(*ws).socket().close(ignored);
   }
 
   bool wait_not_open(std::chrono::milliseconds timeout) {
@@ -266,7 +268,8 @@ std::unique_ptr<connection> connection::connect(const connect_options& opts) {
     p->tls.use_private_key_file(opts.key_file.empty() ? opts.cert_file : opts.key_file, ssl::context::pem, ec);
     if (ec) fail(ec, "loading client key " + opts.key_file);
   }
-  auto& tls_stream = p->ws.next_layer();
+  p->ws.emplace(p->ioc, p->tls);
+  auto& tls_stream = p->ws->next_layer();
   tls_stream.set_verify_callback(ssl::host_name_verification(opts.server_name), ec);
   if (ec) fail(ec, "TLS setup");
   if (SSL_set_tlsext_host_name(tls_stream.native_handle(), opts.server_name.c_str()) != 1) {
@@ -296,7 +299,7 @@ std::unique_ptr<connection> connection::connect(const connect_options& opts) {
   }
 
   // TCP connect, TLS handshake, WebSocket handshake: all bounded by the one deadline.
-  auto& tcp_layer = beast::get_lowest_layer(p->ws);
+  auto& tcp_layer = beast::get_lowest_layer(*p->ws);
   auto cancel = [&] { tcp_layer.close(); };
   tcp_layer.expires_at(deadline);
   ec = p->run_step(
@@ -314,23 +317,23 @@ std::unique_ptr<connection> connection::connect(const connect_options& opts) {
   tcp_layer.expires_never();
   websocket::stream_base::timeout ws_timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
   ws_timeouts.handshake_timeout = ws_close_timeout;
-  p->ws.set_option(ws_timeouts);
-  p->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
+  p->ws->set_option(ws_timeouts);
+  p->ws->set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
     request.set(beast::http::field::user_agent, "chatnode-client");
   }));
-  p->ws.read_message_max(read_message_max);
-  p->ws.auto_fragment(false);
-  p->ws.binary(false);
+  p->ws->read_message_max(read_message_max);
+  p->ws->auto_fragment(false);
+  p->ws->binary(false);
   const auto ws_remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
   if (ws_remaining.count() <= 0) fail(net::error::timed_out, "WebSocket handshake");
   ws_timeouts.handshake_timeout = ws_remaining;
-  p->ws.set_option(ws_timeouts);
+  p->ws->set_option(ws_timeouts);
   ec = p->run_step(
-      deadline, [&](auto handler) { p->ws.async_handshake(opts.server_name, opts.path, std::move(handler)); },
+      deadline, [&](auto handler) { p->ws->async_handshake(opts.server_name, opts.path, std::move(handler)); },
       cancel);
   if (ec) fail(ec, "WebSocket handshake on " + opts.path);
   ws_timeouts.handshake_timeout = ws_close_timeout;
-  p->ws.set_option(ws_timeouts);
+  p->ws->set_option(ws_timeouts);
 
   p->alive = true;
   p->open = true;

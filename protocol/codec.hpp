@@ -33,6 +33,17 @@ using decode_result = std::variant<envelope, decode_error>;
 
 // Parses one frame. Comments and trailing commas are accepted (the seed's examples use
 // both); unknown fields are ignored; a missing `timestamp` is accepted as 0.
+// Also:
+// - A field that is present must have the right JSON type even when it is optional;
+//   null is a wrong type, not "absent".
+// - Integers may be written as whole floats (1.0, 1.63e9) and must fit the field's type.
+// - User-id fields are checked with is_user_id_syntax but kept as sent (not folded).
+//   The receiver of TEXT_MESSAGE(_ACK) and MEDIA_MESSAGE*, and the sender of the media
+//   replies that travel back (MEDIA_MESSAGE_ACK, _DATA_ACK, _COMPLETE), may also be a
+//   group id or group name: they are only checked non-empty and short.
+// - `groupId` must satisfy is_group_id_syntax.
+// - decode_error.in_reply_to / .id are set only for string values of at most
+//   max_field_bytes; a longer `id` is itself a 9003.
 decode_result decode(std::string_view text, const decode_limits& limits = {}) noexcept;
 
 // Strict JSON: {"type":…,"timestamp":…,["id":…,]"payload":{…}}. Unset optionals are omitted.

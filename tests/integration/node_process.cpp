@@ -136,12 +136,14 @@ pid_t spawn(const std::vector<std::string>& args, spawn_actions& actions) {
   return pid;
 }
 
+// The port of `key=HOST:PORT` in the ready line; 0 for `key=off` (listener disabled).
 std::uint16_t port_after(const std::string& line, const std::string& key) {
   const auto at = line.find(key);
   if (at == std::string::npos) throw std::runtime_error("ready line without " + key + ": " + line);
   auto end = line.find(' ', at);
   if (end == std::string::npos) end = line.size();
   const std::string address = line.substr(at + key.size(), end - at - key.size());
+  if (address == "off") return 0;
   const auto colon = address.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("ready line: bad address " + address);
   const int port = std::stoi(address.substr(colon + 1));
@@ -316,6 +318,7 @@ void node_process::start() {
     buffer.append(chunk.data(), static_cast<std::size_t>(n));
   }
   client_port_ = port_after(ready_line, "client=");
+  if (client_port_ == 0) throw std::runtime_error("ready line without a client port: " + ready_line);
   federation_port_ = port_after(ready_line, "federation=");
 
   // Keep draining stdout so the node never blocks on (or dies of) a full or closed pipe.
@@ -359,6 +362,7 @@ void node_process::join_drain() {
 int node_process::stop() {
   if (!running()) throw std::logic_error("node_process::stop: not running");
   ::kill(pid_, SIGTERM);
+  ::kill(pid_, SIGCONT);  // in case it was frozen
   auto status = wait_exit(pid_, stop_timeout);
   if (!status) {
     ::kill(pid_, SIGKILL);
@@ -381,6 +385,16 @@ void node_process::kill9() {
   pid_ = -1;
   join_drain();
   if (!status) throw std::runtime_error("chatnode pid " + std::to_string(pid) + " survived SIGKILL");
+}
+
+void node_process::freeze() {
+  if (!running()) throw std::logic_error("node_process::freeze: not running");
+  ::kill(pid_, SIGSTOP);
+}
+
+void node_process::thaw() {
+  if (!running()) throw std::logic_error("node_process::thaw: not running");
+  ::kill(pid_, SIGCONT);
 }
 
 client::connect_options node_process::connect_options() const {

@@ -49,9 +49,12 @@ class node_process {
   // SIGKILL, reaped before returning.
   void kill9();
   bool running() const { return pid_ > 0; }
+  // SIGSTOP / SIGCONT: a node that accepts TCP (in the kernel) but answers nothing.
+  void freeze();
+  void thaw();
 
   std::uint16_t client_port() const { return client_port_; }
-  std::uint16_t federation_port() const { return federation_port_; }
+  std::uint16_t federation_port() const { return federation_port_; }  // 0: federation off
   const std::string& domain() const { return options_.domain; }
   const std::filesystem::path& dir() const { return dir_; }
   std::filesystem::path config_file() const { return dir_ / "chatnode.json"; }

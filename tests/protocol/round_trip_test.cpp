@@ -247,6 +247,48 @@ TEST(RoundTrip, StringsAreEscaped) {
   expect_round_trip(e);
 }
 
+// The JSON escape of one ASCII byte, written out the slow way.
+std::string reference_escape(char c) {
+  switch (c) {
+    case '"': return "\\\"";
+    case '\\': return "\\\\";
+    case '\b': return "\\b";
+    case '\f': return "\\f";
+    case '\n': return "\\n";
+    case '\r': return "\\r";
+    case '\t': return "\\t";
+    default: break;
+  }
+  if (static_cast<unsigned char>(c) < 0x20) {
+    constexpr std::string_view hex = "0123456789abcdef";
+    return std::string("\\u00") + hex[static_cast<unsigned char>(c) >> 4] +
+           hex[static_cast<unsigned char>(c) & 0xf];
+  }
+  return std::string(1, c);
+}
+
+// The encoder scans several bytes at a time: every ASCII byte, at every offset of a
+// string longer than two such blocks, comes out escaped exactly when JSON requires it.
+TEST(RoundTrip, EveryAsciiByteAtEveryOffset) {
+  constexpr std::size_t length = 19;
+  for (int c = 0; c < 0x80; ++c) {
+    for (std::size_t offset = 0; offset < length; ++offset) {
+      std::string content(length, 'x');
+      content[offset] = static_cast<char>(c);
+      const envelope e{text_message{.sender = "a", .receiver = "b", .content = content}, 1,
+                       std::nullopt};
+      const std::string expected =
+          R"({"type":"TEXT_MESSAGE","timestamp":1,"payload":{"sender":"a","receiver":"b","content":")" +
+          std::string(offset, 'x') + reference_escape(static_cast<char>(c)) +
+          std::string(length - offset - 1, 'x') + R"("}})";
+      ASSERT_EQ(encode(e), expected) << "byte " << c << " at " << offset;
+      const auto back = decode_ok(expected);
+      ASSERT_TRUE(back.has_value());
+      ASSERT_EQ(*back, e);
+    }
+  }
+}
+
 TEST(RoundTrip, ExtremeIntegers) {
   expect_round_trip(envelope{
       friend_request_ack{.sender = "a", .receiver = "b", .code = std::numeric_limits<int>::min()},
