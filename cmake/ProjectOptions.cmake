@@ -9,7 +9,7 @@ if(CHATNODE_WERROR)
 endif()
 # Asio/Beast need this to avoid deprecated APIs and to build warning-free.
 target_compile_definitions(chatnode_options INTERFACE
-  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+  BOOST_ASIO_NO_DEPRECATED)
 if(CHATNODE_SANITIZE)
   target_compile_options(chatnode_options INTERFACE -fsanitize=${CHATNODE_SANITIZE} -fno-omit-frame-pointer)
   target_link_options(chatnode_options INTERFACE -fsanitize=${CHATNODE_SANITIZE})

@@ -19,15 +19,27 @@ enum class code : int {
   // Friends (seed)
   friend_user_not_found = 3001,
   friend_server_error = 3002,
+  already_friends = 3003,          // addition
   friend_rejected = 3004,
+  friend_self = 3005,              // addition: a request to yourself
+  friend_request_pending = 3006,   // addition: you already asked; waiting for the answer
+  no_pending_request = 3007,       // addition: a response without a request to answer
+  not_friends = 3008,              // addition: FRIEND_REMOVE of someone who is not a friend
   // Groups (seed)
   group_not_friends = 4001,
+  unknown_group = 4002,            // addition
+  ambiguous_group = 4003,          // addition: a name matching several groups; use groupId
+  not_group_member = 4004,         // addition
+  not_group_leader = 4005,         // addition
+  new_leader_not_member = 4006,    // addition
+  not_invited = 4007,              // addition: GROUP_INVITE_RESPONSE without an invitation
   invite_rejected = 5001,
   // History (seed)
   history_none = 6001,
   // Text (DESIGN §4)
   text_unknown_receiver = 7001,
   text_not_friends = 7002,
+  text_not_group_member = 7003,    // addition: TEXT_MESSAGE to a group you are not a member of
   // Generic ERROR message (DESIGN §4)
   malformed_json = 9001,
   unknown_type = 9002,

