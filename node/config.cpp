@@ -194,6 +194,7 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
     l.login_lockout = std::chrono::seconds(r.get_uint("login_lockout_seconds", l.login_lockout.count(), 1, 86400));
     l.max_pending_kdf = r.get_uint("max_pending_kdf", l.max_pending_kdf, 1, 100000);
     l.max_connections = r.get_uint("max_connections", l.max_connections, 1, 10000000);
+    l.max_text_bytes = r.get_uint("max_text_bytes", l.max_text_bytes, 1, 64u << 20);
     r.finish();
     if (l.max_frame_bytes < l.max_message_bytes)
       throw config_error("limits.max_frame_bytes: must not be below limits.max_message_bytes");

@@ -40,6 +40,7 @@ struct limits_config {
   std::chrono::seconds login_lockout{30};      // doubles per further failure, capped at 1 h
   std::size_t max_pending_kdf = 64;            // queued password hashes; more: ERROR 9007
   std::size_t max_connections = 50000;         // more: accepted and closed at once
+  std::size_t max_text_bytes = 16 * 1024;      // TEXT_MESSAGE content; more: ACK code 9006
 };
 
 struct config {

@@ -5,12 +5,12 @@ namespace chatnode::node {
 
 bool registry::try_add(const std::string& user, const std::shared_ptr<client_session>& s) {
   std::lock_guard lock(mutex_);
-  auto [it, inserted] = online_.try_emplace(user, s);
+  auto [it, inserted] = online_.try_emplace(user, entry{s, "online"});
   if (inserted) return true;
-  auto current = it->second.lock();
+  auto current = it->second.session.lock();
   if (current == s) return true;
   if (current) return false;
-  it->second = s;  // the previous session is gone but had not unregistered yet
+  it->second = entry{s, "online"};  // the previous session is gone but had not unregistered yet
   return true;
 }
 
@@ -18,19 +18,39 @@ void registry::remove(const std::string& user, const client_session* s) {
   std::lock_guard lock(mutex_);
   auto it = online_.find(user);
   if (it == online_.end()) return;
-  auto current = it->second.lock();
+  auto current = it->second.session.lock();
   if (!current || current.get() == s) online_.erase(it);
 }
 
 std::shared_ptr<client_session> registry::find(const std::string& user) const {
   std::lock_guard lock(mutex_);
   auto it = online_.find(user);
-  return it == online_.end() ? nullptr : it->second.lock();
+  return it == online_.end() ? nullptr : it->second.session.lock();
 }
 
 std::size_t registry::size() const {
   std::lock_guard lock(mutex_);
   return online_.size();
+}
+
+void registry::set_status(const std::string& user, const client_session* s, std::string status) {
+  std::lock_guard lock(mutex_);
+  auto it = online_.find(user);
+  if (it == online_.end()) return;
+  auto current = it->second.session.lock();
+  if (current.get() == s) it->second.status = std::move(status);
+}
+
+std::optional<std::string> registry::status_of(const std::string& user) const {
+  std::lock_guard lock(mutex_);
+  auto it = online_.find(user);
+  if (it == online_.end() || it->second.session.expired()) return std::nullopt;
+  return it->second.status;
+}
+
+std::string registry::visible_status(const std::string& user) const {
+  auto s = status_of(user);
+  return s ? *s : "offline";
 }
 
 }  // namespace chatnode::node

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -22,9 +23,19 @@ class registry {
   std::shared_ptr<client_session> find(const std::string& user) const;
   std::size_t size() const;
 
+  // Presence: a logged-in user's chosen status ("online" at login). Not logged in: nullopt.
+  void set_status(const std::string& user, const client_session* s, std::string status);
+  std::optional<std::string> status_of(const std::string& user) const;
+  // What friends see: the status, or "offline" when not logged in.
+  std::string visible_status(const std::string& user) const;
+
  private:
+  struct entry {
+    std::weak_ptr<client_session> session;
+    std::string status;
+  };
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::weak_ptr<client_session>> online_;
+  std::unordered_map<std::string, entry> online_;
 };
 
 }  // namespace chatnode::node

@@ -4,6 +4,7 @@
 
 #include "accounts.hpp"
 #include "log.hpp"
+#include "model.hpp"
 
 #include "crypto/kdf.hpp"
 #include "protocol/ids.hpp"
@@ -124,10 +125,85 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
   switch (type) {
     case p::message_type::user_logout:
       handle_logout(s, env.id);
-      return true;
+      break;
+    case p::message_type::user_status_update:
+      handle_status(s, std::get<p::user_status_update>(env.body), env.id);
+      break;
+    case p::message_type::friend_request:
+      handle_friend_request(s, std::get<p::friend_request>(env.body), env.id);
+      break;
+    case p::message_type::friend_request_response:
+      handle_friend_response(s, std::get<p::friend_request_response>(env.body), env.id);
+      break;
+    case p::message_type::friend_remove:
+      handle_friend_remove(s, std::get<p::friend_remove>(env.body), env.id);
+      break;
+    case p::message_type::friend_list_request:
+      handle_friend_list(s, env.id);
+      break;
+    case p::message_type::text_message:
+      handle_text(s, std::get<p::text_message>(env.body), env.id);
+      break;
+    case p::message_type::group_create:
+      handle_group_create(s, std::get<p::group_create>(env.body), env.id);
+      break;
+    case p::message_type::group_invite_response:
+      handle_group_invite_response(s, std::get<p::group_invite_response>(env.body), env.id);
+      break;
+    case p::message_type::group_leave:
+      handle_group_leave(s, std::get<p::group_leave>(env.body), env.id);
+      break;
+    case p::message_type::group_remove:
+      handle_group_remove(s, std::get<p::group_remove>(env.body), env.id);
+      break;
+    case p::message_type::group_leader_change:
+      handle_group_leader_change(s, std::get<p::group_leader_change>(env.body), env.id);
+      break;
+    case p::message_type::group_list_request:
+      handle_group_list(s, env.id);
+      break;
+    case p::message_type::message_history_request:
+      handle_history_request(s, std::get<p::message_history_request>(env.body), env.id);
+      break;
+    case p::message_type::message_history_begin_ack:
+    case p::message_type::message_history_data_ack:
+    case p::message_type::message_history_complete_ack:
+      handle_history_ack(s, env.body, env.id);
+      break;
+    case p::message_type::group_invite:
+      send_error(s, p::code::unknown_type, "GROUP_INVITE is sent by the node; invite members with GROUP_CREATE",
+                 type_name, env.id);
+      break;
     default:
       send_error(s, p::code::server_error, type_name + " is not supported by this node yet", type_name, env.id);
-      return true;
+      break;
+  }
+  return true;
+}
+
+void router::run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, std::function<frame_ptr()> on_failure) {
+  auto fx = std::make_shared<effects>();
+  writer_.submit(
+      [fx, rule = std::move(rule)](store::txn& t) {
+        fx->sends.clear();  // the writer may run a job again after growing the map
+        rule(t, *fx);
+      },
+      [this, s, fx, on_failure = std::move(on_failure)](std::error_code ec) {
+        if (ec) {
+          log(log_level::error, "router", "write failed for ", s->remote(), ": ", ec.message());
+          metrics_.errors_sent.fetch_add(1, std::memory_order_relaxed);
+          s->send(on_failure());
+          return;
+        }
+        for (auto& [to, frame] : fx->sends) to->send(std::move(frame));
+      });
+}
+
+void router::deliver(store::txn& t, effects& fx, const std::string& user, const frame_ptr& frame) {
+  if (auto to = online_.find(user)) {
+    fx.send(to, frame);
+  } else {
+    model::inbox_append(t, user, *frame);
   }
 }
 
@@ -269,23 +345,46 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
     }
     throttle_.record_success(user.name);
     // Going online is a writer job so that it is ordered with every delivery decision the
-    // writer makes (an event either reaches this session live or waits in the inbox).
+    // writer makes: an event either reaches this session live or waits in the inbox, which
+    // this same job empties. Friends learn of the login; the user learns their statuses.
     auto full = user.full();
-    auto added = std::make_shared<bool>(false);
+    struct login_outcome {
+      bool added = false;
+      std::vector<model::inbox_entry> inbox;
+      std::vector<frame_ptr> statuses;  // one USER_STATUS_UPDATE per friend
+      effects fx;                       // to friends
+    };
+    auto out = std::make_shared<login_outcome>();
     writer_.submit(
-        [this, s, full, added](store::txn&) { *added = online_.try_add(full, s); },
-        [this, s, user = std::move(user), full, added, reply](std::error_code ec) mutable {
-          s->post([this, s, user = std::move(user), full, added, ec, reply]() mutable {
-            if (ec || !*added || s->state().closed) {
-              if (*added) online_.remove(full, s.get());
+        [this, s, full, out](store::txn& t) {
+          *out = login_outcome{};
+          out->added = online_.try_add(full, s);
+          if (!out->added) return;
+          out->inbox = model::inbox_take(t, full);
+          auto online_frame = make_frame(p::user_status_update{full, "online"}, std::nullopt);
+          for (const auto& f : model::friends_of(t, full)) {
+            out->statuses.push_back(make_frame(p::user_status_update{f, online_.visible_status(f)}, std::nullopt));
+            if (auto to = online_.find(f)) out->fx.send(to, online_frame);
+          }
+        },
+        [this, s, user = std::move(user), full, out, reply](std::error_code ec) mutable {
+          s->post([this, s, user = std::move(user), full, out, ec, reply]() mutable {
+            if (ec || !out->added || s->state().closed) {
+              if (out->added) online_.remove(full, s.get());
               if (ec) log(log_level::error, "router", "login ", full, ": ", ec.message());
               if (!s->state().closed)
                 s->send(reply(ec ? p::code::login_server_error : p::code::already_logged_in));
+              // A committed inbox drain must not vanish: if the session closed meanwhile,
+              // the frames go back to the inbox.
+              if (!ec && out->added && !out->inbox.empty()) requeue_inbox(full, std::move(out->inbox));
             } else {
               s->state().user = std::move(user);
               metrics_.logins.fetch_add(1, std::memory_order_relaxed);
               log(log_level::info, "router", full, " logged in from ", s->remote());
               s->send(reply(p::code::ok));
+              for (auto& e : out->inbox) s->send(std::make_shared<const std::string>(std::move(e.frame)));
+              for (auto& f : out->statuses) s->send(std::move(f));
+              for (auto& [to, frame] : out->fx.sends) to->send(std::move(frame));
             }
             s->resume_reading();
           });
@@ -294,20 +393,49 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
   return false;
 }
 
+void router::requeue_inbox(const std::string& user, std::vector<model::inbox_entry> entries) {
+  writer_.submit(
+      [user, entries = std::move(entries)](store::txn& t) {
+        for (const auto& e : entries) model::inbox_put(t, user, e);
+      },
+      [user](std::error_code ec) {
+        if (ec) log(log_level::error, "router", "could not put back the inbox of ", user, ": ", ec.message());
+      });
+}
+
+void router::go_offline(const std::shared_ptr<client_session>& s, const frame_ptr& notice) {
+  const std::string me = s->state().user->full();
+  online_.remove(me, s.get());
+  if (!notice) return;
+  try {
+    auto t = db_.begin_read();
+    for (const auto& f : model::friends_of(t, me))
+      if (auto to = online_.find(f)) to->send(notice);
+  } catch (const std::exception& e) {
+    log(log_level::error, "router", "presence of ", me, ": ", e.what());
+  }
+}
+
 void router::handle_logout(const std::shared_ptr<client_session>& s, const std::optional<std::string>&) {
   session_state& st = s->state();
   st.logged_out = true;
-  online_.remove(st.user->full(), s.get());
-  log(log_level::info, "router", st.user->full(), " logged out");
+  const std::string me = st.user->full();
+  // A user who chose to appear offline leaves as quietly as they stayed.
+  const bool visible = online_.visible_status(me) != "offline";
+  go_offline(s, visible ? make_frame(p::user_logout{me}, std::nullopt) : nullptr);
+  log(log_level::info, "router", me, " logged out");
   s->close(1000);
 }
 
 void router::on_disconnect(const std::shared_ptr<client_session>& s) {
   session_state& st = s->state();
   st.closed = true;
+  st.history.reset();
   if (st.user && !st.logged_out) {
-    online_.remove(st.user->full(), s.get());
-    log(log_level::debug, "router", st.user->full(), " disconnected");
+    const std::string me = st.user->full();
+    const bool visible = online_.visible_status(me) != "offline";
+    go_offline(s, visible ? make_frame(p::user_status_update{me, "offline"}, std::nullopt) : nullptr);
+    log(log_level::debug, "router", me, " disconnected");
   }
 }
 

@@ -7,6 +7,7 @@
 #include "client_session.hpp"
 #include "config.hpp"
 #include "login_throttle.hpp"
+#include "model.hpp"
 #include "registry.hpp"
 
 #include "protocol/codec.hpp"
@@ -19,6 +20,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace chatnode::node {
 
@@ -49,12 +52,46 @@ class router {
   void on_disconnect(const std::shared_ptr<client_session>& s);
 
   const router_metrics& metrics() const noexcept { return metrics_; }
+  const registry& online() const noexcept { return online_; }
   const config& cfg() const noexcept { return cfg_; }
 
   // Encodes a message with the node's timestamp and the request's id.
   static frame_ptr make_frame(protocol::payload body, const std::optional<std::string>& id);
 
  private:
+  // What a rule sends; it is sent only after the rule's transaction committed.
+  struct effects {
+    std::vector<std::pair<std::shared_ptr<client_session>, frame_ptr>> sends;
+    void send(const std::shared_ptr<client_session>& to, frame_ptr frame) { sends.emplace_back(to, std::move(frame)); }
+  };
+  using rule_fn = std::function<void(store::txn&, effects&)>;
+  // Runs `rule` as a writer job (so every rule sees and changes state in one order); on
+  // success sends its effects in order, on failure sends `on_failure()` to `s`.
+  void run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, std::function<frame_ptr()> on_failure);
+  // Inside a rule: to `user`'s session after the commit when online, else into the inbox.
+  void deliver(store::txn& t, effects& fx, const std::string& user, const frame_ptr& frame);
+  // Inside a rule: tells each of two new friends, if online, the other's status.
+  void tell_statuses(effects& fx, const std::string& a, const std::string& b);
+
+  // Requests after login, by flow. `me` is the logged-in user's full id.
+  void handle_status(const std::shared_ptr<client_session>& s, protocol::user_status_update& req, const std::optional<std::string>& id);
+  void handle_friend_request(const std::shared_ptr<client_session>& s, protocol::friend_request& req, const std::optional<std::string>& id);
+  void handle_friend_response(const std::shared_ptr<client_session>& s, protocol::friend_request_response& req, const std::optional<std::string>& id);
+  void handle_friend_remove(const std::shared_ptr<client_session>& s, protocol::friend_remove& req, const std::optional<std::string>& id);
+  void handle_friend_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
+  void handle_text(const std::shared_ptr<client_session>& s, protocol::text_message& req, const std::optional<std::string>& id);
+  // router_groups.cpp
+  void handle_group_create(const std::shared_ptr<client_session>& s, protocol::group_create& req, const std::optional<std::string>& id);
+  void handle_group_invite_response(const std::shared_ptr<client_session>& s, protocol::group_invite_response& req, const std::optional<std::string>& id);
+  void handle_group_leave(const std::shared_ptr<client_session>& s, protocol::group_leave& req, const std::optional<std::string>& id);
+  void handle_group_remove(const std::shared_ptr<client_session>& s, protocol::group_remove& req, const std::optional<std::string>& id);
+  void handle_group_leader_change(const std::shared_ptr<client_session>& s, protocol::group_leader_change& req, const std::optional<std::string>& id);
+  void handle_group_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
+  // router_history.cpp
+  void handle_history_request(const std::shared_ptr<client_session>& s, protocol::message_history_request& req, const std::optional<std::string>& id);
+  // MESSAGE_HISTORY_BEGIN_ACK, _DATA_ACK, _COMPLETE_ACK.
+  void handle_history_ack(const std::shared_ptr<client_session>& s, const protocol::payload& body, const std::optional<std::string>& id);
+
   void send_error(const std::shared_ptr<client_session>& s, protocol::code c, std::string message,
                   std::optional<std::string> in_reply_to, const std::optional<std::string>& id);
   bool handle_register(const std::shared_ptr<client_session>& s, protocol::register_request& req,
@@ -62,6 +99,10 @@ class router {
   bool handle_login(const std::shared_ptr<client_session>& s, protocol::login_request& req,
                     const std::optional<std::string>& id);
   void handle_logout(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
+  // Unregisters the session's user and sends `notice` to their online friends.
+  void go_offline(const std::shared_ptr<client_session>& s, const frame_ptr& notice);
+  // Puts frames taken from an inbox back (the session closed before it could get them).
+  void requeue_inbox(const std::string& user, std::vector<model::inbox_entry> entries);
   // Claims a slot for one KDF computation; false when too many are queued.
   bool reserve_kdf();
 

@@ -41,7 +41,11 @@ enum class rule : std::uint8_t {
   text,      // any string, bounded only by the frame: content, data, error messages
   secret,    // non-empty, bounded only by the frame: passwordHash
   members,   // user ids, at most max_members of them (more is 9006)
+  history,   // history items, at most max_history_items of them (more is 9003)
 };
+// An array of strings is checked element by element with the rule of the field; an array
+// of objects (a struct with a schema) with the schemas of its items. Arrays are bounded
+// only by the frame unless the rule says otherwise (members, history).
 
 template <class T>
 struct schema;
@@ -311,7 +315,7 @@ template <>
 struct schema<message_history_data> {
   static void apply(auto& m, auto& v) {
     v("username", m.username, rule::user);
-    v("messages", m.messages, rule::none);
+    v("messages", m.messages, rule::history);
     v("chunkIndex", m.chunk_index, rule::none);
   }
 };
@@ -324,6 +328,60 @@ struct schema<message_history_data_ack> {
   }
 };
 
+// Lists (addition): produced by the node, so their arrays are bounded only by the frame.
+template <>
+struct schema<friend_entry> {
+  static void apply(auto& m, auto& v) {
+    v("user", m.user, rule::user);
+    v("status", m.status, rule::name);
+  }
+};
+template <>
+struct schema<friend_list_response> {
+  static void apply(auto& m, auto& v) {
+    v("username", m.username, rule::user);
+    v("friends", m.friends, rule::none);
+    v("incoming", m.incoming, rule::user);
+    v("outgoing", m.outgoing, rule::user);
+    v("code", m.code, rule::none);
+  }
+};
+template <>
+struct schema<group_entry> {
+  static void apply(auto& m, auto& v) {
+    v("groupId", m.group_id, rule::group_id);
+    v("name", m.name, rule::name);
+    v("leader", m.leader, rule::user);
+    v("members", m.members, rule::user);
+    v("invited", m.invited, rule::user);
+  }
+};
+template <>
+struct schema<group_invitation> {
+  static void apply(auto& m, auto& v) {
+    v("groupId", m.group_id, rule::group_id);
+    v("name", m.name, rule::name);
+    v("inviter", m.inviter, rule::user);
+  }
+};
+template <>
+struct schema<group_list_response> {
+  static void apply(auto& m, auto& v) {
+    v("username", m.username, rule::user);
+    v("groups", m.groups, rule::none);
+    v("invitations", m.invitations, rule::none);
+    v("code", m.code, rule::none);
+  }
+};
+// The list requests carry only the acting user.
+struct list_request_schema {
+  static void apply(auto& m, auto& v) { v("username", m.username, rule::user); }
+};
+template <>
+struct schema<friend_list_request> : list_request_schema {};
+template <>
+struct schema<group_list_request> : list_request_schema {};
+
 template <>
 struct schema<error_message> {
   static void apply(auto& m, auto& v) {
@@ -332,6 +390,11 @@ struct schema<error_message> {
     v("inReplyTo", m.in_reply_to, rule::name);
   }
 };
+
+// A struct with a schema of its own: a message, or an item nested in one (history_item,
+// friend_entry, …). Every specialization above is complete by now.
+template <class T>
+concept has_schema = requires { sizeof(schema<T>); };
 
 // ---- decoding -----------------------------------------------------------------------
 
@@ -419,6 +482,7 @@ class payload_decoder {
         return s.empty() ? "empty" : std::string_view{};
       case rule::none:
       case rule::text:
+      case rule::history:
         break;
     }
     return {};
@@ -480,28 +544,34 @@ class payload_decoder {
     }
   }
 
-  void read(std::string_view key, const json::value& v, std::vector<history_item>& out, rule) {
+  // An array of objects, each decoded with its own schema; an item's error is reported
+  // under the array's path ("payload.friends[0].status: missing").
+  template <has_schema T>
+  void read(std::string_view key, const json::value& v, std::vector<T>& out, rule r) {
     const json::array* a = v.if_array();
     if (a == nullptr) return fail(key, "expected array");
-    if (a->size() > limits_.max_history_items) return fail(key, "too many items");
+    if (r == rule::history && a->size() > limits_.max_history_items) {
+      return fail(key, "too many items");
+    }
     out.resize(a->size());
     for (std::size_t i = 0; i < a->size(); ++i) {
       const json::object* o = (*a)[i].if_object();
       if (o == nullptr) return fail(key, "expected object", code::invalid_field, i);
       payload_decoder item(*o, limits_);
-      schema<history_item>::apply(out[i], item);
-      if (item.failed_) {
-        // Re-root the item's "payload.<field>: why" under "payload.<key>[i].".
-        constexpr std::string_view root = "payload.";
-        std::string inner = item.take_message();
-        failed_ = true;
-        error_ = item.error_;
-        message_ = path(key, i);
-        message_ += '.';
-        message_.append(std::string_view(inner).substr(root.size()));
-        return;
-      }
+      schema<T>::apply(out[i], item);
+      if (item.failed_) return fail_in_item(key, i, item);
     }
+  }
+
+  // Re-roots an item's "payload.<field>: why" as "payload.<key>[i].<field>: why".
+  void fail_in_item(std::string_view key, std::size_t index, payload_decoder& item) {
+    constexpr std::string_view root = "payload.";
+    const std::string inner = item.take_message();
+    failed_ = true;
+    error_ = item.error_;
+    message_ = path(key, index);
+    message_ += '.';
+    message_.append(std::string_view(inner).substr(root.size()));
   }
 
   static std::string path(std::string_view key, std::optional<std::size_t> index) {
@@ -815,9 +885,10 @@ class payload_encoder {
   void write(const history_bound& b) {
     std::visit([this](const auto& x) { write(x); }, b);
   }
-  void write(const history_item& item) {
+  template <has_schema T>
+  void write(const T& item) {
     w_.begin_object();
-    schema<history_item>::apply(item, *this);
+    schema<T>::apply(item, *this);
     w_.end_object();
   }
   template <class T>
@@ -858,9 +929,10 @@ class size_estimator {
   void add(const history_bound& b) {
     std::visit([this](const auto& x) { add(x); }, b);
   }
-  void add(const history_item& item) {
+  template <has_schema T>
+  void add(const T& item) {
     total_ += 2;
-    schema<history_item>::apply(item, *this);
+    schema<T>::apply(item, *this);
   }
   template <class T>
   void add(const std::vector<T>& items) {

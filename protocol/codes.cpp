@@ -15,12 +15,25 @@ std::string_view describe(code c) noexcept {
     case code::login_server_error: return "server error during login";
     case code::friend_user_not_found: return "friend request: user not found";
     case code::friend_server_error: return "friend request: server error";
+    case code::already_friends: return "already friends";
     case code::friend_rejected: return "friend request rejected";
+    case code::friend_self: return "a friend request to yourself";
+    case code::friend_request_pending: return "you already asked this user; the request is pending";
+    case code::no_pending_request: return "no pending request to answer";
+    case code::not_friends: return "not friends";
     case code::group_not_friends: return "not all members are friends";
+    case code::unknown_group: return "unknown group";
+    case code::ambiguous_group:
+      return "ambiguous group name: several of your groups have it; name the group by groupId";
+    case code::not_group_member: return "not a member of the group";
+    case code::not_group_leader: return "not the leader of the group";
+    case code::new_leader_not_member: return "the new leader is not a member of the group";
+    case code::not_invited: return "no invitation to answer";
     case code::invite_rejected: return "group invitation rejected";
     case code::history_none: return "no history found";
     case code::text_unknown_receiver: return "unknown receiver";
     case code::text_not_friends: return "receiver is not a friend";
+    case code::text_not_group_member: return "not a member of the receiving group";
     case code::malformed_json: return "malformed JSON";
     case code::unknown_type: return "unknown message type";
     case code::invalid_field: return "missing or invalid field";

@@ -38,7 +38,8 @@ TEST(Config, ReadsEveryKey) {
     "log_level":"debug","store":{"map_size_mb":8,"max_map_size_mb":64},
     "limits":{"max_message_bytes":2048,"max_frame_bytes":4096,"write_queue_messages":10,
       "write_queue_bytes":65536,"handshake_timeout_seconds":3,"idle_timeout_seconds":60,
-      "login_max_failures":2,"login_lockout_seconds":9,"max_pending_kdf":4,"max_connections":7}})"),
+      "login_max_failures":2,"login_lockout_seconds":9,"max_pending_kdf":4,"max_connections":7,
+      "max_text_bytes":100}})"),
                         "/x/chatnode.json");
   EXPECT_EQ(c.client.listen.host, "::1");
   EXPECT_EQ(c.client.listen.port, 9000);
@@ -52,6 +53,7 @@ TEST(Config, ReadsEveryKey) {
   EXPECT_EQ(c.limits.login_max_failures, 2u);
   EXPECT_EQ(c.limits.login_lockout.count(), 9);
   EXPECT_EQ(c.limits.max_connections, 7u);
+  EXPECT_EQ(c.limits.max_text_bytes, 100u);
 }
 
 void expect_refused(std::string_view text, std::string_view needle) {

@@ -6,6 +6,7 @@
 
 #include <limits>
 #include <string>
+#include <vector>
 
 namespace chatnode::protocol {
 namespace {
@@ -494,6 +495,197 @@ TEST(DecodeErrors, TooManyHistoryItemsIsInvalid) {
       limits);
   EXPECT_EQ(e.error, code::invalid_field);
   EXPECT_EQ(e.message, "payload.messages: too many items");
+}
+
+// ---- lists (addition): nested objects, validated with their schemas ------------------------
+constexpr std::string_view friend_lists_tail = R"(,"incoming":[],"outgoing":[],"code":0)";
+constexpr std::string_view group_lists_tail = R"(,"invitations":[],"code":0)";
+
+std::string friend_list(std::string_view friends) {
+  return R"("username":"a","friends":)" + std::string(friends) + std::string(friend_lists_tail);
+}
+std::string group_list(std::string_view groups) {
+  return R"("username":"a","groups":)" + std::string(groups) + std::string(group_lists_tail);
+}
+
+TEST(DecodeErrors, FriendListEntriesAreValidatedWithTheirPath) {
+  expect_invalid_field("FRIEND_LIST_RESPONSE", friend_list(R"([{"user":"b"}])"),
+                       "payload.friends[0].status: missing");
+  expect_invalid_field("FRIEND_LIST_RESPONSE",
+                       friend_list(R"([{"user":"b","status":"online"},{"status":"away"}])"),
+                       "payload.friends[1].user: missing");
+  expect_invalid_field("FRIEND_LIST_RESPONSE",
+                       friend_list(R"([{"user":"Group Chat 1","status":"online"}])"),
+                       "payload.friends[0].user: invalid user id");
+  expect_invalid_field("FRIEND_LIST_RESPONSE", friend_list(R"([{"user":"b","status":""}])"),
+                       "payload.friends[0].status: empty");
+  expect_invalid_field("FRIEND_LIST_RESPONSE", friend_list(R"([{"user":"b","status":7}])"),
+                       "payload.friends[0].status: expected string");
+  expect_invalid_field("FRIEND_LIST_RESPONSE",
+                       friend_list(R"([{"user":"b","status":")" + std::string(321, 's') + "\"}]"),
+                       "payload.friends[0].status: too long");
+  expect_invalid_field("FRIEND_LIST_RESPONSE", friend_list(R"(["b"])"),
+                       "payload.friends[0]: expected object");
+  expect_invalid_field("FRIEND_LIST_RESPONSE", friend_list(R"({"user":"b","status":"online"})"),
+                       "payload.friends: expected array");
+
+  // The id arrays hold user ids, and every field is required (arrays may be empty).
+  expect_invalid_field("FRIEND_LIST_RESPONSE",
+                       R"("username":"a","friends":[],"incoming":["b","c d"],"outgoing":[],"code":0)",
+                       "payload.incoming[1]: invalid user id");
+  expect_invalid_field("FRIEND_LIST_RESPONSE",
+                       R"("username":"a","friends":[],"incoming":[],"outgoing":[{}],"code":0)",
+                       "payload.outgoing[0]: expected string");
+  expect_invalid_field("FRIEND_LIST_RESPONSE", R"("username":"a","incoming":[],"outgoing":[],"code":0)",
+                       "payload.friends: missing");
+  expect_invalid_field("FRIEND_LIST_RESPONSE", R"("username":"a","friends":[],"outgoing":[],"code":0)",
+                       "payload.incoming: missing");
+  expect_invalid_field("FRIEND_LIST_RESPONSE", R"("username":"a","friends":[],"incoming":[],"code":0)",
+                       "payload.outgoing: missing");
+  expect_invalid_field("FRIEND_LIST_RESPONSE", R"("username":"a","friends":[],"incoming":[],"outgoing":[])",
+                       "payload.code: missing");
+  expect_invalid_field("FRIEND_LIST_RESPONSE", R"("friends":[],"incoming":[],"outgoing":[],"code":0)",
+                       "payload.username: missing");
+}
+
+TEST(DecodeErrors, GroupListEntriesAreValidatedWithTheirPath) {
+  constexpr std::string_view g = R"("groupId":"#g1@x","name":"g","leader":"a")";
+  const auto group = [&](std::string_view rest) { return "[{" + std::string(g) + std::string(rest) + "}]"; };
+  EXPECT_TRUE(decode_ok(frame("GROUP_LIST_RESPONSE", group_list(group(R"(,"members":[],"invited":[])")))));
+
+  expect_invalid_field("GROUP_LIST_RESPONSE", group_list(group(R"(,"members":["a"])")),
+                       "payload.groups[0].invited: missing");
+  expect_invalid_field("GROUP_LIST_RESPONSE",
+                       group_list(group(R"(,"members":["a","Group Chat 1"],"invited":[])")),
+                       "payload.groups[0].members[1]: invalid user id");
+  expect_invalid_field("GROUP_LIST_RESPONSE",
+                       group_list(group(R"(,"members":["a"],"invited":"b")")),
+                       "payload.groups[0].invited: expected array");
+  expect_invalid_field(
+      "GROUP_LIST_RESPONSE",
+      group_list(R"([{"groupId":"Group Chat 1","name":"g","leader":"a","members":[],"invited":[]}])"),
+      "payload.groups[0].groupId: invalid group id");
+  expect_invalid_field(
+      "GROUP_LIST_RESPONSE",
+      group_list(R"([{"groupId":"#g1@x","name":"","leader":"a","members":[],"invited":[]}])"),
+      "payload.groups[0].name: empty");
+  expect_invalid_field(
+      "GROUP_LIST_RESPONSE",
+      group_list(R"([{"groupId":"#g1@x","name":"g","leader":"a b","members":[],"invited":[]}])"),
+      "payload.groups[0].leader: invalid user id");
+
+  expect_invalid_field("GROUP_LIST_RESPONSE",
+                       R"("username":"a","groups":[],"invitations":[{"groupId":"#g1@x","name":"g"}],"code":0)",
+                       "payload.invitations[0].inviter: missing");
+  expect_invalid_field(
+      "GROUP_LIST_RESPONSE",
+      R"("username":"a","groups":[],"invitations":[{"groupId":"#g1@x","name":"g","inviter":"c@-x"}],"code":0)",
+      "payload.invitations[0].inviter: invalid user id");
+  expect_invalid_field("GROUP_LIST_RESPONSE", R"("username":"a","groups":[],"invitations":[null],"code":0)",
+                       "payload.invitations[0]: expected object");
+  expect_invalid_field("GROUP_LIST_RESPONSE", R"("username":"a","invitations":[],"code":0)",
+                       "payload.groups: missing");
+  expect_invalid_field("GROUP_LIST_RESPONSE", R"("username":"a","groups":[],"code":0)",
+                       "payload.invitations: missing");
+  expect_invalid_field("GROUP_LIST_RESPONSE", R"("username":"a","groups":[],"invitations":[])",
+                       "payload.code: missing");
+}
+
+TEST(DecodeErrors, ListRequestsNeedAUsername) {
+  for (const std::string_view type : {"FRIEND_LIST_REQUEST", "GROUP_LIST_REQUEST"}) {
+    expect_invalid_field(type, "", "payload.username: missing");
+    expect_invalid_field(type, R"("username":"not a user")", "payload.username: invalid user id");
+  }
+  EXPECT_EQ(decode_payload<friend_list_request>("FRIEND_LIST_REQUEST", R"("username":"alice")"),
+            (friend_list_request{.username = "alice"}));
+  EXPECT_EQ(decode_payload<group_list_request>("GROUP_LIST_REQUEST", R"("username":"alice")"),
+            (group_list_request{.username = "alice"}));
+}
+
+// The node produces the lists: their arrays are bounded by the frame, not by max_members or
+// max_history_items.
+TEST(DecodeErrors, ListArraysAreBoundOnlyByTheFrame) {
+  decode_limits limits;
+  limits.max_members = 1;
+  limits.max_history_items = 1;
+  const std::string ids = R"(["u1","u2","u3"])";
+  const std::string friends =
+      R"([{"user":"u1","status":"online"},{"user":"u2","status":"away"},{"user":"u3","status":"busy"}])";
+  const auto f = decode_ok(
+      frame("FRIEND_LIST_RESPONSE", R"("username":"a","friends":)" + friends + R"(,"incoming":)" +
+                                        ids + R"(,"outgoing":)" + ids + R"(,"code":0)"),
+      limits);
+  ASSERT_TRUE(f.has_value());
+  const auto& fl = std::get<friend_list_response>(f->body);
+  EXPECT_EQ(fl.friends.size(), 3u);
+  EXPECT_EQ(fl.friends[2], (friend_entry{.user = "u3", .status = "busy"}));
+  EXPECT_EQ(fl.incoming.size(), 3u);
+  EXPECT_EQ(fl.outgoing.size(), 3u);
+
+  const std::string group =
+      R"({"groupId":"#g1@x","name":"g","leader":"u1","members":)" + ids + R"(,"invited":)" + ids + "}";
+  const std::string invitation = R"({"groupId":"#g2@x","name":"h","inviter":"u2"})";
+  const auto g = decode_ok(
+      frame("GROUP_LIST_RESPONSE", R"("username":"a","groups":[)" + group + "," + group + "," +
+                                       group + R"(],"invitations":[)" + invitation + "," +
+                                       invitation + R"(],"code":0)"),
+      limits);
+  ASSERT_TRUE(g.has_value());
+  const auto& gl = std::get<group_list_response>(g->body);
+  ASSERT_EQ(gl.groups.size(), 3u);
+  EXPECT_EQ(gl.groups[1].members, (std::vector<std::string>{"u1", "u2", "u3"}));
+  EXPECT_EQ(gl.groups[1].invited.size(), 3u);
+  EXPECT_EQ(gl.invitations.size(), 2u);
+
+  // Nested fields still have the field length limit.
+  limits.max_field_bytes = 5;  // "req-1" and "#g2@x" fit
+  EXPECT_EQ(decode_fails(frame("GROUP_LIST_RESPONSE",
+                               R"("username":"a","groups":[],"invitations":[{"groupId":"#g2@x","name":"hhhhhh","inviter":"u2"}],"code":0)"),
+                         limits)
+                .message,
+            "payload.invitations[0].name: too long");
+}
+
+// The examples of docs/protocol.md §11, with concrete group ids for the elided ones.
+TEST(DecodeErrors, ListExamplesOfTheDocsDecode) {
+  EXPECT_EQ(
+      decode_payload<friend_list_response>("FRIEND_LIST_RESPONSE", R"("username":"alice@alpha.example",
+        "friends":[{"user":"bob@alpha.example","status":"online"}],
+        "incoming":["dave@alpha.example"],"outgoing":["erin@alpha.example"],"code":0)"),
+      (friend_list_response{.username = "alice@alpha.example",
+                            .friends = {{.user = "bob@alpha.example", .status = "online"}},
+                            .incoming = {"dave@alpha.example"},
+                            .outgoing = {"erin@alpha.example"},
+                            .code = 0}));
+  EXPECT_EQ(
+      decode_payload<group_list_response>("GROUP_LIST_RESPONSE", R"("username":"alice@alpha.example",
+        "groups":[{"groupId":"#q7@alpha.example","name":"Group Chat 1","leader":"alice@alpha.example",
+                   "members":["alice@alpha.example","bob@alpha.example"],"invited":["carol@alpha.example"]}],
+        "invitations":[{"groupId":"#z2@alpha.example","name":"Book club","inviter":"dave@alpha.example"}],
+        "code":0)"),
+      (group_list_response{
+          .username = "alice@alpha.example",
+          .groups = {{.group_id = "#q7@alpha.example",
+                      .name = "Group Chat 1",
+                      .leader = "alice@alpha.example",
+                      .members = {"alice@alpha.example", "bob@alpha.example"},
+                      .invited = {"carol@alpha.example"}}},
+          .invitations = {{.group_id = "#z2@alpha.example",
+                           .name = "Book club",
+                           .inviter = "dave@alpha.example"}},
+          .code = 0}));
+}
+
+// envelope → payload → groups → group → members: 5 levels.
+TEST(DecodeErrors, GroupListDepth) {
+  const auto groups = frame(
+      "GROUP_LIST_RESPONSE",
+      group_list(R"([{"groupId":"#g1@x","name":"g","leader":"a","members":["a"],"invited":[]}])"));
+  decode_limits limits;
+  limits.max_depth = 5;
+  EXPECT_TRUE(decode_ok(groups, limits).has_value());
+  limits.max_depth = 4;
+  EXPECT_EQ(decode_fails(groups, limits).error, code::malformed_json);
 }
 
 TEST(DecodeErrors, UnknownFieldsAreIgnored) {

@@ -37,6 +37,10 @@ TEST(MessageType, SpotChecksOfWireNames) {
   EXPECT_EQ(to_string(message_type::error), "ERROR");
   EXPECT_EQ(message_type_from_string("GROUP_LEADER_CHANGE_ACK"),
             message_type::group_leader_change_ack);
+  EXPECT_EQ(to_string(message_type::friend_list_request), "FRIEND_LIST_REQUEST");
+  EXPECT_EQ(to_string(message_type::friend_list_response), "FRIEND_LIST_RESPONSE");
+  EXPECT_EQ(to_string(message_type::group_list_request), "GROUP_LIST_REQUEST");
+  EXPECT_EQ(to_string(message_type::group_list_response), "GROUP_LIST_RESPONSE");
 }
 
 TEST(MessageType, UnknownNamesAreRejected) {
@@ -60,24 +64,73 @@ TEST(MessageType, PayloadIndexMatchesType) {
   EXPECT_EQ(type_of(payload{text_message{}}), message_type::text_message);
   EXPECT_EQ(type_of(payload{message_history_complete_ack{}}),
             message_type::message_history_complete_ack);
+  EXPECT_EQ(type_of(payload{friend_list_request{}}), message_type::friend_list_request);
+  EXPECT_EQ(type_of(payload{friend_list_response{}}), message_type::friend_list_response);
+  EXPECT_EQ(type_of(payload{group_list_request{}}), message_type::group_list_request);
+  EXPECT_EQ(type_of(payload{group_list_response{}}), message_type::group_list_response);
   EXPECT_EQ(type_of(payload{error_message{}}), message_type::error);
 }
 
-TEST(Codes, EveryCodeHasADistinctDescription) {
-  const std::vector<code> codes = {
+// Every enumerator of `code`. EveryCodeIsListed catches a new code missing here.
+const std::vector<code>& all_codes() {
+  static const std::vector<code> codes = {
       code::ok, code::auth_failed, code::user_exists, code::register_server_error,
       code::invalid_credentials, code::already_logged_in, code::user_not_found,
       code::login_server_error, code::friend_user_not_found, code::friend_server_error,
-      code::friend_rejected, code::group_not_friends, code::invite_rejected,
-      code::history_none, code::text_unknown_receiver, code::text_not_friends,
+      code::already_friends, code::friend_rejected, code::friend_self,
+      code::friend_request_pending, code::no_pending_request, code::not_friends,
+      code::group_not_friends, code::unknown_group, code::ambiguous_group,
+      code::not_group_member, code::not_group_leader, code::new_leader_not_member,
+      code::not_invited, code::invite_rejected, code::history_none,
+      code::text_unknown_receiver, code::text_not_friends, code::text_not_group_member,
       code::malformed_json, code::unknown_type, code::invalid_field, code::not_authenticated,
       code::forbidden, code::too_large, code::rate_limited, code::server_error};
+  return codes;
+}
+
+TEST(Codes, EveryCodeHasADistinctDescription) {
   std::set<std::string_view> seen;
-  for (const code c : codes) {
+  for (const code c : all_codes()) {
     const auto text = describe(c);
     EXPECT_FALSE(text.empty()) << to_int(c);
     EXPECT_NE(text, "unknown code") << to_int(c);
     EXPECT_TRUE(seen.insert(text).second) << "duplicate description for " << to_int(c);
+  }
+}
+
+// Every value describe() knows is in all_codes() (codes are four digits or 0).
+TEST(Codes, EveryCodeIsListed) {
+  std::set<int> listed;
+  for (const code c : all_codes()) listed.insert(to_int(c));
+  EXPECT_EQ(listed.size(), all_codes().size()) << "a code is listed twice";
+  for (int i = 0; i <= 9999; ++i) {
+    if (describe(static_cast<code>(i)) != "unknown code") {
+      EXPECT_TRUE(listed.contains(i)) << i << " is missing from all_codes()";
+    }
+  }
+}
+
+// Our additions, with the values and meanings of docs/protocol.md §4.
+TEST(Codes, AdditionValuesAndDescriptions) {
+  const std::vector<std::pair<code, std::pair<int, std::string_view>>> additions = {
+      {code::already_friends, {3003, "already friends"}},
+      {code::friend_self, {3005, "a friend request to yourself"}},
+      {code::friend_request_pending,
+       {3006, "you already asked this user; the request is pending"}},
+      {code::no_pending_request, {3007, "no pending request to answer"}},
+      {code::not_friends, {3008, "not friends"}},
+      {code::unknown_group, {4002, "unknown group"}},
+      {code::ambiguous_group,
+       {4003, "ambiguous group name: several of your groups have it; name the group by groupId"}},
+      {code::not_group_member, {4004, "not a member of the group"}},
+      {code::not_group_leader, {4005, "not the leader of the group"}},
+      {code::new_leader_not_member, {4006, "the new leader is not a member of the group"}},
+      {code::not_invited, {4007, "no invitation to answer"}},
+      {code::text_not_group_member, {7003, "not a member of the receiving group"}},
+  };
+  for (const auto& [c, expected] : additions) {
+    EXPECT_EQ(to_int(c), expected.first);
+    EXPECT_EQ(describe(c), expected.second) << expected.first;
   }
 }
 

@@ -115,6 +115,25 @@ std::vector<payload> full_samples() {
       message_history_data_ack{.username = "alice", .chunk_index = 7, .code = 3},
       message_history_complete{.username = "alice", .code = 4},
       message_history_complete_ack{.username = "alice", .code = 5},
+      friend_list_request{.username = "alice"},
+      friend_list_response{
+          .username = "alice@alpha.example",
+          .friends = {friend_entry{.user = "bob@alpha.example", .status = "online"},
+                      friend_entry{.user = "carol", .status = "away"}},
+          .incoming = {"dave@alpha.example"},
+          .outgoing = {"erin@beta.example", "frank"},
+          .code = 9008},
+      group_list_request{.username = "alice"},
+      group_list_response{
+          .username = "alice@alpha.example",
+          .groups = {group_entry{.group_id = gid,
+                                 .name = "G 1",
+                                 .leader = "alice@alpha.example",
+                                 .members = {"alice@alpha.example", "bob@alpha.example"},
+                                 .invited = {"carol@alpha.example"}}},
+          .invitations = {group_invitation{
+              .group_id = "#z2@beta.example", .name = "Book club", .inviter = "dave@beta.example"}},
+          .code = 9008},
       error_message{.code = 9002, .message = "type: unknown message type",
                     .in_reply_to = "SEND_MONEY"},
   };
@@ -160,6 +179,10 @@ std::vector<payload> minimal_samples() {
       message_history_data_ack{.username = "a"},
       message_history_complete{.username = "a"},
       message_history_complete_ack{.username = "a"},
+      friend_list_request{.username = "a"},
+      friend_list_response{.username = "a"},
+      group_list_request{.username = "a"},
+      group_list_response{.username = "a"},
       error_message{},
   };
 }
@@ -216,6 +239,43 @@ TEST(RoundTrip, EmptyVectorsAreWrittenAsEmptyArrays) {
             R"({"type":"GROUP_CREATE","timestamp":1,"payload":{"sender":"a","members":[],"name":"g"}})");
   EXPECT_EQ(encode(envelope{message_history_data{.username = "a"}, 1, std::nullopt}),
             R"({"type":"MESSAGE_HISTORY_DATA","timestamp":1,"payload":{"username":"a","messages":[]}})");
+  EXPECT_EQ(encode(envelope{friend_list_response{.username = "a"}, 1, std::nullopt}),
+            R"({"type":"FRIEND_LIST_RESPONSE","timestamp":1,"payload":{"username":"a","friends":[],"incoming":[],"outgoing":[],"code":0}})");
+  EXPECT_EQ(encode(envelope{group_list_response{.username = "a"}, 1, std::nullopt}),
+            R"({"type":"GROUP_LIST_RESPONSE","timestamp":1,"payload":{"username":"a","groups":[],"invitations":[],"code":0}})");
+}
+
+// Nested items keep their own empty arrays, and several items of each kind survive in order.
+TEST(RoundTrip, ListsWithEmptyNestedArraysAndSeveralItems) {
+  const envelope groups{
+      group_list_response{
+          .username = "a",
+          .groups = {group_entry{.group_id = "#g1@x", .name = "g", .leader = "a"},
+                     group_entry{.group_id = "#g2@x", .name = "h", .leader = "b",
+                                 .members = {"b", "a"}}},
+          .invitations = {group_invitation{.group_id = "#g3@x", .name = "i", .inviter = "c"},
+                          group_invitation{.group_id = "#g4@x", .name = "i", .inviter = "d"}}},
+      2, std::nullopt};
+  EXPECT_EQ(
+      encode(groups),
+      R"({"type":"GROUP_LIST_RESPONSE","timestamp":2,"payload":{"username":"a","groups":[)"
+      R"({"groupId":"#g1@x","name":"g","leader":"a","members":[],"invited":[]},)"
+      R"({"groupId":"#g2@x","name":"h","leader":"b","members":["b","a"],"invited":[]}],)"
+      R"("invitations":[{"groupId":"#g3@x","name":"i","inviter":"c"},)"
+      R"({"groupId":"#g4@x","name":"i","inviter":"d"}],"code":0}})");
+  expect_round_trip(groups);
+
+  const envelope friends{
+      friend_list_response{.username = "a",
+                           .friends = {friend_entry{.user = "b", .status = "offline"},
+                                       friend_entry{.user = "c", .status = "busy"}}},
+      3, "f"};
+  EXPECT_EQ(
+      encode(friends),
+      R"({"type":"FRIEND_LIST_RESPONSE","timestamp":3,"id":"f","payload":{"username":"a",)"
+      R"("friends":[{"user":"b","status":"offline"},{"user":"c","status":"busy"}],)"
+      R"("incoming":[],"outgoing":[],"code":0}})");
+  expect_round_trip(friends);
 }
 
 // The exact bytes of every full sample: wire names (camelCase, "not-friends"), key order

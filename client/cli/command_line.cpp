@@ -1,0 +1,344 @@
+// Parsing chatnode-client's command line with Boost.Program_options. argv is read twice:
+// once to find the command (unknown options allowed), then strictly with the global
+// options plus that command's own, so every option may come before or after the command.
+#include "client/cli/command_line.hpp"
+
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/positional_options.hpp>
+#include <boost/program_options/value_semantic.hpp>
+#include <boost/program_options/variables_map.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <sstream>
+#include <system_error>
+
+namespace chatnode::cli {
+
+namespace po = boost::program_options;
+
+namespace {
+
+// How long the connect step and each wait for a reply may take, unless --timeout says.
+constexpr double default_timeout_seconds = 10.0;
+// The node accepts history limits in this range (docs/protocol.md §12).
+constexpr std::int64_t max_history_limit = 100000;
+
+const std::vector<command_spec> commands = {
+    {"register", "[NAME [PASSWORD]]", "create an account (default: --user, --password)", 0, 2, false},
+    {"login", "[NAME [PASSWORD]]", "check that the credentials log in (default: --user, --password)", 0, 2, false},
+    {"friend-request", "USER", "ask USER to be your friend", 1, 1, true},
+    {"accept", "USER", "accept USER's friend request", 1, 1, true},
+    {"reject", "USER", "reject USER's friend request", 1, 1, true},
+    {"unfriend", "USER", "remove USER from your friends (or cancel a pending request)", 1, 1, true},
+    {"friends", "", "list friends with their status, incoming and outgoing requests", 0, 0, true},
+    {"send", "RECEIVER TEXT...", "send a text message to a user, a #group-id or one of your group names", 2,
+     unbounded_args, true},
+    {"group-create", "NAME [MEMBER...]", "create a group and invite friends to it", 1, unbounded_args, true},
+    {"group-accept", "GROUP", "accept the invitation to GROUP (a name or #id)", 1, 1, true},
+    {"group-reject", "GROUP", "decline the invitation to GROUP (a name or #id)", 1, 1, true},
+    {"group-leave", "GROUP", "leave GROUP (a name or #id)", 1, 1, true},
+    {"group-remove", "GROUP", "delete GROUP (leader only)", 1, 1, true},
+    {"group-leader", "GROUP USER", "make USER the leader of GROUP (leader only)", 2, 2, true},
+    {"groups", "", "list your groups and your pending invitations", 0, 0, true},
+    {"status", "STATUS", "set your status: online, away, busy or offline (appear offline)", 1, 1, true},
+    {"history", "[--with X] [--after ID] [--before ID] [--limit N]",
+     "print your message history: [messageId] time sender -> receiver: content", 0, 0, true},
+    {"listen", "[--count N] [--seconds S]", "print every message the node sends (the inbox first)", 0, 0, true},
+};
+
+po::options_description global_options() {
+  po::options_description options("Global options");
+  options.add_options()
+      ("help,h", po::bool_switch(), "show help (for a command: COMMAND --help)")
+      ("ca", po::value<std::string>()->value_name("FILE"), "PEM CA certificate(s) to trust (required)")
+      ("host", po::value<std::string>()->default_value("127.0.0.1")->value_name("HOST"), "node address")
+      ("port", po::value<unsigned>()->default_value(7443)->value_name("PORT"), "node client port")
+      ("server-name", po::value<std::string>()->default_value("localhost")->value_name("NAME"),
+       "TLS name the node certificate must carry")
+      ("user", po::value<std::string>()->value_name("NAME"), "user to log in as")
+      ("password", po::value<std::string>()->value_name("PW"), "password (or set CHATNODE_PASSWORD)")
+      ("json", po::bool_switch(), "print the node's messages as raw JSON lines")
+      ("timeout", po::value<double>()->default_value(default_timeout_seconds)->value_name("SECONDS"),
+       "limit for connecting and for each reply");
+  return options;
+}
+
+po::options_description command_options(std::string_view command) {
+  po::options_description options(std::string(command) + " options");
+  if (command == "history") {
+    options.add_options()
+        ("with", po::value<std::string>()->value_name("X"), "only the conversation with a user or group")
+        ("after", po::value<std::string>()->value_name("ID"), "only messages after this messageId")
+        ("before", po::value<std::string>()->value_name("ID"), "only messages before this messageId")
+        ("limit", po::value<std::int64_t>()->value_name("N"), "at most N messages (the latest, or the first after --after)");
+  } else if (command == "listen") {
+    options.add_options()
+        ("count", po::value<std::int64_t>()->value_name("N"), "stop after N messages")
+        ("seconds", po::value<double>()->value_name("S"), "stop after S seconds");
+  }
+  return options;
+}
+
+po::options_description positional_holders() {
+  po::options_description hidden;
+  hidden.add_options()
+      ("command", po::value<std::string>())
+      ("args", po::value<std::vector<std::string>>());
+  return hidden;
+}
+
+po::positional_options_description positional_layout() {
+  po::positional_options_description layout;
+  layout.add("command", 1).add("args", -1);
+  return layout;
+}
+
+template <class T>
+std::optional<T> optional_value(const po::variables_map& vm, const char* name) {
+  if (vm.count(name) == 0) return std::nullopt;
+  return vm[name].as<T>();
+}
+
+// Reads the command's own options into `call`, checking their ranges.
+void read_command_options(const po::variables_map& vm, invocation& call) {
+  call.history.with = optional_value<std::string>(vm, "with");
+  call.history.after = optional_value<std::string>(vm, "after");
+  call.history.before = optional_value<std::string>(vm, "before");
+  call.history.limit = optional_value<std::int64_t>(vm, "limit");
+  if (call.history.limit && (*call.history.limit < 1 || *call.history.limit > max_history_limit)) {
+    throw cli_error(exit_usage, "--limit must be between 1 and " + std::to_string(max_history_limit));
+  }
+  call.count = optional_value<std::int64_t>(vm, "count");
+  if (call.count && *call.count < 1) throw cli_error(exit_usage, "--count must be at least 1");
+  call.seconds = optional_value<double>(vm, "seconds");
+  if (call.seconds && !(*call.seconds > 0 && std::isfinite(*call.seconds))) {
+    throw cli_error(exit_usage, "--seconds must be a positive number");
+  }
+}
+
+void check_arity(const command_spec& spec, const std::vector<std::string>& args) {
+  if (args.size() < spec.min_args || args.size() > spec.max_args) {
+    throw cli_error(exit_usage, "usage: " + std::string(spec.name) +
+                                    (spec.arguments.empty() ? "" : " " + std::string(spec.arguments)) +
+                                    (args.size() > spec.max_args ? " (too many arguments)" : ""));
+  }
+}
+
+const command_spec& known_command(const std::string& name) {
+  const command_spec* spec = find_command(name);
+  if (spec == nullptr) throw cli_error(exit_usage, "unknown command \"" + name + "\" (see --help)");
+  return *spec;
+}
+
+}  // namespace
+
+const std::vector<command_spec>& all_commands() { return commands; }
+
+const command_spec* find_command(std::string_view name) {
+  for (const auto& c : commands) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+parsed_command_line parse_command_line(int argc, const char* const* argv) {
+  parsed_command_line result;
+  try {
+    // Pass 1: which command, and is --help asked?
+    po::options_description first;
+    first.add(global_options()).add(positional_holders());
+    po::variables_map vm1;
+    po::store(po::command_line_parser(argc, argv).options(first).positional(positional_layout()).allow_unregistered().run(),
+              vm1);
+    const auto command = optional_value<std::string>(vm1, "command");
+    if (vm1["help"].as<bool>()) {
+      result.help = true;
+      const command_spec* spec = command ? find_command(*command) : nullptr;
+      result.help_text = spec != nullptr ? command_help(*spec) : general_help();
+      return result;
+    }
+    const command_spec* spec = command ? &known_command(*command) : nullptr;
+
+    // Pass 2: strictly, with the command's own options.
+    po::options_description second;
+    second.add(global_options()).add(positional_holders());
+    if (spec != nullptr) second.add(command_options(spec->name));
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(second).positional(positional_layout()).run(), vm);
+    po::notify(vm);
+
+    auto& config = result.config;
+    if (vm.count("ca") == 0) {
+      throw cli_error(exit_usage, "--ca FILE is required: the PEM CA the node certificate chains to "
+                                  "(for the dev node: run/localhost/ca/ca.crt)");
+    }
+    config.connect.ca_file = vm["ca"].as<std::string>();
+    config.connect.host = vm["host"].as<std::string>();
+    const unsigned port = vm["port"].as<unsigned>();
+    if (port == 0 || port > std::numeric_limits<std::uint16_t>::max()) {
+      throw cli_error(exit_usage, "--port must be between 1 and 65535");
+    }
+    config.connect.port = static_cast<std::uint16_t>(port);
+    config.connect.server_name = vm["server-name"].as<std::string>();
+    const double timeout = vm["timeout"].as<double>();
+    if (!(timeout > 0 && std::isfinite(timeout) && timeout < 1e6)) {
+      throw cli_error(exit_usage, "--timeout must be a positive number of seconds");
+    }
+    config.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(timeout * 1000.0)));
+    config.connect.timeout = config.timeout;
+    config.user = optional_value<std::string>(vm, "user").value_or("");
+    if (auto password = optional_value<std::string>(vm, "password")) {
+      config.password = *password;
+    } else if (const char* env = std::getenv("CHATNODE_PASSWORD"); env != nullptr) {
+      config.password = env;
+    }
+    config.json = vm["json"].as<bool>();
+
+    if (spec == nullptr) {
+      if (!config.user.empty() && config.password.empty()) {
+        throw cli_error(exit_usage, "--user needs --password (or CHATNODE_PASSWORD)");
+      }
+      return result;
+    }
+    auto& call = result.call;
+    call.command = std::string(spec->name);
+    call.args = optional_value<std::vector<std::string>>(vm, "args").value_or(std::vector<std::string>{});
+    check_arity(*spec, call.args);
+    read_command_options(vm, call);
+    if (spec->needs_login && config.user.empty()) {
+      throw cli_error(exit_usage, call.command + " needs --user NAME (and --password or CHATNODE_PASSWORD)");
+    }
+    if (spec->needs_login && config.password.empty()) {
+      throw cli_error(exit_usage, call.command + " needs --password PW (or CHATNODE_PASSWORD)");
+    }
+    if (!spec->needs_login) {
+      // register / login: NAME and PASSWORD as arguments or from the global options.
+      if (call.args.empty() && config.user.empty()) throw cli_error(exit_usage, call.command + " needs a user name");
+      if (call.args.size() < 2 && config.password.empty()) throw cli_error(exit_usage, call.command + " needs a password");
+    }
+    return result;
+  } catch (const po::error& e) {
+    throw cli_error(exit_usage, std::string(e.what()) + " (see --help)");
+  }
+}
+
+invocation parse_interactive(const std::vector<std::string>& words) {
+  invocation call;
+  if (words.empty()) return call;
+  const command_spec& spec = known_command(words.front());
+  call.command = std::string(spec.name);
+  const std::vector<std::string> rest(words.begin() + 1, words.end());
+  auto own = command_options(spec.name);
+  if (own.options().empty()) {
+    // No options to parse: every word is an argument, even one starting with '-'.
+    call.args = rest;
+  } else {
+    try {
+      po::options_description all;
+      all.add(own);
+      all.add_options()("args", po::value<std::vector<std::string>>());
+      po::positional_options_description layout;
+      layout.add("args", -1);
+      po::variables_map vm;
+      po::store(po::command_line_parser(rest).options(all).positional(layout).run(), vm);
+      po::notify(vm);
+      call.args = optional_value<std::vector<std::string>>(vm, "args").value_or(std::vector<std::string>{});
+      read_command_options(vm, call);
+    } catch (const po::error& e) {
+      throw cli_error(exit_usage, e.what());
+    }
+  }
+  check_arity(spec, call.args);
+  return call;
+}
+
+std::vector<std::string> split_words(std::string_view line) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  char quote = 0;
+  for (const char c : line) {
+    if (quote != 0) {
+      if (c == quote) {
+        quote = 0;
+      } else {
+        word += c;
+      }
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+      in_word = true;
+    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      if (in_word) words.push_back(std::move(word));
+      word.clear();
+      in_word = false;
+    } else {
+      word += c;
+      in_word = true;
+    }
+  }
+  if (in_word) words.push_back(std::move(word));
+  return words;
+}
+
+std::string general_help() {
+  std::ostringstream out;
+  out << "chatnode-client: talk to a chatnode over wss.\n\n"
+         "usage: chatnode-client --ca FILE [options] COMMAND [ARGS...]   one command, then exit\n"
+         "       chatnode-client --ca FILE [options]                     interactive: commands from stdin\n\n"
+         "Commands (log in with --user and --password first, except register and login):\n";
+  for (const auto& c : commands) {
+    std::string head = "  " + std::string(c.name) + (c.arguments.empty() ? "" : " " + std::string(c.arguments));
+    out << head;
+    if (head.size() < 34) {
+      out << std::string(34 - head.size(), ' ');
+    } else {
+      out << "\n" << std::string(34, ' ');
+    }
+    out << c.summary << "\n";
+  }
+  out << "\nExit status: 0 success, 1 the node answered with a failure code (printed with its\n"
+         "meaning), 2 usage, connection or TLS error, or no reply in time.\n"
+         "One-shot commands skip what the node delivers meanwhile (the inbox comes right after\n"
+         "login): `listen` prints it. Put -- before a TEXT that starts with '-'.\n\n"
+      << global_options();
+  return out.str();
+}
+
+std::string command_help(const command_spec& command) {
+  std::ostringstream out;
+  out << "usage: chatnode-client --ca FILE [options] " << command.name
+      << (command.arguments.empty() ? "" : " " + std::string(command.arguments)) << "\n  " << command.summary << "\n";
+  if (command.name == "history") out << "  exit status 1 with code 6001 when no message matches\n";
+  const auto own = command_options(command.name);
+  if (!own.options().empty()) out << "\n" << own;
+  out << "\n" << global_options();
+  return out.str();
+}
+
+std::string interactive_help() {
+  std::ostringstream out;
+  out << "commands (replies are printed as they arrive):\n"
+         "  register NAME PASSWORD\n"
+         "  login NAME PASSWORD\n";
+  for (const auto& c : commands) {
+    if (!c.needs_login || c.name == "listen") continue;
+    out << "  " << c.name << (c.arguments.empty() ? "" : " " + std::string(c.arguments)) << "\n";
+  }
+  out << "  help\n  quit                (logs out; so does end of input)\n";
+  return out.str();
+}
+
+std::unique_ptr<client::connection> connect(const settings& config) {
+  try {
+    return client::connection::connect(config.connect);
+  } catch (const std::exception& e) {
+    // std::system_error from the library; anything else (bad_alloc, Boost errors) alike.
+    throw cli_error(exit_usage, "cannot connect to " + config.connect.host + ":" +
+                                    std::to_string(config.connect.port) + ": " + e.what());
+  }
+}
+
+}  // namespace chatnode::cli

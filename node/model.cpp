@@ -1,0 +1,288 @@
+// Data model over the LMDB tables. Records are small JSON objects so they can gain fields
+// without a migration; keys follow store/schema.hpp.
+#include "model.hpp"
+
+#include "protocol/ids.hpp"
+#include "store/keys.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+namespace chatnode::node::model {
+namespace json = boost::json;
+using store::table_id;
+
+std::string key2(std::string_view a, std::string_view b) {
+  std::string k;
+  k.reserve(a.size() + 1 + b.size());
+  k.append(a);
+  k.push_back('\0');
+  k.append(b);
+  return k;
+}
+
+std::string key_seq(std::string_view a, std::uint64_t n) {
+  std::string k;
+  k.reserve(a.size() + 9);
+  k.append(a);
+  k.push_back('\0');
+  store::append_be64(k, n);
+  return k;
+}
+
+void for_each_under(const store::txn& t, table_id table, std::string_view prefix,
+                    const std::function<bool(std::string_view, std::string_view)>& fn) {
+  std::string start(prefix);
+  start.push_back('\0');
+  auto c = t.open_cursor(table);
+  for (auto item = c.seek(start); item; item = c.next()) {
+    if (item->first.size() < start.size() || item->first.substr(0, start.size()) != start) break;
+    if (!fn(item->first.substr(start.size()), item->second)) break;
+  }
+}
+
+std::uint64_t next_counter(store::txn& t, std::string_view name) {
+  std::uint64_t v = 0;
+  if (auto cur = t.get(table_id::meta, name); cur && cur->size() == 8) v = store::read_be64(*cur);
+  ++v;
+  t.put(table_id::meta, name, store::be64(v));
+  return v;
+}
+
+bool local_user_exists(const store::txn& t, std::string_view name) {
+  return t.get(table_id::users, name).has_value();
+}
+
+bool are_friends(const store::txn& t, std::string_view a, std::string_view b) {
+  return t.get(table_id::friends, key2(a, b)).has_value();
+}
+
+namespace {
+std::vector<std::string> suffixes(const store::txn& t, table_id table, std::string_view prefix) {
+  std::vector<std::string> out;
+  for_each_under(t, table, prefix, [&](std::string_view suffix, std::string_view) {
+    out.emplace_back(suffix);
+    return true;
+  });
+  return out;
+}
+}  // namespace
+
+std::vector<std::string> friends_of(const store::txn& t, std::string_view user) {
+  return suffixes(t, table_id::friends, user);
+}
+
+void add_friendship(store::txn& t, std::string_view a, std::string_view b, std::int64_t since) {
+  const auto value = store::be64(static_cast<std::uint64_t>(since));
+  t.put(table_id::friends, key2(a, b), value);
+  t.put(table_id::friends, key2(b, a), value);
+}
+
+void remove_friendship(store::txn& t, std::string_view a, std::string_view b) {
+  t.del(table_id::friends, key2(a, b));
+  t.del(table_id::friends, key2(b, a));
+}
+
+bool has_request(const store::txn& t, std::string_view requester, std::string_view receiver) {
+  return t.get(table_id::requests_out, key2(requester, receiver)).has_value();
+}
+
+void add_request(store::txn& t, std::string_view requester, std::string_view receiver, std::int64_t at) {
+  const auto value = store::be64(static_cast<std::uint64_t>(at));
+  t.put(table_id::requests_out, key2(requester, receiver), value);
+  t.put(table_id::requests_in, key2(receiver, requester), value);
+}
+
+bool remove_request(store::txn& t, std::string_view requester, std::string_view receiver) {
+  bool had = t.del(table_id::requests_out, key2(requester, receiver));
+  had = t.del(table_id::requests_in, key2(receiver, requester)) || had;
+  return had;
+}
+
+std::vector<std::string> requests_in(const store::txn& t, std::string_view receiver) {
+  return suffixes(t, table_id::requests_in, receiver);
+}
+
+std::vector<std::string> requests_out(const store::txn& t, std::string_view requester) {
+  return suffixes(t, table_id::requests_out, requester);
+}
+
+void inbox_append(store::txn& t, std::string_view user, std::string_view frame) {
+  t.put(table_id::inbox, key_seq(user, next_counter(t, "next_inbox_seq")), frame);
+}
+
+std::vector<inbox_entry> inbox_take(store::txn& t, std::string_view user) {
+  std::vector<inbox_entry> entries;
+  for_each_under(t, table_id::inbox, user, [&](std::string_view suffix, std::string_view value) {
+    if (suffix.size() == 8) entries.push_back({store::read_be64(suffix), std::string(value)});
+    return true;
+  });
+  for (const auto& e : entries) t.del(table_id::inbox, key_seq(user, e.seq));
+  return entries;
+}
+
+void inbox_put(store::txn& t, std::string_view user, const inbox_entry& e) {
+  t.put(table_id::inbox, key_seq(user, e.seq), e.frame);
+}
+
+std::string encode_message(const stored_message& m) {
+  json::object o;
+  o["t"] = m.timestamp;
+  o["s"] = m.sender;
+  o["r"] = m.receiver;
+  o["c"] = m.content;
+  if (!m.group_id.empty()) {
+    o["g"] = m.group_id;
+    o["n"] = m.group_name;
+  }
+  return json::serialize(o);
+}
+
+std::optional<stored_message> decode_message(std::string_view stored) {
+  boost::system::error_code ec;
+  json::value v = json::parse(stored, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  stored_message m;
+  const auto* t = o.if_contains("t");
+  const auto* s = o.if_contains("s");
+  const auto* r = o.if_contains("r");
+  const auto* c = o.if_contains("c");
+  if (!t || !t->is_int64() || !s || !s->is_string() || !r || !r->is_string() || !c || !c->is_string())
+    return std::nullopt;
+  m.timestamp = t->as_int64();
+  m.sender = s->as_string();
+  m.receiver = r->as_string();
+  m.content = c->as_string();
+  if (const auto* g = o.if_contains("g"); g && g->is_string()) m.group_id = g->as_string();
+  if (const auto* n = o.if_contains("n"); n && n->is_string()) m.group_name = n->as_string();
+  return m;
+}
+
+void store_message(store::txn& t, std::uint64_t id, const stored_message& m,
+                   const std::vector<std::string_view>& history_owners) {
+  t.put(table_id::messages, store::be64(id), encode_message(m));
+  for (auto owner : history_owners) t.put(table_id::history, key_seq(owner, id), std::string_view{});
+}
+
+std::optional<stored_message> load_message(const store::txn& t, std::uint64_t id) {
+  auto v = t.get(table_id::messages, store::be64(id));
+  if (!v) return std::nullopt;
+  return decode_message(*v);
+}
+
+bool group_record::is_member(std::string_view user) const {
+  return std::find(members.begin(), members.end(), user) != members.end();
+}
+
+const invitation* group_record::invitation_of(std::string_view user) const {
+  for (const auto& i : invited)
+    if (i.user == user) return &i;
+  return nullptr;
+}
+
+std::string encode_group(const group_record& g) {
+  json::object o;
+  o["name"] = g.name;
+  o["leader"] = g.leader;
+  json::array members;
+  for (const auto& m : g.members) members.emplace_back(m);
+  o["members"] = std::move(members);
+  json::array invited;
+  for (const auto& i : g.invited) invited.emplace_back(json::object{{"user", i.user}, {"inviter", i.inviter}});
+  o["invited"] = std::move(invited);
+  o["created"] = g.created;
+  return json::serialize(o);
+}
+
+std::optional<group_record> decode_group(std::string_view stored) {
+  boost::system::error_code ec;
+  json::value v = json::parse(stored, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  try {
+    const auto& o = v.as_object();
+    group_record g;
+    g.name = o.at("name").as_string();
+    g.leader = o.at("leader").as_string();
+    for (const auto& m : o.at("members").as_array()) g.members.emplace_back(m.as_string());
+    for (const auto& i : o.at("invited").as_array())
+      g.invited.push_back({std::string(i.at("user").as_string()), std::string(i.at("inviter").as_string())});
+    g.created = o.at("created").as_int64();
+    return g;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<group_record> load_group(const store::txn& t, std::string_view group_id) {
+  auto v = t.get(table_id::groups, group_id);
+  if (!v) return std::nullopt;
+  return decode_group(*v);
+}
+
+void save_group(store::txn& t, std::string_view group_id, const group_record& g, const group_record* before) {
+  t.put(table_id::groups, group_id, encode_group(g));
+  if (before) {
+    for (const auto& m : before->members)
+      if (!g.is_member(m) && !g.invitation_of(m)) t.del(table_id::user_groups, key2(m, group_id));
+    for (const auto& i : before->invited)
+      if (!g.is_member(i.user) && !g.invitation_of(i.user)) t.del(table_id::user_groups, key2(i.user, group_id));
+  }
+  for (const auto& m : g.members) t.put(table_id::user_groups, key2(m, group_id), "m");
+  for (const auto& i : g.invited) t.put(table_id::user_groups, key2(i.user, group_id), "i");
+}
+
+void delete_group(store::txn& t, std::string_view group_id, const group_record& g) {
+  for (const auto& m : g.members) t.del(table_id::user_groups, key2(m, group_id));
+  for (const auto& i : g.invited) t.del(table_id::user_groups, key2(i.user, group_id));
+  t.del(table_id::groups, group_id);
+}
+
+std::vector<std::pair<std::string, group_record>> groups_of(const store::txn& t, std::string_view user, group_role role) {
+  const std::string_view want = role == group_role::member ? "m" : "i";
+  std::vector<std::pair<std::string, group_record>> out;
+  for_each_under(t, table_id::user_groups, user, [&](std::string_view gid, std::string_view value) {
+    if (value == want)
+      if (auto g = load_group(t, gid)) out.emplace_back(std::string(gid), std::move(*g));
+    return true;
+  });
+  return out;
+}
+
+}  // namespace chatnode::node::model
+
+namespace chatnode::node::model {
+
+group_lookup find_group(const store::txn& t, std::string_view user, std::string_view group,
+                        const std::optional<std::string>& group_id, group_role role) {
+  group_lookup out;
+  std::optional<std::string> id = group_id;
+  if (!id && !group.empty() && group.front() == '#') id = std::string(group);
+  if (id) {
+    auto parsed = protocol::parse_group_id(*id);
+    auto record = parsed ? load_group(t, parsed->full()) : std::nullopt;
+    if (!record) {
+      out.code = 4002;
+      return out;
+    }
+    out.id = parsed->full();
+    out.record = std::move(*record);
+    return out;
+  }
+  int matches = 0;
+  for (auto& [gid, record] : groups_of(t, user, role)) {
+    if (record.name != group) continue;
+    if (++matches == 1) {
+      out.id = gid;
+      out.record = std::move(record);
+    }
+  }
+  out.code = matches == 0 ? 4002 : matches > 1 ? 4003 : 0;
+  return out;
+}
+
+}  // namespace chatnode::node::model

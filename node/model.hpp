@@ -1,0 +1,110 @@
+// The node's data model over the store tables of store/schema.hpp: key layout, counters,
+// friendships, pending requests, inboxes, stored messages and group records. Functions take
+// the transaction they work in; the router decides what to do with them.
+#pragma once
+
+#include "store/lmdb.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace chatnode::node::model {
+
+// ---- keys ---------------------------------------------------------------------------
+std::string key2(std::string_view a, std::string_view b);    // a \0 b
+std::string key_seq(std::string_view a, std::uint64_t n);    // a \0 u64 BE
+// Calls fn(suffix, value) for every key that starts with `prefix` \0, in key order, until
+// fn returns false.
+void for_each_under(const store::txn& t, store::table_id table, std::string_view prefix,
+                    const std::function<bool(std::string_view suffix, std::string_view value)>& fn);
+
+// The next value of a u64 counter kept in `meta` (first value 1).
+std::uint64_t next_counter(store::txn& t, std::string_view name);
+
+// ---- users and friends --------------------------------------------------------------
+bool local_user_exists(const store::txn& t, std::string_view name);
+bool are_friends(const store::txn& t, std::string_view a, std::string_view b);
+std::vector<std::string> friends_of(const store::txn& t, std::string_view user);
+void add_friendship(store::txn& t, std::string_view a, std::string_view b, std::int64_t since);
+void remove_friendship(store::txn& t, std::string_view a, std::string_view b);
+bool has_request(const store::txn& t, std::string_view requester, std::string_view receiver);
+void add_request(store::txn& t, std::string_view requester, std::string_view receiver, std::int64_t at);
+bool remove_request(store::txn& t, std::string_view requester, std::string_view receiver);
+std::vector<std::string> requests_in(const store::txn& t, std::string_view receiver);
+std::vector<std::string> requests_out(const store::txn& t, std::string_view requester);
+
+// ---- inbox --------------------------------------------------------------------------
+struct inbox_entry {
+  std::uint64_t seq = 0;
+  std::string frame;
+};
+void inbox_append(store::txn& t, std::string_view user, std::string_view frame);
+// Removes and returns the user's waiting frames, oldest first.
+std::vector<inbox_entry> inbox_take(store::txn& t, std::string_view user);
+// Puts an entry back where it was (same sequence number, so order is kept).
+void inbox_put(store::txn& t, std::string_view user, const inbox_entry& e);
+
+// ---- messages and history -----------------------------------------------------------
+struct stored_message {
+  std::int64_t timestamp = 0;
+  std::string sender;
+  std::string receiver;  // a user id, or the group id for group messages
+  std::string content;
+  std::string group_id;    // empty for 1:1
+  std::string group_name;  // empty for 1:1
+};
+std::string encode_message(const stored_message& m);
+std::optional<stored_message> decode_message(std::string_view stored);
+// Stores the message once and indexes it in each listed user's history.
+void store_message(store::txn& t, std::uint64_t id, const stored_message& m,
+                   const std::vector<std::string_view>& history_owners);
+std::optional<stored_message> load_message(const store::txn& t, std::uint64_t id);
+
+// ---- groups -------------------------------------------------------------------------
+struct invitation {
+  std::string user;
+  std::string inviter;
+};
+struct group_record {
+  std::string name;
+  std::string leader;
+  std::vector<std::string> members;  // in joining order; the leader is a member
+  std::vector<invitation> invited;   // not answered yet
+  std::int64_t created = 0;
+  bool is_member(std::string_view user) const;
+  const invitation* invitation_of(std::string_view user) const;
+};
+std::string encode_group(const group_record& g);
+std::optional<group_record> decode_group(std::string_view stored);
+std::optional<group_record> load_group(const store::txn& t, std::string_view group_id);
+// Writes the record and the user_groups index (members "m", invitees "i"), removing index
+// entries of users no longer in the group.
+void save_group(store::txn& t, std::string_view group_id, const group_record& g,
+                const group_record* before);
+void delete_group(store::txn& t, std::string_view group_id, const group_record& g);
+
+enum class group_role { member, invited };
+// The user's groups of a role: (group id, record) in group id order.
+std::vector<std::pair<std::string, group_record>> groups_of(const store::txn& t, std::string_view user, group_role role);
+
+}  // namespace chatnode::node::model
+
+namespace chatnode::node::model {
+
+// Finds the group a request names (DESIGN §3): by `group_id` when given, else `group` when
+// it is a group id, else `group` as a name among the user's groups of `role`.
+// code: 0 found, 4002 unknown, 4003 ambiguous name.
+struct group_lookup {
+  int code = 0;
+  std::string id;
+  group_record record;
+};
+group_lookup find_group(const store::txn& t, std::string_view user, std::string_view group,
+                        const std::optional<std::string>& group_id, group_role role);
+
+}  // namespace chatnode::node::model

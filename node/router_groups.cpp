@@ -1,0 +1,210 @@
+// Group flows: create, invitation responses, leave, remove, leader change, and the group
+// list (docs/protocol.md §10, §11). The node homing a group keeps its record.
+#include "router.hpp"
+
+#include "log.hpp"
+#include "model.hpp"
+
+#include "crypto/random.hpp"
+#include "protocol/ids.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+namespace chatnode::node {
+namespace p = chatnode::protocol;
+
+namespace {
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+frame_ptr error_frame(p::code c, std::string message, std::string in_reply_to, const std::optional<std::string>& id) {
+  return std::make_shared<const std::string>(
+      p::encode(p::make_error(c, std::move(message), std::move(in_reply_to), id, now_seconds())));
+}
+
+std::string full_id(const std::string& raw, const std::string& domain) {
+  auto uid = p::parse_user_id(raw, domain);
+  return uid ? uid->full() : raw;
+}
+
+}  // namespace
+
+void router::handle_group_create(const std::shared_ptr<client_session>& s, p::group_create& req,
+                                 const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  std::vector<std::string> members;
+  for (const auto& raw : req.members) {
+    auto m = full_id(raw, cfg_.domain);
+    if (m != me && std::find(members.begin(), members.end(), m) == members.end()) members.push_back(std::move(m));
+  }
+  auto ack = [me, name = req.name, id](p::code c, std::optional<std::vector<std::string>> members_out,
+                                       std::optional<std::vector<std::string>> not_friends,
+                                       std::optional<std::string> group_id) {
+    return make_frame(p::group_create_ack{me, std::move(members_out), std::move(not_friends), name, p::to_int(c),
+                                          std::move(group_id)},
+                      id);
+  };
+  run_rule(
+      s,
+      [this, s, me, members = std::move(members), name = req.name, ack](store::txn& t, effects& fx) {
+        std::vector<std::string> not_friends;
+        for (const auto& m : members)
+          if (!model::are_friends(t, me, m)) not_friends.push_back(m);
+        if (!not_friends.empty())
+          return fx.send(s, ack(p::code::group_not_friends, std::nullopt, std::move(not_friends), std::nullopt));
+        const std::string group_id = p::group_id{crypto::random_id(16), cfg_.domain}.full();
+        model::group_record g;
+        g.name = name;
+        g.leader = me;
+        g.members = {me};
+        for (const auto& m : members) g.invited.push_back({m, me});
+        g.created = now_seconds();
+        model::save_group(t, group_id, g, nullptr);
+        fx.send(s, ack(p::code::ok, members, std::nullopt, group_id));
+        for (const auto& m : members) deliver(t, fx, m, make_frame(p::group_invite{me, m, name, group_id}, std::nullopt));
+      },
+      [ack] { return ack(p::code::server_error, std::nullopt, std::nullopt, std::nullopt); });
+}
+
+void router::handle_group_invite_response(const std::shared_ptr<client_session>& s, p::group_invite_response& req,
+                                          const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  if (req.code != p::to_int(p::code::ok) && req.code != p::to_int(p::code::invite_rejected)) {
+    send_error(s, p::code::invalid_field, "payload.code: 0 (accept) or 5001 (reject)", "GROUP_INVITE_RESPONSE", id);
+    return;
+  }
+  run_rule(
+      s,
+      [this, s, me, group = req.group, group_id = req.group_id, answer = req.code, id](store::txn& t, effects& fx) {
+        auto found = model::find_group(t, me, group, group_id, model::group_role::invited);
+        if (found.code != 0)
+          return fx.send(s, error_frame(static_cast<p::code>(found.code),
+                                        found.code == 4003 ? "several invitations have this name; use groupId" : "no such group",
+                                        "GROUP_INVITE_RESPONSE", id));
+        const model::invitation* inv = found.record.invitation_of(me);
+        if (!inv)
+          return fx.send(s, error_frame(p::code::not_invited, "no invitation to " + found.id + " for you",
+                                        "GROUP_INVITE_RESPONSE", id));
+        const std::string inviter = inv->inviter;
+        const model::group_record before = found.record;
+        auto& g = found.record;
+        std::erase_if(g.invited, [&](const model::invitation& i) { return i.user == me; });
+        if (answer == 0) g.members.push_back(me);
+        model::save_group(t, found.id, g, &before);
+        deliver(t, fx, inviter, make_frame(p::group_invite_response{inviter, me, g.name, answer, found.id}, std::nullopt));
+      },
+      [id] { return error_frame(p::code::server_error, "could not store the answer", "GROUP_INVITE_RESPONSE", id); });
+}
+
+void router::handle_group_leave(const std::shared_ptr<client_session>& s, p::group_leave& req,
+                                const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  auto ack = [me, id](std::string group, p::code c, std::optional<std::string> group_id) {
+    return make_frame(p::group_leave_ack{me, std::move(group), p::to_int(c), std::move(group_id)}, id);
+  };
+  run_rule(
+      s,
+      [this, s, me, group = req.group, group_id = req.group_id, ack](store::txn& t, effects& fx) {
+        auto found = model::find_group(t, me, group, group_id, model::group_role::member);
+        if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
+        auto& g = found.record;
+        if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
+        const model::group_record before = g;
+        std::erase(g.members, me);
+        fx.send(s, ack(g.name, p::code::ok, found.id));
+        if (g.members.empty()) {
+          // The last member left: the group ends; pending invitations with it.
+          model::delete_group(t, found.id, before);
+          auto removed = make_frame(p::group_remove{me, g.name, found.id}, std::nullopt);
+          for (const auto& i : g.invited) deliver(t, fx, i.user, removed);
+          return;
+        }
+        const bool leader_left = g.leader == me;
+        if (leader_left) g.leader = g.members.front();  // the earliest to join takes over
+        model::save_group(t, found.id, g, &before);
+        auto left = make_frame(p::group_leave{me, g.name, found.id}, std::nullopt);
+        for (const auto& m : g.members) deliver(t, fx, m, left);
+        if (leader_left) {
+          auto changed = make_frame(p::group_leader_change{me, g.name, g.leader, found.id}, std::nullopt);
+          for (const auto& m : g.members) deliver(t, fx, m, changed);
+        }
+      },
+      [ack, group = req.group, group_id = req.group_id] { return ack(group, p::code::server_error, group_id); });
+}
+
+void router::handle_group_remove(const std::shared_ptr<client_session>& s, p::group_remove& req,
+                                 const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  auto ack = [me, id](std::string group, p::code c, std::optional<std::string> group_id) {
+    return make_frame(p::group_remove_ack{me, std::move(group), p::to_int(c), std::move(group_id)}, id);
+  };
+  run_rule(
+      s,
+      [this, s, me, group = req.group, group_id = req.group_id, ack](store::txn& t, effects& fx) {
+        auto found = model::find_group(t, me, group, group_id, model::group_role::member);
+        if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
+        const auto& g = found.record;
+        if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
+        if (g.leader != me) return fx.send(s, ack(g.name, p::code::not_group_leader, found.id));
+        model::delete_group(t, found.id, g);
+        fx.send(s, ack(g.name, p::code::ok, found.id));
+        auto removed = make_frame(p::group_remove{me, g.name, found.id}, std::nullopt);
+        for (const auto& m : g.members)
+          if (m != me) deliver(t, fx, m, removed);
+        for (const auto& i : g.invited) deliver(t, fx, i.user, removed);
+      },
+      [ack, group = req.group, group_id = req.group_id] { return ack(group, p::code::server_error, group_id); });
+}
+
+void router::handle_group_leader_change(const std::shared_ptr<client_session>& s, p::group_leader_change& req,
+                                        const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  const std::string new_leader = full_id(req.new_leader, cfg_.domain);
+  auto ack = [me, new_leader, id](std::string group, p::code c, std::optional<std::string> group_id) {
+    return make_frame(p::group_leader_change_ack{me, std::move(group), new_leader, p::to_int(c), std::move(group_id)}, id);
+  };
+  run_rule(
+      s,
+      [this, s, me, new_leader, group = req.group, group_id = req.group_id, ack](store::txn& t, effects& fx) {
+        auto found = model::find_group(t, me, group, group_id, model::group_role::member);
+        if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
+        auto& g = found.record;
+        if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
+        if (g.leader != me) return fx.send(s, ack(g.name, p::code::not_group_leader, found.id));
+        if (!g.is_member(new_leader)) return fx.send(s, ack(g.name, p::code::new_leader_not_member, found.id));
+        const model::group_record before = g;
+        g.leader = new_leader;
+        model::save_group(t, found.id, g, &before);
+        fx.send(s, ack(g.name, p::code::ok, found.id));
+        auto changed = make_frame(p::group_leader_change{me, g.name, new_leader, found.id}, std::nullopt);
+        for (const auto& m : g.members)
+          if (m != me) deliver(t, fx, m, changed);
+      },
+      [ack, group = req.group, group_id = req.group_id] { return ack(group, p::code::server_error, group_id); });
+}
+
+void router::handle_group_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  p::group_list_response list;
+  list.username = me;
+  try {
+    auto t = db_.begin_read();
+    for (auto& [gid, g] : model::groups_of(t, me, model::group_role::member)) {
+      p::group_entry e{gid, g.name, g.leader, g.members, {}};
+      for (const auto& i : g.invited) e.invited.push_back(i.user);
+      list.groups.push_back(std::move(e));
+    }
+    for (auto& [gid, g] : model::groups_of(t, me, model::group_role::invited)) {
+      const model::invitation* inv = g.invitation_of(me);
+      list.invitations.push_back({gid, g.name, inv ? inv->inviter : g.leader});
+    }
+  } catch (const std::exception& e) {
+    log(log_level::error, "router", "group list of ", me, ": ", e.what());
+    send_error(s, p::code::server_error, "could not read your groups", "GROUP_LIST_REQUEST", id);
+    return;
+  }
+  s->send(make_frame(std::move(list), id));
+}
+
+}  // namespace chatnode::node

@@ -1,0 +1,211 @@
+// Friends, presence, text messages and the friend list (docs/protocol.md §7–§9, §11).
+#include "router.hpp"
+
+#include "log.hpp"
+#include "model.hpp"
+
+#include "protocol/ids.hpp"
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+
+namespace chatnode::node {
+namespace p = chatnode::protocol;
+
+namespace {
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+constexpr std::array<std::string_view, 4> statuses{"online", "away", "busy", "offline"};
+
+frame_ptr error_frame(p::code c, std::string message, std::string in_reply_to, const std::optional<std::string>& id) {
+  return std::make_shared<const std::string>(
+      p::encode(p::make_error(c, std::move(message), std::move(in_reply_to), id, now_seconds())));
+}
+
+}  // namespace
+
+// A user id of this node that has an account, as a full id; nullopt otherwise (other
+// domains are unknown until federation).
+static std::optional<std::string> known_local_user(const store::txn& t, const std::string& raw, const std::string& domain) {
+  auto uid = p::parse_user_id(raw, domain);
+  if (!uid || uid->domain != domain || !model::local_user_exists(t, uid->name)) return std::nullopt;
+  return uid->full();
+}
+
+void router::handle_status(const std::shared_ptr<client_session>& s, p::user_status_update& req,
+                           const std::optional<std::string>& id) {
+  if (std::find(statuses.begin(), statuses.end(), req.status) == statuses.end()) {
+    send_error(s, p::code::invalid_field, "payload.status: one of online, away, busy, offline", "USER_STATUS_UPDATE", id);
+    return;
+  }
+  const std::string me = s->state().user->full();
+  online_.set_status(me, s.get(), req.status);
+  auto frame = make_frame(p::user_status_update{me, req.status}, std::nullopt);
+  try {
+    auto t = db_.begin_read();
+    for (const auto& f : model::friends_of(t, me))
+      if (auto to = online_.find(f)) to->send(frame);
+  } catch (const std::exception& e) {
+    log(log_level::error, "router", "status of ", me, ": ", e.what());
+    send_error(s, p::code::server_error, "could not read your friends", "USER_STATUS_UPDATE", id);
+  }
+}
+
+void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::friend_request& req,
+                                   const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  auto parsed = p::parse_user_id(req.receiver, cfg_.domain);
+  const std::string target = parsed ? parsed->full() : req.receiver;
+  auto ack = [me, target, id](p::code c) { return make_frame(p::friend_request_ack{me, target, p::to_int(c)}, id); };
+  if (target == me) {
+    s->send(ack(p::code::friend_self));
+    return;
+  }
+  run_rule(
+      s,
+      [this, s, me, target, ack](store::txn& t, effects& fx) {
+        if (!known_local_user(t, target, cfg_.domain)) return fx.send(s, ack(p::code::friend_user_not_found));
+        if (model::are_friends(t, me, target)) return fx.send(s, ack(p::code::already_friends));
+        if (model::has_request(t, me, target)) return fx.send(s, ack(p::code::friend_request_pending));
+        if (model::has_request(t, target, me)) {
+          // Crossing requests: asking someone who asked you accepts their request.
+          model::remove_request(t, target, me);
+          model::add_friendship(t, me, target, now_seconds());
+          fx.send(s, ack(p::code::ok));
+          fx.send(s, make_frame(p::friend_request_response{me, target, 0}, std::nullopt));
+          deliver(t, fx, target, make_frame(p::friend_request_response{target, me, 0}, std::nullopt));
+          tell_statuses(fx, me, target);
+          return;
+        }
+        model::add_request(t, me, target, now_seconds());
+        fx.send(s, ack(p::code::ok));
+        deliver(t, fx, target, make_frame(p::friend_request{me, target}, std::nullopt));
+      },
+      [ack] { return ack(p::code::friend_server_error); });
+}
+
+void router::tell_statuses(effects& fx, const std::string& a, const std::string& b) {
+  if (auto to = online_.find(a)) fx.send(to, make_frame(p::user_status_update{b, online_.visible_status(b)}, std::nullopt));
+  if (auto to = online_.find(b)) fx.send(to, make_frame(p::user_status_update{a, online_.visible_status(a)}, std::nullopt));
+}
+
+void router::handle_friend_response(const std::shared_ptr<client_session>& s, p::friend_request_response& req,
+                                    const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  if (req.code != p::to_int(p::code::ok) && req.code != p::to_int(p::code::friend_rejected)) {
+    send_error(s, p::code::invalid_field, "payload.code: 0 (accept) or 3004 (reject)", "FRIEND_REQUEST_RESPONSE", id);
+    return;
+  }
+  auto parsed = p::parse_user_id(req.sender, cfg_.domain);
+  const std::string requester = parsed ? parsed->full() : req.sender;
+  const int answer = req.code;
+  run_rule(
+      s,
+      [this, s, me, requester, answer, id](store::txn& t, effects& fx) {
+        if (!model::remove_request(t, requester, me))
+          return fx.send(s, error_frame(p::code::no_pending_request, "no pending friend request from " + requester,
+                                        "FRIEND_REQUEST_RESPONSE", id));
+        if (answer == 0) model::add_friendship(t, requester, me, now_seconds());
+        deliver(t, fx, requester, make_frame(p::friend_request_response{requester, me, answer}, std::nullopt));
+        if (answer == 0) tell_statuses(fx, requester, me);
+      },
+      [id] { return error_frame(p::code::server_error, "could not store the answer", "FRIEND_REQUEST_RESPONSE", id); });
+}
+
+void router::handle_friend_remove(const std::shared_ptr<client_session>& s, p::friend_remove& req,
+                                  const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  auto parsed = p::parse_user_id(req.receiver, cfg_.domain);
+  const std::string target = parsed ? parsed->full() : req.receiver;
+  auto ack = [me, target, id](p::code c) { return make_frame(p::friend_remove_ack{me, target, p::to_int(c)}, id); };
+  run_rule(
+      s,
+      [this, s, me, target, ack](store::txn& t, effects& fx) {
+        const bool were_friends = model::are_friends(t, me, target);
+        if (were_friends) model::remove_friendship(t, me, target);
+        const bool asked = model::remove_request(t, me, target);
+        const bool was_asked = model::remove_request(t, target, me);
+        if (!were_friends && !asked && !was_asked) return fx.send(s, ack(p::code::not_friends));
+        fx.send(s, ack(p::code::ok));
+        deliver(t, fx, target, make_frame(p::friend_remove{me, target}, std::nullopt));
+      },
+      [ack] { return ack(p::code::friend_server_error); });
+}
+
+void router::handle_friend_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  p::friend_list_response list;
+  list.username = me;
+  try {
+    auto t = db_.begin_read();
+    for (auto& f : model::friends_of(t, me)) {
+      auto status = online_.visible_status(f);
+      list.friends.push_back({std::move(f), std::move(status)});
+    }
+    list.incoming = model::requests_in(t, me);
+    list.outgoing = model::requests_out(t, me);
+  } catch (const std::exception& e) {
+    log(log_level::error, "router", "friend list of ", me, ": ", e.what());
+    send_error(s, p::code::server_error, "could not read your friends", "FRIEND_LIST_REQUEST", id);
+    return;
+  }
+  s->send(make_frame(std::move(list), id));
+}
+
+void router::handle_text(const std::shared_ptr<client_session>& s, p::text_message& req, const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  auto ack = [receiver = req.receiver, id](p::code c, std::optional<std::string> message_id) {
+    return make_frame(p::text_message_ack{std::move(message_id), receiver, p::to_int(c)}, id);
+  };
+  if (req.content.empty()) {
+    send_error(s, p::code::invalid_field, "payload.content: empty", "TEXT_MESSAGE", id);
+    return;
+  }
+  if (req.content.size() > cfg_.limits.max_text_bytes) {
+    s->send(ack(p::code::too_large, std::nullopt));
+    return;
+  }
+  run_rule(
+      s,
+      [this, s, me, receiver = std::move(req.receiver), content = std::move(req.content), ack](store::txn& t, effects& fx) {
+        model::stored_message m{now_seconds(), me, {}, content, {}, {}};
+        std::vector<std::string_view> owners{me};
+        std::vector<std::string> recipients;
+        if (receiver.empty() || receiver.front() != '#') {
+          if (auto target = known_local_user(t, receiver, cfg_.domain)) {
+            if (!model::are_friends(t, me, *target)) return fx.send(s, ack(p::code::text_not_friends, std::nullopt));
+            m.receiver = *target;
+            recipients.push_back(*target);
+          }
+        }
+        model::group_lookup group;
+        if (recipients.empty()) {
+          group = model::find_group(t, me, receiver, std::nullopt, model::group_role::member);
+          if (group.code == 4003) return fx.send(s, ack(p::code::ambiguous_group, std::nullopt));
+          if (group.code != 0) return fx.send(s, ack(p::code::text_unknown_receiver, std::nullopt));
+          if (!group.record.is_member(me)) return fx.send(s, ack(p::code::text_not_group_member, std::nullopt));
+          m.receiver = group.id;
+          m.group_id = group.id;
+          m.group_name = group.record.name;
+          for (const auto& member : group.record.members)
+            if (member != me) recipients.push_back(member);
+        }
+        for (const auto& r : recipients) owners.push_back(r);
+        const std::uint64_t message_id = model::next_counter(t, "next_message_id");
+        model::store_message(t, message_id, m, owners);
+        const std::string mid = std::to_string(message_id);
+        fx.send(s, ack(p::code::ok, mid));
+        p::text_message out{me, m.receiver, m.content, mid, std::nullopt, std::nullopt};
+        if (!m.group_id.empty()) {
+          out.group_id = m.group_id;
+          out.group = m.group_name;
+        }
+        auto frame = make_frame(std::move(out), std::nullopt);  // serialized once for every recipient
+        for (const auto& r : recipients) deliver(t, fx, r, frame);
+      },
+      [ack] { return ack(p::code::server_error, std::nullopt); });
+}
+
+}  // namespace chatnode::node
