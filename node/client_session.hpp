@@ -15,13 +15,16 @@ namespace chatnode::node {
 
 using frame_ptr = std::shared_ptr<const std::string>;
 
-struct history_sync;  // router_history.cpp: a history sync in progress
+struct history_sync;     // router_history.cpp: a history sync in progress
+struct media_downloads;  // router_media.cpp: media being delivered to this session
+struct media_download;
 
 struct session_state {
   std::optional<protocol::user_id> user;  // set once logged in
   bool logged_out = false;                // USER_LOGOUT seen: ignore everything after
   bool closed = false;                    // the connection ended
   std::shared_ptr<history_sync> history;  // set while a MESSAGE_HISTORY sync runs
+  std::shared_ptr<media_downloads> media;  // set once a media delivery starts
 };
 
 class client_session : public std::enable_shared_from_this<client_session> {

@@ -199,6 +199,17 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
     if (l.max_frame_bytes < l.max_message_bytes)
       throw config_error("limits.max_frame_bytes: must not be below limits.max_message_bytes");
   }
+  if (const json::object* media = top.get_object("media")) {
+    object_reader r(*media, "media.");
+    auto& m = c.media;
+    m.max_bytes = r.get_uint("max_bytes", m.max_bytes, 1, std::uint64_t{1} << 40);
+    m.max_chunk_bytes = r.get_uint("max_chunk_bytes", m.max_chunk_bytes, 1, 64 * 1024);
+    m.max_concurrent_uploads = static_cast<unsigned>(r.get_uint("max_concurrent_uploads", m.max_concurrent_uploads, 1, 1000));
+    m.quota_bytes = r.get_uint("quota_bytes", m.quota_bytes, 1, std::uint64_t{1} << 50);
+    m.retention = std::chrono::seconds(r.get_uint("retention_seconds", m.retention.count(), 60, std::uint64_t{10} * 365 * 86400));
+    m.delivery_window = static_cast<unsigned>(r.get_uint("delivery_window", m.delivery_window, 1, 64));
+    r.finish();
+  }
   top.finish();
   return c;
 }

@@ -43,6 +43,15 @@ struct limits_config {
   std::size_t max_text_bytes = 16 * 1024;      // TEXT_MESSAGE content; more: ACK code 9006
 };
 
+struct media_config {
+  std::uint64_t max_bytes = 256ull << 20;        // largest mediaSize accepted
+  std::size_t max_chunk_bytes = 64 * 1024;       // raw bytes per MEDIA_MESSAGE_DATA
+  unsigned max_concurrent_uploads = 4;           // unfinished uploads per user
+  std::uint64_t quota_bytes = 1ull << 30;        // stored media per user (uploads not yet purged)
+  std::chrono::seconds retention{7 * 24 * 3600}; // media older than this is deleted
+  unsigned delivery_window = 8;                  // chunks in flight per download
+};
+
 struct config {
   std::filesystem::path file;  // where it was read from (relative paths resolve against it)
   std::string domain;
@@ -67,6 +76,7 @@ struct config {
   std::size_t store_map_size_mb = 64;
   std::size_t store_max_map_size_mb = 1024 * 1024;
   limits_config limits;
+  media_config media;
 };
 
 // Reads and validates FILE; throws config_error naming the key at fault.

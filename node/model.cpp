@@ -139,6 +139,11 @@ std::string encode_message(const stored_message& m) {
     o["g"] = m.group_id;
     o["n"] = m.group_name;
   }
+  if (!m.media_id.empty()) {
+    o["mi"] = m.media_id;
+    o["mt"] = m.media_type;
+    o["ms"] = m.media_size;
+  }
   return json::serialize(o);
 }
 
@@ -160,6 +165,9 @@ std::optional<stored_message> decode_message(std::string_view stored) {
   m.content = c->as_string();
   if (const auto* g = o.if_contains("g"); g && g->is_string()) m.group_id = g->as_string();
   if (const auto* n = o.if_contains("n"); n && n->is_string()) m.group_name = n->as_string();
+  if (const auto* mi = o.if_contains("mi"); mi && mi->is_string()) m.media_id = mi->as_string();
+  if (const auto* mt = o.if_contains("mt"); mt && mt->is_string()) m.media_type = mt->as_string();
+  if (const auto* ms = o.if_contains("ms"); ms && ms->is_number()) m.media_size = ms->to_number<std::uint64_t>();
   return m;
 }
 
@@ -283,6 +291,84 @@ group_lookup find_group(const store::txn& t, std::string_view user, std::string_
   }
   out.code = matches == 0 ? 4002 : matches > 1 ? 4003 : 0;
   return out;
+}
+
+}  // namespace chatnode::node::model
+
+namespace chatnode::node::model {
+
+std::string encode_media(const media_record& m) {
+  json::object o;
+  o["sender"] = m.sender;
+  o["receiver"] = m.receiver;
+  o["group_name"] = m.group_name;
+  o["media_type"] = m.media_type;
+  o["size"] = m.size;
+  o["total_chunks"] = m.total_chunks;
+  o["bytes"] = m.bytes;
+  o["chunks"] = m.chunks;
+  o["complete"] = m.complete;
+  o["sha256"] = m.sha256;
+  o["message_id"] = m.message_id;
+  o["pending"] = m.pending;
+  json::array recipients;
+  for (const auto& r : m.recipients) recipients.emplace_back(r);
+  o["recipients"] = std::move(recipients);
+  o["created"] = m.created;
+  return json::serialize(o);
+}
+
+std::optional<media_record> decode_media(std::string_view stored) {
+  boost::system::error_code ec;
+  json::value v = json::parse(stored, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  try {
+    const auto& o = v.as_object();
+    media_record m;
+    m.sender = o.at("sender").as_string();
+    m.receiver = o.at("receiver").as_string();
+    m.group_name = o.at("group_name").as_string();
+    m.media_type = o.at("media_type").as_string();
+    m.size = o.at("size").to_number<std::uint64_t>();
+    m.total_chunks = o.at("total_chunks").to_number<std::uint32_t>();
+    m.bytes = o.at("bytes").to_number<std::uint64_t>();
+    m.chunks = o.at("chunks").to_number<std::uint32_t>();
+    m.complete = o.at("complete").as_bool();
+    m.sha256 = o.at("sha256").as_string();
+    m.message_id = o.at("message_id").to_number<std::uint64_t>();
+    m.pending = o.at("pending").to_number<std::uint32_t>();
+    for (const auto& r : o.at("recipients").as_array()) m.recipients.emplace_back(r.as_string());
+    m.created = o.at("created").to_number<std::int64_t>();
+    return m;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<media_record> load_media(const store::txn& t, std::string_view media_id) {
+  auto v = t.get(table_id::media, media_id);
+  if (!v) return std::nullopt;
+  return decode_media(*v);
+}
+
+void save_media(store::txn& t, std::string_view media_id, const media_record& m) {
+  t.put(table_id::media, media_id, encode_media(m));
+}
+
+std::string chunk_key(std::string_view media_id, std::uint32_t index) {
+  std::string k;
+  k.reserve(media_id.size() + 5);
+  k.append(media_id);
+  k.push_back('\0');
+  store::append_be32(k, index);
+  return k;
+}
+
+void purge_media(store::txn& t, std::string_view media_id, const media_record& m) {
+  for (std::uint32_t i = 1; i <= m.total_chunks; ++i) t.del(table_id::media_chunks, chunk_key(media_id, i));
+  for (const auto& r : m.recipients) t.del(table_id::media_deliveries, key2(r, media_id));
+  t.del(table_id::user_uploads, key2(m.sender, media_id));
+  t.del(table_id::media, media_id);
 }
 
 }  // namespace chatnode::node::model

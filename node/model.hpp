@@ -52,11 +52,15 @@ void inbox_put(store::txn& t, std::string_view user, const inbox_entry& e);
 // ---- messages and history -----------------------------------------------------------
 struct stored_message {
   std::int64_t timestamp = 0;
-  std::string sender;
-  std::string receiver;  // a user id, or the group id for group messages
-  std::string content;
-  std::string group_id;    // empty for 1:1
-  std::string group_name;  // empty for 1:1
+  std::string sender{};
+  std::string receiver{};  // a user id, or the group id for group messages
+  std::string content{};
+  std::string group_id{};    // empty for 1:1
+  std::string group_name{};  // empty for 1:1
+  // Media messages (content empty):
+  std::string media_id{};
+  std::string media_type{};
+  std::uint64_t media_size = 0;
 };
 std::string encode_message(const stored_message& m);
 std::optional<stored_message> decode_message(std::string_view stored);
@@ -106,5 +110,34 @@ struct group_lookup {
 };
 group_lookup find_group(const store::txn& t, std::string_view user, std::string_view group,
                         const std::optional<std::string>& group_id, group_role role);
+
+}  // namespace chatnode::node::model
+
+namespace chatnode::node::model {
+
+// ---- media --------------------------------------------------------------------------
+struct media_record {
+  std::string sender;         // full id of the uploader
+  std::string receiver;       // full user id or group id
+  std::string group_name;     // for group media
+  std::string media_type;
+  std::uint64_t size = 0;
+  std::uint32_t total_chunks = 0;  // 0 until the first chunk says
+  std::uint64_t bytes = 0;         // received so far
+  std::uint32_t chunks = 0;        // distinct chunks received
+  bool complete = false;           // every byte in and checked; deliveries exist
+  std::string sha256;              // hex, once complete
+  std::uint64_t message_id = 0;    // once complete
+  std::uint32_t pending = 0;       // recipients that have not completed
+  std::vector<std::string> recipients;  // fixed at completion
+  std::int64_t created = 0;
+};
+std::string encode_media(const media_record& m);
+std::optional<media_record> decode_media(std::string_view stored);
+std::optional<media_record> load_media(const store::txn& t, std::string_view media_id);
+void save_media(store::txn& t, std::string_view media_id, const media_record& m);
+std::string chunk_key(std::string_view media_id, std::uint32_t index);
+// Deletes the record, its chunks, its recipients' deliveries and the uploader's accounting.
+void purge_media(store::txn& t, std::string_view media_id, const media_record& m);
 
 }  // namespace chatnode::node::model

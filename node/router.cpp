@@ -17,8 +17,6 @@ namespace p = chatnode::protocol;
 
 namespace {
 
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
 // The field naming the user who acts (DESIGN §3): `sender` or `username`, except in the
 // two responses that keep the fields of the request they answer, where it is `receiver`.
 const std::string* acting_user(const p::payload& body) {
@@ -76,6 +74,14 @@ router::router(const config& cfg, store::database& db, store::writer& writer, re
   decode_limits_.max_message_bytes = cfg.limits.max_message_bytes;
 }
 
+std::int64_t router::now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+frame_ptr router::make_error_frame(p::code c, std::string message, std::optional<std::string> in_reply_to,
+                                   const std::optional<std::string>& id) {
+  return std::make_shared<const std::string>(
+      p::encode(p::make_error(c, std::move(message), std::move(in_reply_to), id, now_seconds())));
+}
+
 frame_ptr router::make_frame(p::payload body, const std::optional<std::string>& id) {
   return std::make_shared<const std::string>(p::encode(p::envelope{std::move(body), now_seconds(), id}));
 }
@@ -83,8 +89,7 @@ frame_ptr router::make_frame(p::payload body, const std::optional<std::string>& 
 void router::send_error(const std::shared_ptr<client_session>& s, p::code c, std::string message,
                         std::optional<std::string> in_reply_to, const std::optional<std::string>& id) {
   metrics_.errors_sent.fetch_add(1, std::memory_order_relaxed);
-  s->send(std::make_shared<const std::string>(
-      p::encode(p::make_error(c, std::move(message), std::move(in_reply_to), id, now_seconds()))));
+  s->send(make_error_frame(c, std::move(message), std::move(in_reply_to), id));
 }
 
 bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view frame) {
@@ -169,6 +174,24 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
     case p::message_type::message_history_data_ack:
     case p::message_type::message_history_complete_ack:
       handle_history_ack(s, env.body, env.id);
+      break;
+    case p::message_type::media_message:
+      handle_media_message(s, std::get<p::media_message>(env.body), env.id);
+      break;
+    case p::message_type::media_message_data:
+      handle_media_data(s, std::get<p::media_message_data>(env.body), env.id);
+      break;
+    case p::message_type::media_message_complete_ack:
+      handle_media_complete_ack(s, std::get<p::media_message_complete_ack>(env.body), env.id);
+      break;
+    case p::message_type::media_message_ack:
+      handle_media_ack(s, std::get<p::media_message_ack>(env.body), env.id);
+      break;
+    case p::message_type::media_message_data_ack:
+      handle_media_data_ack(s, std::get<p::media_message_data_ack>(env.body), env.id);
+      break;
+    case p::message_type::media_message_complete:
+      handle_media_complete(s, std::get<p::media_message_complete>(env.body), env.id);
       break;
     case p::message_type::group_invite:
       send_error(s, p::code::unknown_type, "GROUP_INVITE is sent by the node; invite members with GROUP_CREATE",
@@ -352,6 +375,7 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
       bool added = false;
       std::vector<model::inbox_entry> inbox;
       std::vector<frame_ptr> statuses;  // one USER_STATUS_UPDATE per friend
+      std::vector<frame_ptr> media;     // offers of media waiting for the user
       effects fx;                       // to friends
     };
     auto out = std::make_shared<login_outcome>();
@@ -366,6 +390,7 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
             out->statuses.push_back(make_frame(p::user_status_update{f, online_.visible_status(f)}, std::nullopt));
             if (auto to = online_.find(f)) out->fx.send(to, online_frame);
           }
+          out->media = media_offers(t, full);
         },
         [this, s, user = std::move(user), full, out, reply](std::error_code ec) mutable {
           s->post([this, s, user = std::move(user), full, out, ec, reply]() mutable {
@@ -384,6 +409,7 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
               s->send(reply(p::code::ok));
               for (auto& e : out->inbox) s->send(std::make_shared<const std::string>(std::move(e.frame)));
               for (auto& f : out->statuses) s->send(std::move(f));
+              for (auto& f : out->media) s->send(std::move(f));
               for (auto& [to, frame] : out->fx.sends) to->send(std::move(frame));
             }
             s->resume_reading();
@@ -431,6 +457,7 @@ void router::on_disconnect(const std::shared_ptr<client_session>& s) {
   session_state& st = s->state();
   st.closed = true;
   st.history.reset();
+  st.media.reset();
   if (st.user && !st.logged_out) {
     const std::string me = st.user->full();
     const bool visible = online_.visible_status(me) != "offline";

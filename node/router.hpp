@@ -57,6 +57,9 @@ class router {
 
   // Encodes a message with the node's timestamp and the request's id.
   static frame_ptr make_frame(protocol::payload body, const std::optional<std::string>& id);
+  static frame_ptr make_error_frame(protocol::code c, std::string message, std::optional<std::string> in_reply_to,
+                                    const std::optional<std::string>& id);
+  static std::int64_t now_seconds();
 
  private:
   // What a rule sends; it is sent only after the rule's transaction committed.
@@ -70,6 +73,15 @@ class router {
   void run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, std::function<frame_ptr()> on_failure);
   // Inside a rule: to `user`'s session after the commit when online, else into the inbox.
   void deliver(store::txn& t, effects& fx, const std::string& user, const frame_ptr& frame);
+  // Who a TEXT/MEDIA `receiver` names (DESIGN §3): an existing user (who must be a friend),
+  // else a group id or one of `me`'s group names (`me` must be a member).
+  struct receiver_target {
+    protocol::code error = protocol::code::ok;  // 7001, 7002, 7003 or 4003
+    std::string receiver;                       // full user id or group id
+    std::string group_name;                     // set for a group
+    std::vector<std::string> recipients;        // everyone it goes to, `me` excluded
+  };
+  receiver_target resolve_target(const store::txn& t, const std::string& me, const std::string& receiver) const;
   // Inside a rule: tells each of two new friends, if online, the other's status.
   void tell_statuses(effects& fx, const std::string& a, const std::string& b);
 
@@ -92,6 +104,29 @@ class router {
   // MESSAGE_HISTORY_BEGIN_ACK, _DATA_ACK, _COMPLETE_ACK.
   void handle_history_ack(const std::shared_ptr<client_session>& s, const protocol::payload& body, const std::optional<std::string>& id);
 
+  // router_media.cpp: uploads (the node receives), deliveries (the node sends).
+  void handle_media_message(const std::shared_ptr<client_session>& s, protocol::media_message& req, const std::optional<std::string>& id);
+  void handle_media_data(const std::shared_ptr<client_session>& s, protocol::media_message_data& req, const std::optional<std::string>& id);
+  void handle_media_complete_ack(const std::shared_ptr<client_session>& s, protocol::media_message_complete_ack& req, const std::optional<std::string>& id);
+  void handle_media_ack(const std::shared_ptr<client_session>& s, protocol::media_message_ack& req, const std::optional<std::string>& id);
+  void handle_media_data_ack(const std::shared_ptr<client_session>& s, protocol::media_message_data_ack& req, const std::optional<std::string>& id);
+  void handle_media_complete(const std::shared_ptr<client_session>& s, protocol::media_message_complete& req, const std::optional<std::string>& id);
+  // Every byte of an upload is in: hash it off the I/O threads, then make the deliveries.
+  void finish_upload(const std::string& media_id);
+  // Sends the next chunks of a delivery, up to the window.
+  void pump_download(const std::shared_ptr<client_session>& s, const std::string& media_id);
+  // The recipient has the media (or declined it): forget the delivery, purge the media
+  // once nobody waits for it, and (unless it declined) send COMPLETE_ACK.
+  void finish_delivery(const std::shared_ptr<client_session>& s, const std::string& media_id,
+                       const media_download& d, bool acknowledge, const std::optional<std::string>& id);
+  // Inside a rule: offers (MEDIA_MESSAGE) of every media waiting for `user`.
+  std::vector<frame_ptr> media_offers(const store::txn& t, const std::string& user) const;
+
+ public:
+  // Deletes media older than media.retention (called at start-up and then periodically).
+  void purge_expired_media();
+
+ private:
   void send_error(const std::shared_ptr<client_session>& s, protocol::code c, std::string message,
                   std::optional<std::string> in_reply_to, const std::optional<std::string>& id);
   bool handle_register(const std::shared_ptr<client_session>& s, protocol::register_request& req,

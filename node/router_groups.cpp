@@ -16,13 +16,6 @@ namespace p = chatnode::protocol;
 
 namespace {
 
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-frame_ptr error_frame(p::code c, std::string message, std::string in_reply_to, const std::optional<std::string>& id) {
-  return std::make_shared<const std::string>(
-      p::encode(p::make_error(c, std::move(message), std::move(in_reply_to), id, now_seconds())));
-}
-
 std::string full_id(const std::string& raw, const std::string& domain) {
   auto uid = p::parse_user_id(raw, domain);
   return uid ? uid->full() : raw;
@@ -79,12 +72,12 @@ void router::handle_group_invite_response(const std::shared_ptr<client_session>&
       [this, s, me, group = req.group, group_id = req.group_id, answer = req.code, id](store::txn& t, effects& fx) {
         auto found = model::find_group(t, me, group, group_id, model::group_role::invited);
         if (found.code != 0)
-          return fx.send(s, error_frame(static_cast<p::code>(found.code),
+          return fx.send(s, make_error_frame(static_cast<p::code>(found.code),
                                         found.code == 4003 ? "several invitations have this name; use groupId" : "no such group",
                                         "GROUP_INVITE_RESPONSE", id));
         const model::invitation* inv = found.record.invitation_of(me);
         if (!inv)
-          return fx.send(s, error_frame(p::code::not_invited, "no invitation to " + found.id + " for you",
+          return fx.send(s, make_error_frame(p::code::not_invited, "no invitation to " + found.id + " for you",
                                         "GROUP_INVITE_RESPONSE", id));
         const std::string inviter = inv->inviter;
         const model::group_record before = found.record;
@@ -94,7 +87,7 @@ void router::handle_group_invite_response(const std::shared_ptr<client_session>&
         model::save_group(t, found.id, g, &before);
         deliver(t, fx, inviter, make_frame(p::group_invite_response{inviter, me, g.name, answer, found.id}, std::nullopt));
       },
-      [id] { return error_frame(p::code::server_error, "could not store the answer", "GROUP_INVITE_RESPONSE", id); });
+      [id] { return make_error_frame(p::code::server_error, "could not store the answer", "GROUP_INVITE_RESPONSE", id); });
 }
 
 void router::handle_group_leave(const std::shared_ptr<client_session>& s, p::group_leave& req,
@@ -185,26 +178,24 @@ void router::handle_group_leader_change(const std::shared_ptr<client_session>& s
 }
 
 void router::handle_group_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id) {
-  const std::string me = s->state().user->full();
-  p::group_list_response list;
-  list.username = me;
-  try {
-    auto t = db_.begin_read();
-    for (auto& [gid, g] : model::groups_of(t, me, model::group_role::member)) {
-      p::group_entry e{gid, g.name, g.leader, g.members, {}};
-      for (const auto& i : g.invited) e.invited.push_back(i.user);
-      list.groups.push_back(std::move(e));
-    }
-    for (auto& [gid, g] : model::groups_of(t, me, model::group_role::invited)) {
-      const model::invitation* inv = g.invitation_of(me);
-      list.invitations.push_back({gid, g.name, inv ? inv->inviter : g.leader});
-    }
-  } catch (const std::exception& e) {
-    log(log_level::error, "router", "group list of ", me, ": ", e.what());
-    send_error(s, p::code::server_error, "could not read your groups", "GROUP_LIST_REQUEST", id);
-    return;
-  }
-  s->send(make_frame(std::move(list), id));
+  // Through the writer, ordered after this connection's earlier requests (§6).
+  run_rule(
+      s,
+      [s, me = s->state().user->full(), id](store::txn& t, effects& fx) {
+        p::group_list_response list;
+        list.username = me;
+        for (auto& [gid, g] : model::groups_of(t, me, model::group_role::member)) {
+          p::group_entry e{gid, g.name, g.leader, g.members, {}};
+          for (const auto& i : g.invited) e.invited.push_back(i.user);
+          list.groups.push_back(std::move(e));
+        }
+        for (auto& [gid, g] : model::groups_of(t, me, model::group_role::invited)) {
+          const model::invitation* inv = g.invitation_of(me);
+          list.invitations.push_back({gid, g.name, inv ? inv->inviter : g.leader});
+        }
+        fx.send(s, make_frame(std::move(list), id));
+      },
+      [id] { return make_error_frame(p::code::server_error, "could not read your groups", "GROUP_LIST_REQUEST", id); });
 }
 
 }  // namespace chatnode::node

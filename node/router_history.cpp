@@ -111,6 +111,11 @@ p::history_item to_item(std::uint64_t id, model::stored_message&& m) {
     item.group_id = std::move(m.group_id);
     item.group = std::move(m.group_name);
   }
+  if (!m.media_id.empty()) {
+    item.media_id = std::move(m.media_id);
+    item.media_type = std::move(m.media_type);
+    item.media_size = m.media_size;
+  }
   return item;
 }
 
@@ -135,10 +140,11 @@ std::uint64_t seek_latest(const store::txn& t, history_sync& h, std::uint64_t li
   auto c = t.open_cursor(store::table_id::history);
   auto item = c.seek(model::key_seq(h.owner, h.last_id));
   if (!item || history_id(item->first, h.owner) != h.last_id) item = item ? c.prev() : c.last();
+  const std::uint64_t first_id = h.next_id;
   std::uint64_t found = 0;
   for (; item && found < limit; item = c.prev()) {
     auto id = history_id(item->first, h.owner);
-    if (!id || *id < h.next_id) break;
+    if (!id || *id < first_id) break;
     auto m = model::load_message(t, *id);
     if (m && h.matches(*m)) {
       ++found;
@@ -159,7 +165,11 @@ std::vector<p::history_item> next_chunk(const store::database& db, history_sync&
   for (; item; item = c.next()) {
     auto id = history_id(item->first, h.owner);
     if (!id || *id > h.last_id) break;
-    if (*id == h.last_id) h.exhausted = true; else h.next_id = *id + 1;
+    if (*id == h.last_id) {
+      h.exhausted = true;  // (and next_id + 1 could wrap)
+    } else {
+      h.next_id = *id + 1;
+    }
     auto m = model::load_message(t, *id);
     if (!m) {
       log(log_level::warn, "router", "history of ", h.owner, ": message ", *id, " is missing or unreadable");

@@ -15,14 +15,7 @@ namespace p = chatnode::protocol;
 
 namespace {
 
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
 constexpr std::array<std::string_view, 4> statuses{"online", "away", "busy", "offline"};
-
-frame_ptr error_frame(p::code c, std::string message, std::string in_reply_to, const std::optional<std::string>& id) {
-  return std::make_shared<const std::string>(
-      p::encode(p::make_error(c, std::move(message), std::move(in_reply_to), id, now_seconds())));
-}
 
 }  // namespace
 
@@ -105,13 +98,13 @@ void router::handle_friend_response(const std::shared_ptr<client_session>& s, p:
       s,
       [this, s, me, requester, answer, id](store::txn& t, effects& fx) {
         if (!model::remove_request(t, requester, me))
-          return fx.send(s, error_frame(p::code::no_pending_request, "no pending friend request from " + requester,
+          return fx.send(s, make_error_frame(p::code::no_pending_request, "no pending friend request from " + requester,
                                         "FRIEND_REQUEST_RESPONSE", id));
         if (answer == 0) model::add_friendship(t, requester, me, now_seconds());
         deliver(t, fx, requester, make_frame(p::friend_request_response{requester, me, answer}, std::nullopt));
         if (answer == 0) tell_statuses(fx, requester, me);
       },
-      [id] { return error_frame(p::code::server_error, "could not store the answer", "FRIEND_REQUEST_RESPONSE", id); });
+      [id] { return make_error_frame(p::code::server_error, "could not store the answer", "FRIEND_REQUEST_RESPONSE", id); });
 }
 
 void router::handle_friend_remove(const std::shared_ptr<client_session>& s, p::friend_remove& req,
@@ -135,23 +128,48 @@ void router::handle_friend_remove(const std::shared_ptr<client_session>& s, p::f
 }
 
 void router::handle_friend_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id) {
-  const std::string me = s->state().user->full();
-  p::friend_list_response list;
-  list.username = me;
-  try {
-    auto t = db_.begin_read();
-    for (auto& f : model::friends_of(t, me)) {
-      auto status = online_.visible_status(f);
-      list.friends.push_back({std::move(f), std::move(status)});
+  // Through the writer like the changes before it, so the list reflects every earlier
+  // request of this connection (docs/protocol.md §6).
+  run_rule(
+      s,
+      [this, s, me = s->state().user->full(), id](store::txn& t, effects& fx) {
+        p::friend_list_response list;
+        list.username = me;
+        for (auto& f : model::friends_of(t, me)) {
+          auto status = online_.visible_status(f);
+          list.friends.push_back({std::move(f), std::move(status)});
+        }
+        list.incoming = model::requests_in(t, me);
+        list.outgoing = model::requests_out(t, me);
+        fx.send(s, make_frame(std::move(list), id));
+      },
+      [id] { return make_error_frame(p::code::server_error, "could not read your friends", "FRIEND_LIST_REQUEST", id); });
+}
+
+router::receiver_target router::resolve_target(const store::txn& t, const std::string& me, const std::string& receiver) const {
+  receiver_target to;
+  if (receiver.empty() || receiver.front() != '#') {
+    if (auto user = known_local_user(t, receiver, cfg_.domain)) {
+      if (!model::are_friends(t, me, *user)) to.error = p::code::text_not_friends;
+      to.receiver = *user;
+      to.recipients.push_back(*user);
+      return to;
     }
-    list.incoming = model::requests_in(t, me);
-    list.outgoing = model::requests_out(t, me);
-  } catch (const std::exception& e) {
-    log(log_level::error, "router", "friend list of ", me, ": ", e.what());
-    send_error(s, p::code::server_error, "could not read your friends", "FRIEND_LIST_REQUEST", id);
-    return;
   }
-  s->send(make_frame(std::move(list), id));
+  auto group = model::find_group(t, me, receiver, std::nullopt, model::group_role::member);
+  if (group.code != 0) {
+    to.error = group.code == 4003 ? p::code::ambiguous_group : p::code::text_unknown_receiver;
+    return to;
+  }
+  if (!group.record.is_member(me)) {
+    to.error = p::code::text_not_group_member;
+    return to;
+  }
+  to.receiver = group.id;
+  to.group_name = group.record.name;
+  for (const auto& member : group.record.members)
+    if (member != me) to.recipients.push_back(member);
+  return to;
 }
 
 void router::handle_text(const std::shared_ptr<client_session>& s, p::text_message& req, const std::optional<std::string>& id) {
@@ -170,28 +188,15 @@ void router::handle_text(const std::shared_ptr<client_session>& s, p::text_messa
   run_rule(
       s,
       [this, s, me, receiver = std::move(req.receiver), content = std::move(req.content), ack](store::txn& t, effects& fx) {
-        model::stored_message m{now_seconds(), me, {}, content, {}, {}};
+        auto to = resolve_target(t, me, receiver);
+        if (to.error != p::code::ok) return fx.send(s, ack(to.error, std::nullopt));
+        model::stored_message m{now_seconds(), me, to.receiver, content, {}, {}, {}, {}, 0};
+        if (!to.group_name.empty()) {
+          m.group_id = to.receiver;
+          m.group_name = to.group_name;
+        }
+        const auto& recipients = to.recipients;
         std::vector<std::string_view> owners{me};
-        std::vector<std::string> recipients;
-        if (receiver.empty() || receiver.front() != '#') {
-          if (auto target = known_local_user(t, receiver, cfg_.domain)) {
-            if (!model::are_friends(t, me, *target)) return fx.send(s, ack(p::code::text_not_friends, std::nullopt));
-            m.receiver = *target;
-            recipients.push_back(*target);
-          }
-        }
-        model::group_lookup group;
-        if (recipients.empty()) {
-          group = model::find_group(t, me, receiver, std::nullopt, model::group_role::member);
-          if (group.code == 4003) return fx.send(s, ack(p::code::ambiguous_group, std::nullopt));
-          if (group.code != 0) return fx.send(s, ack(p::code::text_unknown_receiver, std::nullopt));
-          if (!group.record.is_member(me)) return fx.send(s, ack(p::code::text_not_group_member, std::nullopt));
-          m.receiver = group.id;
-          m.group_id = group.id;
-          m.group_name = group.record.name;
-          for (const auto& member : group.record.members)
-            if (member != me) recipients.push_back(member);
-        }
         for (const auto& r : recipients) owners.push_back(r);
         const std::uint64_t message_id = model::next_counter(t, "next_message_id");
         model::store_message(t, message_id, m, owners);

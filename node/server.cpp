@@ -54,7 +54,8 @@ server::server(config cfg)
       client_tls_(ssl::context::tls_server),
       ioc_(static_cast<int>(or_cpus(cfg_.threads))),
       signals_(ioc_, SIGTERM, SIGINT),
-      shutdown_timer_(ioc_) {
+      shutdown_timer_(ioc_),
+      purge_timer_(ioc_) {
   configure_server_tls(client_tls_, cfg_.client.cert, cfg_.client.key);
 }
 
@@ -66,6 +67,8 @@ int server::run(std::ostream& ready_out) {
   if (ec) throw std::runtime_error("client.listen: \"" + cfg_.client.listen.host + "\" is not an IP address");
   client_listener_ = std::make_shared<listener>(ioc_, client_tls_, tcp::endpoint(address, cfg_.client.listen.port), state_);
   client_listener_->run();
+  router_.purge_expired_media();
+  schedule_purge();
   signals_.async_wait([this](beast::error_code wait_ec, int) {
     if (!wait_ec) on_signal();
   });
@@ -92,7 +95,18 @@ int server::run(std::ostream& ready_out) {
   return 0;
 }
 
+void server::schedule_purge() {
+  // Media retention is counted in days; checking every ten minutes is plenty.
+  purge_timer_.expires_after(std::chrono::minutes(10));
+  purge_timer_.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    router_.purge_expired_media();
+    schedule_purge();
+  });
+}
+
 void server::on_signal() {
+  purge_timer_.cancel();
   log(log_level::info, "server", "shutting down: closing ", state_->sessions().size(), " sessions");
   state_->begin_shutdown();
   client_listener_->stop();

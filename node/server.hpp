@@ -37,6 +37,7 @@ class server {
  private:
   void on_signal();
   void wait_for_sessions(int remaining_ticks);
+  void schedule_purge();
 
   config cfg_;
   store::database db_;
@@ -51,6 +52,7 @@ class server {
   asio::io_context ioc_;
   asio::signal_set signals_;
   asio::steady_timer shutdown_timer_;
+  asio::steady_timer purge_timer_;
   std::shared_ptr<listener> client_listener_;
 };
 

@@ -304,13 +304,19 @@ template <>
 struct schema<message_history_response> : history_status_schema {};
 template <>
 struct schema<message_history_begin> : history_status_schema {};
+// The client's acks may omit `code` (docs/protocol.md §12 shows them without one).
+struct history_ack_schema {
+  static void apply(auto& m, auto& v) {
+    v("username", m.username, rule::user);
+    v("code", m.code, rule::none);
+  }
+};
 template <>
-struct schema<message_history_begin_ack> : history_status_schema {};
+struct schema<message_history_begin_ack> : history_ack_schema {};
 template <>
 struct schema<message_history_complete> : history_status_schema {};
 template <>
-struct schema<message_history_complete_ack>
-    : history_status_schema {};
+struct schema<message_history_complete_ack> : history_ack_schema {};
 template <>
 struct schema<message_history_data> {
   static void apply(auto& m, auto& v) {

@@ -34,6 +34,16 @@ std::string_view describe(code c) noexcept {
     case code::text_unknown_receiver: return "unknown receiver";
     case code::text_not_friends: return "receiver is not a friend";
     case code::text_not_group_member: return "not a member of the receiving group";
+    case code::media_unknown: return "unknown media id";
+    case code::media_bad_chunk_index: return "chunk index out of range";
+    case code::media_bad_data: return "chunk data is not valid base64";
+    case code::media_chunk_too_large: return "chunk too large";
+    case code::media_size_mismatch: return "received bytes differ from mediaSize";
+    case code::media_id_taken: return "media id used by another sender";
+    case code::media_too_large: return "media too large";
+    case code::media_too_many_uploads: return "too many uploads in progress";
+    case code::media_quota_exceeded: return "media storage quota exceeded";
+    case code::media_already_complete: return "media already received in full";
     case code::malformed_json: return "malformed JSON";
     case code::unknown_type: return "unknown message type";
     case code::invalid_field: return "missing or invalid field";

@@ -40,6 +40,17 @@ enum class code : int {
   text_unknown_receiver = 7001,
   text_not_friends = 7002,
   text_not_group_member = 7003,    // addition: TEXT_MESSAGE to a group you are not a member of
+  // Media (additions)
+  media_unknown = 8001,            // DATA / COMPLETE_ACK / ACK for a mediaId the node does not know
+  media_bad_chunk_index = 8002,    // chunkIndex outside 1..totalChunks, or totalChunks changed
+  media_bad_data = 8003,           // `data` is not valid base64
+  media_chunk_too_large = 8004,    // a chunk above media.max_chunk_bytes
+  media_size_mismatch = 8005,      // the bytes received differ from mediaSize
+  media_id_taken = 8006,           // mediaId in use by another sender
+  media_too_large = 8007,          // mediaSize above media.max_bytes
+  media_too_many_uploads = 8008,   // media.max_concurrent_uploads reached
+  media_quota_exceeded = 8009,     // media.quota_bytes reached
+  media_already_complete = 8010,   // MEDIA_MESSAGE for a media already received in full
   // Generic ERROR message (DESIGN §4)
   malformed_json = 9001,
   unknown_type = 9002,

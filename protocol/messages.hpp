@@ -267,7 +267,7 @@ struct message_history_begin {
 };
 struct message_history_begin_ack {
   std::string username{};
-  int code = 0;
+  std::optional<int> code{};  // optional: docs/protocol.md §12 shows acks without one
   friend bool operator==(const message_history_begin_ack&, const message_history_begin_ack&) = default;
 };
 struct message_history_data {
@@ -279,7 +279,7 @@ struct message_history_data {
 struct message_history_data_ack {
   std::string username{};
   std::uint32_t chunk_index = 0;
-  int code = 0;
+  std::optional<int> code{};  // optional: docs/protocol.md §12 shows acks without one
   friend bool operator==(const message_history_data_ack&, const message_history_data_ack&) = default;
 };
 struct message_history_complete {
@@ -289,7 +289,7 @@ struct message_history_complete {
 };
 struct message_history_complete_ack {
   std::string username{};
-  int code = 0;
+  std::optional<int> code{};  // optional: docs/protocol.md §12 shows acks without one
   friend bool operator==(const message_history_complete_ack&, const message_history_complete_ack&) = default;
 };
 

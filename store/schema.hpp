@@ -18,6 +18,10 @@
 //  history          user \0 u64 BE message id           "" (the message is stored once)
 //  groups           group id                            group record (node/group_record.hpp)
 //  user_groups      user \0 group id                    "m" member, "i" invited
+//  media            media id                            media record (node/model.hpp)
+//  media_chunks     media id \0 u32 BE chunk index       the chunk's raw bytes
+//  media_deliveries recipient \0 media id               u32 BE: chunks acknowledged (a prefix)
+//  user_uploads     sender \0 media id                  "" (quota and concurrency accounting)
 //
 // Opening a data dir whose schema_version differs from schema_version fails with a message
 // that names both versions.
@@ -42,11 +46,15 @@ enum class table_id : std::uint8_t {
   history,
   groups,
   user_groups,
+  media,
+  media_chunks,
+  media_deliveries,
+  user_uploads,
 };
 
-inline constexpr std::array<std::string_view, 10> table_names{
-    "meta",     "users",    "friends", "requests_in", "requests_out",
-    "inbox",    "messages", "history", "groups",      "user_groups",
+inline constexpr std::array<std::string_view, 14> table_names{
+    "meta",     "users",    "friends", "requests_in", "requests_out",     "inbox",        "messages",
+    "history",  "groups",   "user_groups", "media",   "media_chunks", "media_deliveries", "user_uploads",
 };
 
 }  // namespace chatnode::store

@@ -73,7 +73,8 @@ po::options_description command_options(std::string_view command) {
         ("with", po::value<std::string>()->value_name("X"), "only the conversation with a user or group")
         ("after", po::value<std::string>()->value_name("ID"), "only messages after this messageId")
         ("before", po::value<std::string>()->value_name("ID"), "only messages before this messageId")
-        ("limit", po::value<std::int64_t>()->value_name("N"), "at most N messages (the latest, or the first after --after)");
+        ("limit", po::value<std::int64_t>()->value_name("N"),
+         "at most N messages (the latest, or the first after --after)");
   } else if (command == "listen") {
     options.add_options()
         ("count", po::value<std::int64_t>()->value_name("N"), "stop after N messages")
@@ -129,7 +130,7 @@ void check_arity(const command_spec& spec, const std::vector<std::string>& args)
 
 const command_spec& known_command(const std::string& name) {
   const command_spec* spec = find_command(name);
-  if (spec == nullptr) throw cli_error(exit_usage, "unknown command \"" + name + "\" (see --help)");
+  if (spec == nullptr) throw cli_error(exit_usage, "unknown command \"" + name + "\"");
   return *spec;
 }
 
@@ -151,7 +152,11 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
     po::options_description first;
     first.add(global_options()).add(positional_holders());
     po::variables_map vm1;
-    po::store(po::command_line_parser(argc, argv).options(first).positional(positional_layout()).allow_unregistered().run(),
+    po::store(po::command_line_parser(argc, argv)
+                  .options(first)
+                  .positional(positional_layout())
+                  .allow_unregistered()
+                  .run(),
               vm1);
     const auto command = optional_value<std::string>(vm1, "command");
     if (vm1["help"].as<bool>()) {
@@ -160,7 +165,8 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
       result.help_text = spec != nullptr ? command_help(*spec) : general_help();
       return result;
     }
-    const command_spec* spec = command ? &known_command(*command) : nullptr;
+    const command_spec* spec = command ? find_command(*command) : nullptr;
+    if (command && spec == nullptr) throw cli_error(exit_usage, "unknown command \"" + *command + "\" (see --help)");
 
     // Pass 2: strictly, with the command's own options.
     po::options_description second;
@@ -217,7 +223,9 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
     if (!spec->needs_login) {
       // register / login: NAME and PASSWORD as arguments or from the global options.
       if (call.args.empty() && config.user.empty()) throw cli_error(exit_usage, call.command + " needs a user name");
-      if (call.args.size() < 2 && config.password.empty()) throw cli_error(exit_usage, call.command + " needs a password");
+      if (call.args.size() < 2 && config.password.empty()) {
+        throw cli_error(exit_usage, call.command + " needs a password");
+      }
     }
     return result;
   } catch (const po::error& e) {

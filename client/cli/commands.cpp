@@ -19,7 +19,8 @@ const json::object empty_object;
 
 std::string lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
@@ -257,7 +258,8 @@ json::object group_create(std::string_view self, std::string_view name, const st
 }
 
 json::object group_invite_response(std::string_view self, const invitation& invite, bool accept) {
-  json::object payload{{"sender", invite.inviter}, {"receiver", self}, {"group", invite.name}, {"code", accept ? 0 : 5001}};
+  json::object payload{
+      {"sender", invite.inviter}, {"receiver", self}, {"group", invite.name}, {"code", accept ? 0 : 5001}};
   if (!invite.group_id.empty()) payload["groupId"] = invite.group_id;
   return message("GROUP_INVITE_RESPONSE", std::move(payload));
 }
@@ -422,9 +424,9 @@ description describe_message(const json::object& msg) {
     }
     for (const auto& u : incoming) d.details.push_back("incoming " + u + " (asks you; accept or reject)");
     for (const auto& u : outgoing) d.details.push_back("outgoing " + u + " (waiting for their answer)");
-    d.summary = ok ? std::to_string(friends == nullptr ? 0 : friends->size()) + " friends, " +
-                         std::to_string(incoming.size()) + " incoming, " + std::to_string(outgoing.size()) +
-                         " outgoing"
+    d.summary = ok ? "friends: " + std::to_string(friends == nullptr ? 0 : friends->size()) +
+                         ", incoming: " + std::to_string(incoming.size()) +
+                         ", outgoing: " + std::to_string(outgoing.size())
                    : "failed" + result_suffix(msg);
   } else if (type == "GROUP_CREATE_ACK") {
     d.summary = ok ? "group " + group_label(p) + " created; invited: " + join(string_array(p, "members"))
@@ -472,8 +474,8 @@ description describe_message(const json::object& msg) {
                             "\" from " + string_field(invite, "inviter"));
       }
     }
-    d.summary = ok ? std::to_string(groups == nullptr ? 0 : groups->size()) + " groups, " +
-                         std::to_string(invitations == nullptr ? 0 : invitations->size()) + " invitations"
+    d.summary = ok ? "groups: " + std::to_string(groups == nullptr ? 0 : groups->size()) +
+                         ", invitations: " + std::to_string(invitations == nullptr ? 0 : invitations->size())
                    : "failed" + result_suffix(msg);
   } else if (type == "TEXT_MESSAGE") {
     std::string where;
@@ -483,7 +485,8 @@ description describe_message(const json::object& msg) {
     }
     d.summary = sender + where + ": " + string_field(p, "content") + " [" + string_field(p, "messageId") + "]";
   } else if (type == "TEXT_MESSAGE_ACK") {
-    d.summary = ok ? "to " + receiver + " [" + string_field(p, "messageId") + "]" : "to " + receiver + result_suffix(msg);
+    d.summary = ok ? "to " + receiver + " [" + string_field(p, "messageId") + "]"
+                   : "to " + receiver + result_suffix(msg);
   } else if (type == "USER_STATUS_UPDATE") {
     d.summary = string_field(p, "username") + " is " + string_field(p, "status");
   } else if (type == "USER_LOGOUT") {
@@ -493,8 +496,8 @@ description describe_message(const json::object& msg) {
     d.summary = ok ? "ok" : "failed" + result_suffix(msg);
   } else if (type == "MESSAGE_HISTORY_DATA") {
     const auto* items = array_field(p, "messages");
-    d.summary = "chunk " + std::to_string(int_field(p, "chunkIndex", 0)) + ": " +
-                std::to_string(items == nullptr ? 0 : items->size()) + " messages";
+    d.summary = "chunk " + std::to_string(int_field(p, "chunkIndex", 0)) + ", messages: " +
+                std::to_string(items == nullptr ? 0 : items->size());
     if (items != nullptr) {
       for (const auto& item : *items) {
         if (item.is_object()) d.details.push_back(history_line(item.get_object()));

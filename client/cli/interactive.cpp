@@ -104,9 +104,10 @@ void interactive::on_message(const json::object& message) {
     } else if (type == "GROUP_INVITE") {
       invitations_.push_back(
           {string_field(payload, "groupId"), string_field(payload, "group"), string_field(payload, "sender")});
-    } else if (type == "GROUP_LIST_RESPONSE" && !failure_of(message)) {
-      invitations_ = invitations_of(message);
-      ++group_lists_seen_;
+    } else if (type == "GROUP_LIST_RESPONSE" ||
+               (type == "ERROR" && string_field(payload, "inReplyTo") == "GROUP_LIST_REQUEST")) {
+      if (!failure_of(message)) invitations_ = invitations_of(message);
+      ++group_lists_seen_;  // wakes answer_invitation() either way
     }
     settle_pending(message);
   }
@@ -265,7 +266,7 @@ bool interactive::execute(const std::string& line) {
   try {
     run_command(parse_interactive(words));
   } catch (const cli_error& e) {
-    note(std::string("error: ") + e.what());
+    note(std::string("error: ") + e.what() + (find_command(verb) == nullptr ? " (type help)" : ""));
   }
   return true;
 }

@@ -259,7 +259,8 @@ void one_shot::history() {
     return await(
         [](const json::object& m) {
           const std::string type = type_of(m);
-          return is_history_type(type) || (type == "ERROR" && is_history_type(string_field(payload_of(m), "inReplyTo")));
+          if (is_history_type(type)) return true;
+          return type == "ERROR" && is_history_type(string_field(payload_of(m), "inReplyTo"));
         },
         what);
   };
@@ -295,8 +296,8 @@ void one_shot::history() {
 
 int one_shot::listen() {
   const bool bounded_time = call_.seconds.has_value();
-  const auto deadline =
-      steady::now() + std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(call_.seconds.value_or(0)));
+  const auto deadline = steady::now() + std::chrono::duration_cast<steady::duration>(
+                                            std::chrono::duration<double>(call_.seconds.value_or(0)));
   std::int64_t seen = 0;
   while (!call_.count || seen < *call_.count) {
     // Without --seconds wait in slices, so a closed connection is noticed.

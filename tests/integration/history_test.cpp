@@ -93,7 +93,8 @@ class IntegrationHistory : public ::testing::Test {
     return expect_reply(conn, {"MESSAGE_HISTORY_DATA", "MESSAGE_HISTORY_COMPLETE", "ERROR"});
   }
   static void send_data_ack(client::connection& conn, std::int64_t chunk) {
-    conn.send(make_message("MESSAGE_HISTORY_DATA_ACK", json::object{{"username", "alice"}, {"chunkIndex", chunk}}));
+    conn.send(make_message("MESSAGE_HISTORY_DATA_ACK",
+                           json::object{{"username", "alice"}, {"chunkIndex", chunk}, {"code", 0}}));
   }
 
   // A whole sync on `conn`; returns the chunks' items.
@@ -101,7 +102,7 @@ class IntegrationHistory : public ::testing::Test {
     std::vector<std::vector<json::object>> chunks;
     start_sync(conn, std::move(filters));
     if (::testing::Test::HasFatalFailure()) return chunks;
-    conn.send(make_message("MESSAGE_HISTORY_BEGIN_ACK", json::object{{"username", "alice"}}));
+    conn.send(make_message("MESSAGE_HISTORY_BEGIN_ACK", json::object{{"username", "alice"}, {"code", 0}}));
     auto step = next_step(conn);
     while (type_of(step) == "MESSAGE_HISTORY_DATA" && chunks.size() < 100) {
       const auto chunk = step.at("payload").at("chunkIndex").as_int64();
@@ -114,7 +115,7 @@ class IntegrationHistory : public ::testing::Test {
     }
     EXPECT_EQ(type_of(step), "MESSAGE_HISTORY_COMPLETE") << json::serialize(step);
     EXPECT_EQ(code_of(step), 0);
-    conn.send(make_message("MESSAGE_HISTORY_COMPLETE_ACK", json::object{{"username", "alice"}}));
+    conn.send(make_message("MESSAGE_HISTORY_COMPLETE_ACK", json::object{{"username", "alice"}, {"code", 0}}));
     return chunks;
   }
 
@@ -173,7 +174,7 @@ TEST_F(IntegrationHistory, FullSyncAfterFilterAndResumeAfterADrop) {
   // The connection drops after the first DATA; a new connection asks again with `after`.
   start_sync(*alice_);
   ASSERT_FALSE(HasFatalFailure());
-  alice_->send(make_message("MESSAGE_HISTORY_BEGIN_ACK", json::object{{"username", "alice"}}));
+  alice_->send(make_message("MESSAGE_HISTORY_BEGIN_ACK", json::object{{"username", "alice"}, {"code", 0}}));
   auto first = next_step(*alice_);
   ASSERT_EQ(type_of(first), "MESSAGE_HISTORY_DATA") << json::serialize(first);
   const auto& items = first.at("payload").at("messages").as_array();
@@ -206,7 +207,7 @@ TEST_F(IntegrationHistory, AFreshUserHasNoHistory) {
   EXPECT_EQ(response.at("payload").at("username"), "carol@localhost");
   EXPECT_EQ(response.at("id"), "h");
   // No BEGIN follows; an ack has no sync to belong to.
-  carol->send(make_message("MESSAGE_HISTORY_BEGIN_ACK", json::object{{"username", "carol"}}));
+  carol->send(make_message("MESSAGE_HISTORY_BEGIN_ACK", json::object{{"username", "carol"}, {"code", 0}}));
   auto error = expect_reply(*carol, {"ERROR", "MESSAGE_HISTORY_BEGIN"});
   EXPECT_TRUE(is_error(error, 9003, "MESSAGE_HISTORY_BEGIN_ACK")) << json::serialize(error);
 }

@@ -68,6 +68,7 @@ class RouterHistoryTest : public ::testing::Test {
   }
   void register_only(const std::string& name) {
     auto s = std::make_shared<fake_session>();
+    bystanders_.push_back(s);  // kept alive: resumes_ is keyed by address
     EXPECT_EQ(code(request(s, R"({"type":"REGISTER_REQUEST","payload":{"username":")" + name +
                                   R"(","passwordHash":"pw"}})")),
               0);
@@ -113,13 +114,16 @@ class RouterHistoryTest : public ::testing::Test {
     return R"({"type":"MESSAGE_HISTORY_REQUEST","id":")" + id + R"(","payload":{"username":"alice")" +
            (filters.empty() ? "" : "," + filters) + "}}";
   }
-  static std::string begin_ack() { return R"({"type":"MESSAGE_HISTORY_BEGIN_ACK","payload":{"username":"alice"}})"; }
+  // The acks carry code 0; AcksMayOmitTheCode checks the bare form of docs §12.
+  static std::string begin_ack() {
+    return R"({"type":"MESSAGE_HISTORY_BEGIN_ACK","payload":{"username":"alice","code":0}})";
+  }
   static std::string data_ack(std::uint32_t chunk) {
     return R"({"type":"MESSAGE_HISTORY_DATA_ACK","id":"d)" + std::to_string(chunk) +
-           R"(","payload":{"username":"alice","chunkIndex":)" + std::to_string(chunk) + "}}";
+           R"(","payload":{"username":"alice","code":0,"chunkIndex":)" + std::to_string(chunk) + "}}";
   }
   static std::string complete_ack() {
-    return R"({"type":"MESSAGE_HISTORY_COMPLETE_ACK","payload":{"username":"alice"}})";
+    return R"({"type":"MESSAGE_HISTORY_COMPLETE_ACK","payload":{"username":"alice","code":0}})";
   }
 
   // Runs a whole sync for `filters` on `s` and returns the DATA chunks' messages, checking
@@ -198,6 +202,7 @@ class RouterHistoryTest : public ::testing::Test {
   registry online_;
   std::optional<router> router_;
   std::map<const void*, int> resumes_;
+  std::vector<std::shared_ptr<fake_session>> bystanders_;
 };
 
 TEST_F(RouterHistoryTest, WholeHistoryComesInChunksOf100InOrder) {
@@ -394,7 +399,7 @@ TEST_F(RouterHistoryTest, AckFromAnotherUserIsForbidden) {
   seed_alice_bob(5);
   request(s, history_request());
   s->next();
-  expect_error(s, R"({"type":"MESSAGE_HISTORY_BEGIN_ACK","payload":{"username":"bob"}})", 9005,
+  expect_error(s, R"({"type":"MESSAGE_HISTORY_BEGIN_ACK","payload":{"username":"bob","code":0}})", 9005,
                "MESSAGE_HISTORY_BEGIN_ACK");
 }
 
@@ -447,7 +452,11 @@ TEST_F(RouterHistoryTest, LargeContentsSplitChunksEarlier) {
   auto s = logged_in("alice");
   write([](store::txn& t) {
     for (std::uint64_t id = 1; id <= 100; ++id) {
-      model::stored_message m{base_time, alice, bob, std::string(16 * 1024, 'x'), {}, {}};
+      model::stored_message m;
+      m.timestamp = base_time;
+      m.sender = alice;
+      m.receiver = bob;
+      m.content = std::string(16 * 1024, 'x');
       model::store_message(t, id, m, {alice, bob});
     }
   });
@@ -455,6 +464,44 @@ TEST_F(RouterHistoryTest, LargeContentsSplitChunksEarlier) {
   EXPECT_EQ(ids(chunks), range(1, 100));
   EXPECT_GT(chunks.size(), 1u);
   for (const auto& chunk : chunks) EXPECT_LE(chunk.size() * 16 * 1024, 512u * 1024u + 16u * 1024u);
+}
+
+TEST_F(RouterHistoryTest, MediaNoticesCarryTheirFields) {
+  auto s = logged_in("alice");
+  write([](store::txn& t) {
+    model::stored_message m;
+    m.timestamp = base_time;
+    m.sender = bob;
+    m.receiver = alice;
+    m.media_id = "media1";
+    m.media_type = "image/png";
+    m.media_size = 12345;
+    model::store_message(t, 1, m, {alice, bob});
+    put_message(t, 2, alice, bob, {alice, bob}, base_time + 1);
+  });
+  auto chunks = sync(s);
+  ASSERT_EQ(ids(chunks), range(1, 2));
+  const auto& media = chunks[0][0];
+  EXPECT_EQ(media.at("mediaId"), "media1");
+  EXPECT_EQ(media.at("mediaType"), "image/png");
+  EXPECT_EQ(media.at("mediaSize").as_int64(), 12345);
+  EXPECT_EQ(media.at("content"), "");
+  EXPECT_FALSE(chunks[0][1].contains("mediaId"));
+}
+
+// docs §12/§13: the acks are {username} (DATA_ACK also chunkIndex); `code` is optional.
+TEST_F(RouterHistoryTest, AcksMayOmitTheCode) {
+  auto s = logged_in("alice");
+  seed_alice_bob(3);
+  request(s, history_request());
+  ASSERT_EQ(type(s->next()), "MESSAGE_HISTORY_BEGIN");
+  auto d = request(s, R"({"type":"MESSAGE_HISTORY_BEGIN_ACK","payload":{"username":"alice"}})");
+  ASSERT_EQ(type(d), "MESSAGE_HISTORY_DATA") << json::serialize(d);
+  auto c = request(s, R"({"type":"MESSAGE_HISTORY_DATA_ACK","payload":{"username":"alice","chunkIndex":1}})");
+  ASSERT_EQ(type(c), "MESSAGE_HISTORY_COMPLETE") << json::serialize(c);
+  send(s, R"({"type":"MESSAGE_HISTORY_COMPLETE_ACK","payload":{"username":"alice"}})");
+  EXPECT_EQ(s->pending(), 0u);
+  EXPECT_EQ(s->state().history, nullptr);
 }
 
 TEST_F(RouterHistoryTest, DisconnectEndsTheSync) {

@@ -83,7 +83,10 @@ const std::vector<code>& all_codes() {
       code::not_group_member, code::not_group_leader, code::new_leader_not_member,
       code::not_invited, code::invite_rejected, code::history_none,
       code::text_unknown_receiver, code::text_not_friends, code::text_not_group_member,
-      code::malformed_json, code::unknown_type, code::invalid_field, code::not_authenticated,
+      code::media_unknown, code::media_bad_chunk_index, code::media_bad_data,
+      code::media_chunk_too_large, code::media_size_mismatch, code::media_id_taken,
+      code::media_too_large, code::media_too_many_uploads, code::media_quota_exceeded,
+      code::media_already_complete, code::malformed_json, code::unknown_type, code::invalid_field, code::not_authenticated,
       code::forbidden, code::too_large, code::rate_limited, code::server_error};
   return codes;
 }

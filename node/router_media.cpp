@@ -1,0 +1,443 @@
+// Media transfer (docs/protocol.md §13): the same six messages both ways. Upload: the
+// client sends, the node receives and stores each chunk in LMDB as it arrives (never the
+// whole media in memory). Delivery: the node sends to each recipient, a window of chunks
+// ahead of their acks, and remembers how far each got so a reconnect resumes there.
+#include "router.hpp"
+
+#include "log.hpp"
+#include "model.hpp"
+
+#include "crypto/encoding.hpp"
+#include "protocol/ids.hpp"
+#include "store/keys.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <set>
+#include <unordered_map>
+
+namespace chatnode::node {
+namespace p = chatnode::protocol;
+
+struct media_download {
+  std::string uploader;
+  std::uint32_t total = 0;
+  std::uint32_t next = 1;       // next chunk to send
+  std::uint32_t acked = 0;      // chunks 1..acked are acknowledged
+  std::set<std::uint32_t> acked_ahead;  // acknowledged beyond the prefix
+  std::uint32_t in_flight = 0;
+};
+struct media_downloads {
+  std::unordered_map<std::string, media_download> active;
+};
+
+namespace {
+
+// Media ids become LMDB keys: printable, no separators.
+bool valid_media_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-' || c == '~';
+  });
+}
+
+std::vector<std::uint32_t> received_chunks(const store::txn& t, const std::string& media_id, std::uint32_t total) {
+  std::vector<std::uint32_t> out;
+  auto c = t.open_cursor(store::table_id::media_chunks);
+  const std::string prefix = media_id + '\0';
+  for (auto item = c.seek(prefix); item; item = c.next()) {
+    if (item->first.size() != prefix.size() + 4 || item->first.substr(0, prefix.size()) != prefix) break;
+    const auto index = store::read_be32(item->first, prefix.size());
+    if (index >= 1 && (total == 0 || index <= total)) out.push_back(index);
+  }
+  return out;
+}
+
+frame_ptr offer_frame(const std::string& media_id, const model::media_record& m, const std::string& recipient) {
+  p::media_message offer{m.sender, m.receiver.front() == '#' ? m.receiver : recipient, media_id, m.media_type, m.size,
+                         m.sha256, m.total_chunks, std::to_string(m.message_id), std::nullopt, std::nullopt};
+  if (!m.group_name.empty()) {
+    offer.group_id = m.receiver;
+    offer.group = m.group_name;
+  }
+  return router::make_frame(std::move(offer), std::nullopt);
+}
+
+}  // namespace
+
+// ---- upload: the client sends, the node receives ------------------------------------
+
+void router::handle_media_message(const std::shared_ptr<client_session>& s, p::media_message& req,
+                                  const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  if (!valid_media_id(req.media_id)) {
+    send_error(s, p::code::invalid_field, "payload.mediaId: 1-128 characters of [A-Za-z0-9._~-]", "MEDIA_MESSAGE", id);
+    return;
+  }
+  if (req.media_size == 0) {
+    send_error(s, p::code::invalid_field, "payload.mediaSize: must be at least 1", "MEDIA_MESSAGE", id);
+    return;
+  }
+  // `receiver` is the node's full id for what the upload is addressed to once it is known,
+  // else the request's text (§6: full ids out).
+  auto ack = [me, media_id = req.media_id, id](const std::string& receiver, p::code c,
+                                               std::optional<std::vector<std::uint32_t>> have) {
+    return make_frame(p::media_message_ack{receiver, me, media_id, p::to_int(c), std::move(have)}, id);
+  };
+  if (req.media_size > cfg_.media.max_bytes) {
+    s->send(ack(req.receiver, p::code::media_too_large, std::nullopt));
+    return;
+  }
+  run_rule(
+      s,
+      [this, s, me, req, ack](store::txn& t, effects& fx) {
+        if (auto existing = model::load_media(t, req.media_id)) {
+          if (existing->sender != me) return fx.send(s, ack(req.receiver, p::code::media_id_taken, std::nullopt));
+          if (existing->complete) return fx.send(s, ack(existing->receiver, p::code::media_already_complete, std::nullopt));
+          // A resumed upload: say which chunks are already here.
+          return fx.send(s, ack(existing->receiver, p::code::ok, received_chunks(t, req.media_id, existing->total_chunks)));
+        }
+        auto to = resolve_target(t, me, req.receiver);
+        if (to.error != p::code::ok) return fx.send(s, ack(req.receiver, to.error, std::nullopt));
+        unsigned unfinished = 0;
+        std::uint64_t stored = 0;
+        model::for_each_under(t, store::table_id::user_uploads, me, [&](std::string_view media_id, std::string_view) {
+          if (auto m = model::load_media(t, media_id)) {
+            stored += m->size;
+            if (!m->complete) ++unfinished;
+          }
+          return true;
+        });
+        if (unfinished >= cfg_.media.max_concurrent_uploads)
+          return fx.send(s, ack(to.receiver, p::code::media_too_many_uploads, std::nullopt));
+        if (stored + req.media_size > cfg_.media.quota_bytes)
+          return fx.send(s, ack(to.receiver, p::code::media_quota_exceeded, std::nullopt));
+        model::media_record m;
+        m.sender = me;
+        m.receiver = to.receiver;
+        m.group_name = to.group_name;
+        m.media_type = req.media_type;
+        m.size = req.media_size;
+        m.created = now_seconds();
+        model::save_media(t, req.media_id, m);
+        t.put(store::table_id::user_uploads, model::key2(me, req.media_id), std::string_view{});
+        fx.send(s, ack(to.receiver, p::code::ok, std::vector<std::uint32_t>{}));
+      },
+      [ack, receiver = req.receiver] { return ack(receiver, p::code::server_error, std::nullopt); });
+}
+
+void router::handle_media_data(const std::shared_ptr<client_session>& s, p::media_message_data& req,
+                               const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  auto ack = [me, media_id = req.media_id, index = req.chunk_index, id](const std::string& receiver, p::code c) {
+    return make_frame(p::media_message_data_ack{receiver, me, media_id, index, p::to_int(c)}, id);
+  };
+  if (req.total_chunks < 1 || req.chunk_index < 1 || req.chunk_index > req.total_chunks) {
+    s->send(ack(req.receiver, p::code::media_bad_chunk_index));
+    return;
+  }
+  auto bytes = crypto::base64_decode(req.data);
+  if (!bytes) {
+    s->send(ack(req.receiver, p::code::media_bad_data));
+    return;
+  }
+  if (bytes->empty() || bytes->size() > cfg_.media.max_chunk_bytes) {
+    s->send(ack(req.receiver, bytes->empty() ? p::code::media_bad_data : p::code::media_chunk_too_large));
+    return;
+  }
+  struct outcome {
+    p::code code = p::code::ok;
+    bool last = false;      // this chunk completed the set
+    bool mismatch = false;  // ... and the bytes differ from mediaSize
+    std::string receiver;   // the upload's receiver (full id), when the upload is known
+  };
+  auto out = std::make_shared<outcome>();
+  auto data = std::make_shared<std::vector<std::uint8_t>>(std::move(*bytes));
+  writer_.submit(
+      [this, me, media_id = req.media_id, index = req.chunk_index, total = req.total_chunks, data, out](store::txn& t) {
+        *out = outcome{};
+        auto m = model::load_media(t, media_id);
+        if (!m || m->sender != me) return void(out->code = p::code::media_unknown);
+        out->receiver = m->receiver;
+        if (m->complete) return;  // a late duplicate of a finished upload
+        if (m->total_chunks == 0) {
+          if (static_cast<std::uint64_t>(total) * cfg_.media.max_chunk_bytes < m->size || total > m->size)
+            return void(out->code = p::code::media_bad_chunk_index);
+          m->total_chunks = total;
+        } else if (m->total_chunks != total) {
+          return void(out->code = p::code::media_bad_chunk_index);
+        }
+        const auto key = model::chunk_key(media_id, index);
+        if (t.get(store::table_id::media_chunks, key)) return;  // a duplicate: acked again, stored once
+        if (m->bytes + data->size() > m->size) return void(out->code = p::code::media_size_mismatch);
+        t.put(store::table_id::media_chunks, key,
+              std::string_view(reinterpret_cast<const char*>(data->data()), data->size()));
+        m->bytes += data->size();
+        ++m->chunks;
+        model::save_media(t, media_id, *m);
+        out->last = m->chunks == m->total_chunks;
+        out->mismatch = out->last && m->bytes != m->size;
+      },
+      [this, s, me, media_id = req.media_id, receiver = req.receiver, out, ack](std::error_code ec) {
+        const std::string& to = out->receiver.empty() ? receiver : out->receiver;
+        if (ec) {
+          log(log_level::error, "router", "media chunk of ", media_id, ": ", ec.message());
+          return s->send(ack(to, p::code::server_error));
+        }
+        s->send(ack(to, out->code));
+        if (out->mismatch) {
+          // Every chunk is in but the sizes disagree: the upload is void; say so and drop it.
+          writer_.submit(
+              [media_id](store::txn& t) {
+                if (auto m = model::load_media(t, media_id); m && !m->complete) model::purge_media(t, media_id, *m);
+              },
+              [s, me, media_id, to](std::error_code) {
+                s->send(make_frame(p::media_message_complete{to, me, media_id, p::to_int(p::code::media_size_mismatch)},
+                                   std::nullopt));
+              });
+        } else if (out->last) {
+          finish_upload(media_id);
+        }
+      });
+}
+
+void router::finish_upload(const std::string& media_id) {
+  // SHA-256 of up to media.max_bytes is too slow for the writer thread or an I/O thread.
+  run_blocking_([this, media_id] {
+    std::string sha;
+    try {
+      auto t = db_.begin_read();
+      auto m = model::load_media(t, media_id);
+      if (!m || m->complete) return;
+      crypto::sha256 hash;
+      for (std::uint32_t i = 1; i <= m->total_chunks; ++i) {
+        auto chunk = t.get(store::table_id::media_chunks, model::chunk_key(media_id, i));
+        if (!chunk) throw std::runtime_error("chunk " + std::to_string(i) + " missing");
+        hash.update(*chunk);
+      }
+      sha = crypto::to_hex(hash.finish());
+    } catch (const std::exception& e) {
+      log(log_level::error, "router", "hashing media ", media_id, ": ", e.what());
+      return;
+    }
+    auto fx = std::make_shared<effects>();
+    writer_.submit(
+        [this, media_id, sha, fx](store::txn& t) {
+          fx->sends.clear();
+          auto m = model::load_media(t, media_id);
+          if (!m || m->complete) return;
+          m->complete = true;
+          m->sha256 = sha;
+          m->message_id = model::next_counter(t, "next_message_id");
+          // Recipients are fixed now: the friend, or the group's members of this moment.
+          if (!m->group_name.empty()) {
+            if (auto g = model::load_group(t, m->receiver))
+              for (const auto& member : g->members)
+                if (member != m->sender) m->recipients.push_back(member);
+          } else {
+            m->recipients.push_back(m->receiver);
+          }
+          m->pending = static_cast<std::uint32_t>(m->recipients.size());
+          model::stored_message msg{now_seconds(), m->sender, m->receiver, {}, {}, {}, media_id, m->media_type, m->size};
+          if (!m->group_name.empty()) {
+            msg.group_id = m->receiver;
+            msg.group_name = m->group_name;
+          }
+          std::vector<std::string_view> owners{m->sender};
+          for (const auto& r : m->recipients) owners.push_back(r);
+          model::store_message(t, m->message_id, msg, owners);
+          for (const auto& r : m->recipients) t.put(store::table_id::media_deliveries, model::key2(r, media_id), store::be32(0));
+          if (m->pending == 0) {
+            model::purge_media(t, media_id, *m);
+          } else {
+            model::save_media(t, media_id, *m);
+          }
+          if (auto up = online_.find(m->sender))
+            fx->send(up, make_frame(p::media_message_complete{m->receiver, m->sender, media_id, 0}, std::nullopt));
+          for (const auto& r : m->recipients)
+            if (auto to = online_.find(r)) fx->send(to, offer_frame(media_id, *m, r));
+        },
+        [fx, media_id](std::error_code ec) {
+          if (ec) return log(log_level::error, "router", "finishing media ", media_id, ": ", ec.message());
+          for (auto& [to, frame] : fx->sends) to->send(std::move(frame));
+        });
+  });
+}
+
+void router::handle_media_complete_ack(const std::shared_ptr<client_session>&, p::media_message_complete_ack&,
+                                       const std::optional<std::string>&) {
+  // The uploader's last word: nothing is left to do (the node already holds the media).
+}
+
+// ---- delivery: the node sends, the recipient receives -------------------------------
+
+std::vector<frame_ptr> router::media_offers(const store::txn& t, const std::string& user) const {
+  std::vector<frame_ptr> offers;
+  model::for_each_under(t, store::table_id::media_deliveries, user, [&](std::string_view media_id, std::string_view) {
+    if (auto m = model::load_media(t, media_id); m && m->complete) offers.push_back(offer_frame(std::string(media_id), *m, user));
+    return true;
+  });
+  return offers;
+}
+
+void router::handle_media_ack(const std::shared_ptr<client_session>& s, p::media_message_ack& req,
+                              const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  std::uint32_t acked = 0;
+  std::optional<model::media_record> m;
+  try {
+    auto t = db_.begin_read();
+    auto progress = t.get(store::table_id::media_deliveries, model::key2(me, req.media_id));
+    if (progress && progress->size() == 4) {
+      acked = store::read_be32(*progress);
+      m = model::load_media(t, req.media_id);
+    }
+  } catch (const std::exception& e) {
+    log(log_level::error, "router", "media ack: ", e.what());
+  }
+  if (!m || !m->complete) {
+    send_error(s, p::code::media_unknown, "no media " + req.media_id + " waiting for you", "MEDIA_MESSAGE_ACK", id);
+    return;
+  }
+  if (req.code != 0) {
+    // The recipient declines: their delivery is over.
+    media_download declined;
+    declined.uploader = m->sender;
+    finish_delivery(s, req.media_id, declined, false, std::nullopt);
+    return;
+  }
+  auto& downloads = s->state().media;
+  if (!downloads) downloads = std::make_shared<media_downloads>();
+  media_download d;
+  d.uploader = m->sender;
+  d.total = m->total_chunks;
+  d.acked = acked;
+  // The recipient may say which chunks it already has (a resumed download).
+  if (req.received_chunks)
+    for (auto index : *req.received_chunks)
+      if (index > d.acked && index <= d.total) d.acked_ahead.insert(index);
+  while (d.acked_ahead.count(d.acked + 1)) d.acked_ahead.erase(++d.acked);
+  d.next = d.acked + 1;
+  downloads->active[req.media_id] = std::move(d);
+  pump_download(s, req.media_id);
+}
+
+void router::pump_download(const std::shared_ptr<client_session>& s, const std::string& media_id) {
+  auto& downloads = s->state().media;
+  if (!downloads) return;
+  auto it = downloads->active.find(media_id);
+  if (it == downloads->active.end()) return;
+  media_download& d = it->second;
+  const std::string me = s->state().user->full();
+  try {
+    std::optional<store::txn> t;
+    while (d.in_flight < cfg_.media.delivery_window && d.next <= d.total) {
+      const std::uint32_t index = d.next++;
+      if (d.acked_ahead.count(index)) continue;
+      if (!t) t.emplace(db_.begin_read());
+      auto chunk = t->get(store::table_id::media_chunks, model::chunk_key(media_id, index));
+      if (!chunk) throw std::runtime_error("chunk " + std::to_string(index) + " missing");
+      p::media_message_data data{d.uploader, me, media_id,
+                                 crypto::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(chunk->data()), chunk->size())),
+                                 index, d.total};
+      ++d.in_flight;
+      s->send(make_frame(std::move(data), std::nullopt));
+    }
+  } catch (const std::exception& e) {
+    log(log_level::error, "router", "sending media ", media_id, " to ", me, ": ", e.what());
+    downloads->active.erase(it);
+  }
+}
+
+void router::handle_media_data_ack(const std::shared_ptr<client_session>& s, p::media_message_data_ack& req,
+                                   const std::optional<std::string>& id) {
+  auto& downloads = s->state().media;
+  auto it = downloads ? downloads->active.find(req.media_id) : decltype(downloads->active.end()){};
+  if (!downloads || it == downloads->active.end()) {
+    send_error(s, p::code::media_unknown, "no delivery of " + req.media_id + " in progress", "MEDIA_MESSAGE_DATA_ACK", id);
+    return;
+  }
+  media_download& d = it->second;
+  if (req.chunk_index < 1 || req.chunk_index > d.total || req.chunk_index >= d.next) {
+    send_error(s, p::code::media_bad_chunk_index, "chunk " + std::to_string(req.chunk_index) + " was not sent",
+               "MEDIA_MESSAGE_DATA_ACK", id);
+    return;
+  }
+  if (req.chunk_index > d.acked && !d.acked_ahead.count(req.chunk_index)) {
+    if (d.in_flight) --d.in_flight;
+    d.acked_ahead.insert(req.chunk_index);
+    const std::uint32_t before = d.acked;
+    while (d.acked_ahead.count(d.acked + 1)) d.acked_ahead.erase(++d.acked);
+    if (d.acked != before) {
+      // Remember the progress so a reconnect resumes from the first unacknowledged chunk.
+      writer_.submit(
+          [key = model::key2(s->state().user->full(), req.media_id), acked = d.acked](store::txn& t) {
+            if (auto cur = t.get(store::table_id::media_deliveries, key); cur && cur->size() == 4 && store::read_be32(*cur) < acked)
+              t.put(store::table_id::media_deliveries, key, store::be32(acked));
+          },
+          {});
+    }
+  }
+  pump_download(s, req.media_id);
+}
+
+void router::handle_media_complete(const std::shared_ptr<client_session>& s, p::media_message_complete& req,
+                                   const std::optional<std::string>& id) {
+  auto& downloads = s->state().media;
+  auto it = downloads ? downloads->active.find(req.media_id) : decltype(downloads->active.end()){};
+  if (!downloads || it == downloads->active.end()) {
+    send_error(s, p::code::media_unknown, "no delivery of " + req.media_id + " in progress", "MEDIA_MESSAGE_COMPLETE", id);
+    return;
+  }
+  media_download d = it->second;
+  if (d.acked < d.total) {
+    s->send(make_frame(p::media_message_complete_ack{d.uploader, s->state().user->full(), req.media_id,
+                                                     p::to_int(p::code::media_size_mismatch)},
+                       id));
+    return;
+  }
+  downloads->active.erase(it);
+  finish_delivery(s, req.media_id, d, true, id);
+}
+
+void router::finish_delivery(const std::shared_ptr<client_session>& s, const std::string& media_id,
+                             const media_download& d, bool acknowledge, const std::optional<std::string>& id) {
+  const std::string me = s->state().user->full();
+  run_rule(
+      s,
+      [s, me, media_id, uploader = d.uploader, acknowledge, id](store::txn& t, effects& fx) {
+        if (t.del(store::table_id::media_deliveries, model::key2(me, media_id))) {
+          if (auto m = model::load_media(t, media_id)) {
+            if (m->pending) --m->pending;
+            if (m->pending == 0) {
+              model::purge_media(t, media_id, *m);  // every recipient has it: the node lets go
+            } else {
+              model::save_media(t, media_id, *m);
+            }
+          }
+        }
+        if (acknowledge) fx.send(s, make_frame(p::media_message_complete_ack{uploader, me, media_id, 0}, id));
+      },
+      [s, me, media_id, uploader = d.uploader, id] {
+        return make_frame(p::media_message_complete_ack{uploader, me, media_id, p::to_int(p::code::server_error)}, id);
+      });
+}
+
+void router::purge_expired_media() {
+  const std::int64_t cutoff = now_seconds() - cfg_.media.retention.count();
+  writer_.submit(
+      [cutoff](store::txn& t) {
+        std::vector<std::pair<std::string, model::media_record>> expired;
+        auto c = t.open_cursor(store::table_id::media);
+        for (auto item = c.first(); item; item = c.next())
+          if (auto m = model::decode_media(item->second); m && m->created < cutoff)
+            expired.emplace_back(std::string(item->first), std::move(*m));
+        for (const auto& [media_id, m] : expired) model::purge_media(t, media_id, m);
+      },
+      [](std::error_code ec) {
+        if (ec) log(log_level::error, "router", "purging expired media: ", ec.message());
+      });
+}
+
+}  // namespace chatnode::node
