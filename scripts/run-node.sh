@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target chatnode
+cmake --build --preset release --target chatnode chatnode-client
 
 node_dir=run/localhost
 if [ ! -f "$node_dir/chatnode.json" ]; then
