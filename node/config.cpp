@@ -2,6 +2,7 @@
 // consumed, so whatever is left over is an unknown key and is refused by name.
 #include "config.hpp"
 
+#include "crypto/encoding.hpp"
 #include "protocol/ids.hpp"
 
 #include <boost/json/parse.hpp>
@@ -89,6 +90,21 @@ class object_reader {
     if (!v->is_object()) throw config_error(name(key) + ": expected an object");
     return &v->as_object();
   }
+  // An array of domain names, case-folded; empty when absent.
+  std::vector<std::string> get_domain_list(const char* key) {
+    const json::value* v = find(key);
+    std::vector<std::string> out;
+    if (!v) return out;
+    if (!v->is_array()) throw config_error(name(key) + ": expected an array of domains");
+    for (const auto& item : v->as_array()) {
+      if (!item.is_string()) throw config_error(name(key) + ": expected an array of domains");
+      std::string domain = protocol::fold_case(item.as_string());
+      if (!protocol::is_valid_domain(domain))
+        throw config_error(name(key) + ": \"" + std::string(item.as_string()) + "\" is not a valid domain");
+      out.push_back(std::move(domain));
+    }
+    return out;
+  }
   void finish() const {
     for (const auto& kv : obj_) {
       std::string k(kv.key());
@@ -149,6 +165,23 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
         c.federation.peers[domain] = addr;
       }
     }
+    if (const json::object* pins = r.get_object("pins")) {
+      for (const auto& kv : *pins) {
+        std::string domain = protocol::fold_case(kv.key());
+        if (!protocol::is_valid_domain(domain))
+          throw config_error("federation.pins: \"" + std::string(kv.key()) + "\" is not a valid domain");
+        const auto* pin = kv.value().if_string();
+        // A pin is base64 of a SHA-256 digest: exactly 32 bytes once decoded.
+        const auto bytes = pin ? crypto::base64_decode(*pin) : std::nullopt;
+        if (!bytes || bytes->size() != 32)
+          throw config_error("federation.pins." + domain +
+                             ": expected a base64 SHA-256 SPKI pin (as printed by `chatnode certs pin`)");
+        c.federation.pins[domain] = std::string(*pin);
+      }
+    }
+    c.federation.allow = r.get_domain_list("allow");
+    c.federation.deny = r.get_domain_list("deny");
+    c.federation.dial_on_start = r.get_bool("dial_on_start", false);
     r.finish();
   }
   if (const json::object* kdf = top.get_object("kdf")) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace chatnode::node {
 
@@ -67,6 +68,11 @@ struct config {
     std::filesystem::path key;   // default: client.key
     std::filesystem::path ca;    // federation trust anchors; empty: federation off
     std::map<std::string, std::string> peers;  // domain -> "host:port"
+    std::map<std::string, std::string> pins;   // domain -> base64 SPKI SHA-256 pin
+    std::vector<std::string> allow;  // domains allowed to link; empty: any the CA vouches for
+    std::vector<std::string> deny;   // domains refused even if allowed
+    bool dial_on_start = false;      // dial every configured peer at start-up
+    bool enabled() const noexcept { return !ca.empty(); }
   } federation;
   crypto::scrypt_params kdf;
   bool registration_open = true;

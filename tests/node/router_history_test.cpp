@@ -1,10 +1,9 @@
 // Message-history sync (docs/protocol.md §12) driven through the router without sockets:
 // a real LMDB store seeded with model::store_message, a logged-in fake session, and every
 // reply of the RESPONSE / BEGIN / DATA / COMPLETE exchange checked.
-#include "fake_session.hpp"
+#include "router_fixture.hpp"
 
 #include "node/model.hpp"
-#include "node/router.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
@@ -18,7 +17,6 @@
 namespace chatnode::node {
 namespace {
 using testing::fake_session;
-namespace fs = std::filesystem;
 namespace json = boost::json;
 
 constexpr const char* alice = "alice@alpha.example";
@@ -27,34 +25,8 @@ constexpr const char* carol = "carol@alpha.example";
 constexpr const char* book_club = "#bookclub@alpha.example";
 constexpr std::int64_t base_time = 1700000000;
 
-class RouterHistoryTest : public ::testing::Test {
+class RouterHistoryTest : public testing::router_fixture {
  protected:
-  RouterHistoryTest() {
-    dir_ = fs::temp_directory_path() / ("router-history-test-" + std::to_string(std::random_device{}()));
-    cfg_.domain = "alpha.example";
-    cfg_.data_dir = dir_;
-    cfg_.kdf = {1024, 8, 1};
-    db_.emplace(store::options{dir_});
-    writer_.emplace(*db_);
-    router_.emplace(cfg_, *db_, *writer_, online_, [](std::function<void()> fn) { fn(); });
-  }
-  ~RouterHistoryTest() override {
-    router_.reset();
-    writer_.reset();
-    db_.reset();
-    fs::remove_all(dir_);
-  }
-
-  // Sends a frame; if the router paused reading, waits until it resumes.
-  void send(const std::shared_ptr<fake_session>& s, const std::string& frame) {
-    if (!router_->on_frame(s, frame)) {
-      EXPECT_TRUE(s->wait_resumed(++resumes_[s.get()]));
-    }
-  }
-  json::object request(const std::shared_ptr<fake_session>& s, const std::string& frame) {
-    send(s, frame);
-    return s->next();
-  }
   // A session logged in as `name` (registered first).
   std::shared_ptr<fake_session> logged_in(const std::string& name) {
     auto s = std::make_shared<fake_session>();
@@ -107,7 +79,6 @@ class RouterHistoryTest : public ::testing::Test {
     });
   }
 
-  static std::int64_t code(const json::object& m) { return m.at("payload").at("code").as_int64(); }
   static std::string type(const json::object& m) { return std::string(m.at("type").as_string()); }
 
   static std::string history_request(const std::string& filters = {}, const std::string& id = "h1") {
@@ -195,13 +166,6 @@ class RouterHistoryTest : public ::testing::Test {
     EXPECT_EQ(s->pending(), 0u);
   }
 
-  fs::path dir_;
-  config cfg_;
-  std::optional<store::database> db_;
-  std::optional<store::writer> writer_;
-  registry online_;
-  std::optional<router> router_;
-  std::map<const void*, int> resumes_;
   std::vector<std::shared_ptr<fake_session>> bystanders_;
 };
 

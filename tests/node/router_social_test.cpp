@@ -1,8 +1,6 @@
 // Router rules for friends, presence, text and groups, without sockets: real store and
 // writer, fake sessions, the inbox checked by logging in again.
-#include "fake_session.hpp"
-
-#include "node/router.hpp"
+#include "router_fixture.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
@@ -14,26 +12,10 @@
 namespace chatnode::node {
 namespace {
 using testing::fake_session;
-namespace fs = std::filesystem;
 namespace json = boost::json;
 
-class RouterSocialTest : public ::testing::Test {
+class RouterSocialTest : public testing::router_fixture {
  protected:
-  RouterSocialTest() {
-    dir_ = fs::temp_directory_path() / ("router-social-" + std::to_string(std::random_device{}()));
-    cfg_.domain = "alpha.example";
-    cfg_.data_dir = dir_;
-    cfg_.kdf = {1024, 8, 1};
-    db_.emplace(store::options{dir_});
-    writer_.emplace(*db_);
-    router_.emplace(cfg_, *db_, *writer_, online_, [](std::function<void()> fn) { fn(); });
-  }
-  ~RouterSocialTest() override {
-    router_.reset();
-    writer_.reset();
-    db_.reset();
-    fs::remove_all(dir_);
-  }
 
   // Registers and logs in `name` on a new session; returns it with the login replies taken.
   std::shared_ptr<fake_session> user(const std::string& name, bool fresh = true) {
@@ -48,12 +30,7 @@ class RouterSocialTest : public ::testing::Test {
     EXPECT_EQ(code(r), 0);
     return s;
   }
-  void frame(const std::shared_ptr<fake_session>& s, const std::string& text, bool waits = false) {
-    if (!router_->on_frame(s, text)) {
-      EXPECT_TRUE(waits);
-      EXPECT_TRUE(s->wait_resumed(++resumes_[s.get()]));
-    }
-  }
+  void frame(const std::shared_ptr<fake_session>& s, const std::string& text, bool = false) { send(s, text); }
   // Takes frames until one of `type` arrives (others are dropped); fails after 20 frames.
   json::object next_of(const std::shared_ptr<fake_session>& s, const std::string& type) {
     for (int i = 0; i < 20; ++i) {
@@ -73,18 +50,6 @@ class RouterSocialTest : public ::testing::Test {
     frame(b, R"({"type":"FRIEND_REQUEST_RESPONSE","payload":{"sender":")" + an + R"(","receiver":")" + bn + R"(","code":0}})");
     EXPECT_EQ(code(next_of(a, "FRIEND_REQUEST_RESPONSE")), 0);
   }
-  static std::int64_t code(const json::object& m) {
-    if (m.empty()) return -1;
-    return m.at("payload").at("code").as_int64();
-  }
-
-  fs::path dir_;
-  config cfg_;
-  std::optional<store::database> db_;
-  std::optional<store::writer> writer_;
-  registry online_;
-  std::optional<router> router_;
-  std::map<const void*, int> resumes_;
 };
 
 TEST_F(RouterSocialTest, FriendRequestCodes) {

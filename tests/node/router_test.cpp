@@ -1,63 +1,20 @@
 // Router rules for accounts and sessions, driven without sockets: a real LMDB store in a
 // temp dir, a real writer, an inline KDF executor, fake sessions.
-#include "fake_session.hpp"
-
-#include "node/router.hpp"
+#include "router_fixture.hpp"
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-#include <random>
 
 namespace chatnode::node {
 namespace {
-using testing::fake_session;
-namespace fs = std::filesystem;
 
-class RouterTest : public ::testing::Test {
+class RouterTest : public testing::router_fixture {
  protected:
-  RouterTest() {
-    dir_ = fs::temp_directory_path() / ("router-test-" + std::to_string(std::random_device{}()));
-    cfg_.domain = "alpha.example";
-    cfg_.data_dir = dir_;
-    cfg_.kdf = {1024, 8, 1};
-    cfg_.limits.login_max_failures = 2;
-    cfg_.limits.login_lockout = std::chrono::seconds(600);
-    db_.emplace(store::options{dir_});
-    writer_.emplace(*db_);
-    router_.emplace(cfg_, *db_, *writer_, online_, [](std::function<void()> fn) { fn(); });
-  }
-  ~RouterTest() override {
-    router_.reset();
-    writer_.reset();
-    db_.reset();
-    fs::remove_all(dir_);
-  }
-
-  std::shared_ptr<fake_session> session() { return std::make_shared<fake_session>(); }
-
-  // Sends a frame; if the router paused reading, waits until it resumes. Returns the reply.
-  boost::json::object request(const std::shared_ptr<fake_session>& s, const std::string& frame) {
-    if (!router_->on_frame(s, frame)) {
-      EXPECT_TRUE(s->wait_resumed(++resumes_[s.get()]));
-    }
-    return s->next();
-  }
-  boost::json::object reg(const std::shared_ptr<fake_session>& s, const std::string& name, const std::string& pw = "pw") {
-    return request(s, R"({"type":"REGISTER_REQUEST","payload":{"username":")" + name + R"(","passwordHash":")" + pw + R"("}})");
-  }
-  boost::json::object login(const std::shared_ptr<fake_session>& s, const std::string& name, const std::string& pw = "pw") {
-    return request(s, R"({"type":"LOGIN_REQUEST","payload":{"username":")" + name + R"(","passwordHash":")" + pw + R"("}})");
-  }
-  static std::int64_t code(const boost::json::object& m) { return m.at("payload").at("code").as_int64(); }
-
-  fs::path dir_;
-  config cfg_;
-  std::optional<store::database> db_;
-  std::optional<store::writer> writer_;
-  registry online_;
-  std::optional<router> router_;
-  std::map<const void*, int> resumes_;
+  RouterTest()
+      : router_fixture([](config& c) {
+          c.limits.login_max_failures = 2;
+          c.limits.login_lockout = std::chrono::seconds(600);
+        }) {}
 };
 
 TEST_F(RouterTest, RegisterThenDuplicateInAnyCase) {

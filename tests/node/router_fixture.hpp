@@ -1,0 +1,74 @@
+// The fixture router tests share: a real LMDB store in a temp dir, a real writer, a router
+// whose KDF work runs inline, and helpers to send frames through fake sessions.
+#pragma once
+
+#include "fake_session.hpp"
+
+#include "node/router.hpp"
+
+#include <boost/json/object.hpp>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace chatnode::node::testing {
+
+class router_fixture : public ::testing::Test {
+ protected:
+  // `tweak` adjusts the config before the router is built from it.
+  explicit router_fixture(const std::function<void(config&)>& tweak = {}) {
+    dir_ = std::filesystem::temp_directory_path() / ("router-test-" + std::to_string(std::random_device{}()));
+    cfg_.domain = "alpha.example";
+    cfg_.data_dir = dir_;
+    cfg_.kdf = {1024, 8, 1};
+    if (tweak) tweak(cfg_);
+    db_.emplace(store::options{dir_});
+    writer_.emplace(*db_);
+    router_.emplace(cfg_, *db_, *writer_, online_, [](std::function<void()> fn) { fn(); });
+  }
+  ~router_fixture() override {
+    router_.reset();
+    writer_.reset();
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::shared_ptr<fake_session> session() { return std::make_shared<fake_session>(); }
+
+  // Sends a frame; if the router paused reading, waits until it resumes.
+  void send(const std::shared_ptr<fake_session>& s, const std::string& frame) {
+    if (!router_->on_frame(s, frame)) {
+      EXPECT_TRUE(s->wait_resumed(++resumes_[s.get()]));
+    }
+  }
+  // Sends a frame and returns the next frame the session gets.
+  boost::json::object request(const std::shared_ptr<fake_session>& s, const std::string& frame) {
+    send(s, frame);
+    return s->next();
+  }
+  boost::json::object reg(const std::shared_ptr<fake_session>& s, const std::string& name, const std::string& pw = "pw") {
+    return request(s, R"({"type":"REGISTER_REQUEST","payload":{"username":")" + name + R"(","passwordHash":")" + pw + R"("}})");
+  }
+  boost::json::object login(const std::shared_ptr<fake_session>& s, const std::string& name, const std::string& pw = "pw") {
+    return request(s, R"({"type":"LOGIN_REQUEST","payload":{"username":")" + name + R"(","passwordHash":")" + pw + R"("}})");
+  }
+  static std::int64_t code(const boost::json::object& m) {
+    if (m.empty()) return -1;
+    return m.at("payload").at("code").as_int64();
+  }
+
+  std::filesystem::path dir_;
+  config cfg_;
+  std::optional<store::database> db_;
+  std::optional<store::writer> writer_;
+  registry online_;
+  std::optional<router> router_;
+  std::map<const void*, int> resumes_;
+};
+
+}  // namespace chatnode::node::testing
