@@ -40,6 +40,9 @@ class client_session : public std::enable_shared_from_this<client_session> {
   virtual void post(std::function<void()> fn) = 0;
   // The router paused reading (to keep request order across an async step); read on.
   virtual void resume_reading() = 0;
+  // Runs `fn` on the strand once everything queued so far is written (at once if nothing
+  // is queued); never if the connection ends first. Paces bulk sends like the inbox.
+  virtual void when_idle(std::function<void()> fn) = 0;
   // A short label for logs: the remote address.
   virtual const std::string& remote() const = 0;
 

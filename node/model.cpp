@@ -115,9 +115,14 @@ void inbox_append(store::txn& t, std::string_view user, std::string_view frame) 
   t.put(table_id::inbox, key_seq(user, next_counter(t, "next_inbox_seq")), frame);
 }
 
-std::vector<inbox_entry> inbox_take(store::txn& t, std::string_view user) {
+std::vector<inbox_entry> inbox_take(store::txn& t, std::string_view user, std::size_t max, bool& more) {
   std::vector<inbox_entry> entries;
+  more = false;
   for_each_under(t, table_id::inbox, user, [&](std::string_view suffix, std::string_view value) {
+    if (entries.size() == max) {
+      more = true;
+      return false;
+    }
     if (suffix.size() == 8) entries.push_back({store::read_be64(suffix), std::string(value)});
     return true;
   });

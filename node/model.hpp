@@ -44,8 +44,9 @@ struct inbox_entry {
   std::string frame;
 };
 void inbox_append(store::txn& t, std::string_view user, std::string_view frame);
-// Removes and returns the user's waiting frames, oldest first.
-std::vector<inbox_entry> inbox_take(store::txn& t, std::string_view user);
+// Removes and returns up to `max` of the user's waiting frames, oldest first; `more` tells
+// whether any are left.
+std::vector<inbox_entry> inbox_take(store::txn& t, std::string_view user, std::size_t max, bool& more);
 // Puts an entry back where it was (same sequence number, so order is kept).
 void inbox_put(store::txn& t, std::string_view user, const inbox_entry& e);
 

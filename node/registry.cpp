@@ -28,6 +28,18 @@ std::shared_ptr<client_session> registry::find(const std::string& user) const {
   return it == online_.end() ? nullptr : it->second.session.lock();
 }
 
+std::shared_ptr<client_session> registry::find_live(const std::string& user) const {
+  std::lock_guard lock(mutex_);
+  auto it = online_.find(user);
+  return it == online_.end() || !it->second.caught_up ? nullptr : it->second.session.lock();
+}
+
+void registry::set_caught_up(const std::string& user, const client_session* s) {
+  std::lock_guard lock(mutex_);
+  auto it = online_.find(user);
+  if (it != online_.end() && it->second.session.lock().get() == s) it->second.caught_up = true;
+}
+
 std::size_t registry::size() const {
   std::lock_guard lock(mutex_);
   return online_.size();

@@ -15,12 +15,17 @@ namespace chatnode::node {
 
 class registry {
  public:
-  // Adds `s` as the session of `user` (a full id). False when another live session holds
-  // it; true if the same session already does (so a retried writer job sees success).
+  // Adds `s` as the session of `user` (a full id), still catching up on its inbox (see
+  // find_live). False when another live session holds it; true if the same session already
+  // does (so a retried writer job sees success).
   bool try_add(const std::string& user, const std::shared_ptr<client_session>& s);
   // Removes the entry only if it is `s` (a stale session cannot log out a newer one).
   void remove(const std::string& user, const client_session* s);
   std::shared_ptr<client_session> find(const std::string& user) const;
+  // The session to deliver inbox-worthy events to live: none while it still catches up on
+  // its inbox (those events queue behind the inbox, keeping their order).
+  std::shared_ptr<client_session> find_live(const std::string& user) const;
+  void set_caught_up(const std::string& user, const client_session* s);
   std::size_t size() const;
 
   // Presence: a logged-in user's chosen status ("online" at login). Not logged in: nullopt.
@@ -33,6 +38,7 @@ class registry {
   struct entry {
     std::weak_ptr<client_session> session;
     std::string status;
+    bool caught_up = false;
   };
   mutable std::mutex mutex_;
   std::unordered_map<std::string, entry> online_;

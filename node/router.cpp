@@ -9,6 +9,7 @@
 #include "crypto/kdf.hpp"
 #include "protocol/ids.hpp"
 
+#include <algorithm>
 #include <ctime>
 #include <type_traits>
 
@@ -223,7 +224,7 @@ void router::run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, st
 }
 
 void router::deliver(store::txn& t, effects& fx, const std::string& user, const frame_ptr& frame) {
-  if (auto to = online_.find(user)) {
+  if (auto to = online_.find_live(user)) {
     fx.send(to, frame);
   } else {
     model::inbox_append(t, user, *frame);
@@ -368,15 +369,14 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
     }
     throttle_.record_success(user.name);
     // Going online is a writer job so that it is ordered with every delivery decision the
-    // writer makes: an event either reaches this session live or waits in the inbox, which
-    // this same job empties. Friends learn of the login; the user learns their statuses.
+    // writer makes: an event either reaches this session live or waits in the inbox. The
+    // session catches up on its inbox page by page (find_live stays null meanwhile, so new
+    // events queue behind the old ones). Friends learn of the login at once.
     auto full = user.full();
     struct login_outcome {
       bool added = false;
-      std::vector<model::inbox_entry> inbox;
-      std::vector<frame_ptr> statuses;  // one USER_STATUS_UPDATE per friend
-      std::vector<frame_ptr> media;     // offers of media waiting for the user
-      effects fx;                       // to friends
+      catch_up first;  // the first page of the catch-up
+      effects fx;      // to friends
     };
     auto out = std::make_shared<login_outcome>();
     writer_.submit(
@@ -384,13 +384,10 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
           *out = login_outcome{};
           out->added = online_.try_add(full, s);
           if (!out->added) return;
-          out->inbox = model::inbox_take(t, full);
+          take_catch_up(t, full, s.get(), out->first);
           auto online_frame = make_frame(p::user_status_update{full, "online"}, std::nullopt);
-          for (const auto& f : model::friends_of(t, full)) {
-            out->statuses.push_back(make_frame(p::user_status_update{f, online_.visible_status(f)}, std::nullopt));
+          for (const auto& f : model::friends_of(t, full))
             if (auto to = online_.find(f)) out->fx.send(to, online_frame);
-          }
-          out->media = media_offers(t, full);
         },
         [this, s, user = std::move(user), full, out, reply](std::error_code ec) mutable {
           s->post([this, s, user = std::move(user), full, out, ec, reply]() mutable {
@@ -399,17 +396,15 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
               if (ec) log(log_level::error, "router", "login ", full, ": ", ec.message());
               if (!s->state().closed)
                 s->send(reply(ec ? p::code::login_server_error : p::code::already_logged_in));
-              // A committed inbox drain must not vanish: if the session closed meanwhile,
+              // A committed inbox page must not vanish: the session closed meanwhile, so
               // the frames go back to the inbox.
-              if (!ec && out->added && !out->inbox.empty()) requeue_inbox(full, std::move(out->inbox));
+              if (!ec && out->added) requeue_inbox(full, std::move(out->first.inbox));
             } else {
               s->state().user = std::move(user);
               metrics_.logins.fetch_add(1, std::memory_order_relaxed);
               log(log_level::info, "router", full, " logged in from ", s->remote());
               s->send(reply(p::code::ok));
-              for (auto& e : out->inbox) s->send(std::make_shared<const std::string>(std::move(e.frame)));
-              for (auto& f : out->statuses) s->send(std::move(f));
-              for (auto& f : out->media) s->send(std::move(f));
+              send_catch_up(s, out->first);
               for (auto& [to, frame] : out->fx.sends) to->send(std::move(frame));
             }
             s->resume_reading();
@@ -419,7 +414,44 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
   return false;
 }
 
+void router::take_catch_up(store::txn& t, const std::string& user, const client_session* s, catch_up& out) {
+  // A page no bigger than a quarter of the write queue, so a user with a large inbox is
+  // never dropped as a slow reader while catching up.
+  const std::size_t page = std::clamp<std::size_t>(cfg_.limits.write_queue_messages / 4, 1, 512);
+  out.inbox = model::inbox_take(t, user, page, out.more);
+  if (out.more) return;
+  online_.set_caught_up(user, s);
+  for (const auto& f : model::friends_of(t, user))
+    out.tail.push_back(make_frame(p::user_status_update{f, online_.visible_status(f)}, std::nullopt));
+  for (auto& offer : media_offers(t, user)) out.tail.push_back(std::move(offer));
+}
+
+void router::send_catch_up(const std::shared_ptr<client_session>& s, catch_up& c) {
+  for (auto& e : c.inbox) s->send(std::make_shared<const std::string>(std::move(e.frame)));
+  for (auto& f : c.tail) s->send(std::move(f));
+  if (c.more) s->when_idle([this, s] { continue_catch_up(s); });
+}
+
+void router::continue_catch_up(const std::shared_ptr<client_session>& s) {
+  if (!s->state().user || s->state().closed) return;
+  const std::string me = s->state().user->full();
+  auto out = std::make_shared<catch_up>();
+  writer_.submit(
+      [this, s, me, out](store::txn& t) {
+        *out = catch_up{};
+        take_catch_up(t, me, s.get(), *out);
+      },
+      [this, s, me, out](std::error_code ec) {
+        if (ec) return log(log_level::error, "router", "inbox of ", me, ": ", ec.message());
+        s->post([this, s, me, out] {
+          if (s->state().closed) return requeue_inbox(me, std::move(out->inbox));
+          send_catch_up(s, *out);
+        });
+      });
+}
+
 void router::requeue_inbox(const std::string& user, std::vector<model::inbox_entry> entries) {
+  if (entries.empty()) return;
   writer_.submit(
       [user, entries = std::move(entries)](store::txn& t) {
         for (const auto& e : entries) model::inbox_put(t, user, e);

@@ -136,6 +136,18 @@ class router {
   void handle_logout(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
   // Unregisters the session's user and sends `notice` to their online friends.
   void go_offline(const std::shared_ptr<client_session>& s, const frame_ptr& notice);
+  // What a user gets after LOGIN_RESPONSE, a page at a time: the inbox, then (after the
+  // last page) each friend's status and the offers of media waiting for them.
+  struct catch_up {
+    std::vector<model::inbox_entry> inbox;
+    bool more = false;            // the inbox holds more: the next page follows once these are written
+    std::vector<frame_ptr> tail;  // after the last page
+  };
+  // Inside a rule: the next page of `user`'s catch-up; the last page marks the session live.
+  void take_catch_up(store::txn& t, const std::string& user, const client_session* s, catch_up& out);
+  // On the strand: sends a page and, if more follow, asks for the next once it is written.
+  void send_catch_up(const std::shared_ptr<client_session>& s, catch_up& c);
+  void continue_catch_up(const std::shared_ptr<client_session>& s);
   // Puts frames taken from an inbox back (the session closed before it could get them).
   void requeue_inbox(const std::string& user, std::vector<model::inbox_entry> entries);
   // Claims a slot for one KDF computation; false when too many are queued.

@@ -256,7 +256,7 @@ void router::finish_upload(const std::string& media_id) {
           if (auto up = online_.find(m->sender))
             fx->send(up, make_frame(p::media_message_complete{m->receiver, m->sender, media_id, 0}, std::nullopt));
           for (const auto& r : m->recipients)
-            if (auto to = online_.find(r)) fx->send(to, offer_frame(media_id, *m, r));
+            if (auto to = online_.find_live(r)) fx->send(to, offer_frame(media_id, *m, r));
         },
         [fx, media_id](std::error_code ec) {
           if (ec) return log(log_level::error, "router", "finishing media ", media_id, ": ", ec.message());

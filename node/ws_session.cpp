@@ -73,6 +73,14 @@ void ws_session::resume_reading() {
   });
 }
 
+void ws_session::when_idle(std::function<void()> fn) {
+  asio::dispatch(ws_.get_executor(), [self = self(), fn = std::move(fn)]() mutable {
+    if (self->finished_) return;
+    if (self->queue_.empty()) return fn();
+    self->idle_waiters_.push_back(std::move(fn));
+  });
+}
+
 void ws_session::post(std::function<void()> fn) { asio::post(ws_.get_executor(), std::move(fn)); }
 
 void ws_session::send(frame_ptr frame) {
@@ -114,6 +122,12 @@ void ws_session::on_write(beast::error_code ec, std::size_t) {
   queue_.pop_front();
   state_->frames_out.fetch_add(1, std::memory_order_relaxed);
   if (!queue_.empty()) return do_write();
+  if (!idle_waiters_.empty()) {
+    auto waiters = std::move(idle_waiters_);
+    idle_waiters_.clear();
+    for (auto& fn : waiters) fn();
+    if (!queue_.empty()) return;  // a waiter queued more; this write loop goes on from there
+  }
   if (closing_ && !close_sent_) start_close(close_code_);
 }
 
@@ -145,6 +159,7 @@ void ws_session::fail(beast::error_code ec, const char* what) {
 void ws_session::finish() {
   if (finished_) return;
   finished_ = true;
+  idle_waiters_.clear();
   state_->remove_session(this);
   state_->route().on_disconnect(self());
 }

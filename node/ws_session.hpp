@@ -10,6 +10,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace chatnode::node {
 
@@ -27,6 +28,7 @@ class ws_session final : public client_session {
   void close(std::uint16_t code) override;
   void post(std::function<void()> fn) override;
   void resume_reading() override;
+  void when_idle(std::function<void()> fn) override;
   const std::string& remote() const override { return remote_; }
 
  private:
@@ -46,6 +48,7 @@ class ws_session final : public client_session {
   std::string remote_;
   beast::flat_buffer buffer_;
   std::deque<frame_ptr> queue_;
+  std::vector<std::function<void()>> idle_waiters_;
   std::size_t queued_bytes_ = 0;
   bool reading_ = false;       // a read is in flight
   bool paused_ = false;        // the router asked us to stop reading for now

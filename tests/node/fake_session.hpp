@@ -38,6 +38,8 @@ class fake_session final : public client_session {
     ++resumes_;
     cv_.notify_all();
   }
+  // Frames are "written" as soon as they are sent here, so the session is always idle.
+  void when_idle(std::function<void()> fn) override { post(std::move(fn)); }
   const std::string& remote() const override { return remote_; }
 
   // Waits for the next frame and returns it parsed.
