@@ -6,6 +6,10 @@
 namespace chatnode::federation {
 namespace {
 
+// boost::system::error_category has a protected non-virtual destructor by design; the
+// category is a function-local static, never deleted through a base pointer.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
 class category_impl final : public boost::system::error_category {
  public:
   const char* name() const noexcept override { return "chatnode.federation"; }
@@ -28,6 +32,7 @@ class category_impl final : public boost::system::error_category {
     return "federation error " + std::to_string(value);
   }
 };
+#pragma GCC diagnostic pop
 
 }  // namespace
 

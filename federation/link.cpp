@@ -18,6 +18,8 @@ link::link(tcp::socket socket, asio::ssl::context& ctx, direction dir, limits li
 
 link::~link() = default;
 
+void link::refresh_remote() { remote_ = endpoint_text(beast::get_lowest_layer(ws_).socket()); }
+
 void link::start(frame_handler on_frame, closed_handler on_closed) {
   asio::dispatch(ws_.get_executor(), [self = shared_from_this(), on_frame = std::move(on_frame),
                                       on_closed = std::move(on_closed)]() mutable {

@@ -5,7 +5,9 @@
 // called from any thread.
 #pragma once
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
@@ -48,6 +50,8 @@ class link : public std::enable_shared_from_this<link> {
   // For the handshake, on the strand, before start().
   ws_stream& stream() noexcept { return ws_; }
   void set_peer(std::string domain) { peer_ = std::move(domain); }
+  // Re-reads the remote address (an outbound link knows it only once connected).
+  void refresh_remote();
 
   // Starts the read loop; `on_frame` gets every text frame, `on_closed` runs once when the
   // link is gone (either side closed, error, or an overflowing write queue).

@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
@@ -82,7 +83,7 @@ class service : public std::enable_shared_from_this<service> {
   void on_link_closed(const std::shared_ptr<link>& l);
   void schedule_redial(peer& p);
   void set_state(peer& p, link_state s);
-  void refuse(const std::string& who, const beast::error_code& ec);
+  void refuse(const std::string& who, const beast::error_code& ec, std::string_view what = {});
   bool preferred(const link& l) const;
 
   template <class... Args>

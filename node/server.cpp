@@ -27,6 +27,31 @@ store::options store_options(const config& cfg) {
   return o;
 }
 
+federation::options federation_options(const config& cfg) {
+  federation::options o;
+  o.domain = cfg.domain;
+  o.listen_host = cfg.federation.listen.host;
+  o.listen_port = cfg.federation.listen.port;
+  o.tls = {cfg.federation.cert, cfg.federation.key, cfg.federation.ca};
+  o.peers = cfg.federation.peers;
+  o.pins = cfg.federation.pins;
+  o.allow = cfg.federation.allow;
+  o.deny = cfg.federation.deny;
+  o.dial_on_start = cfg.federation.dial_on_start;
+  o.handshake_timeout = cfg.limits.handshake_timeout;
+  o.max_frame_bytes = cfg.limits.max_frame_bytes;
+  o.write_queue_messages = cfg.limits.write_queue_messages;
+  o.write_queue_bytes = cfg.limits.write_queue_bytes;
+  return o;
+}
+
+void federation_log(federation::severity s, const std::string& message) {
+  const log_level level = s == federation::severity::warn   ? log_level::warn
+                          : s == federation::severity::info ? log_level::info
+                                                            : log_level::debug;
+  log(level, "federation", message);
+}
+
 }  // namespace
 
 void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key) {
@@ -57,6 +82,14 @@ server::server(config cfg)
       shutdown_timer_(ioc_),
       purge_timer_(ioc_) {
   configure_server_tls(client_tls_, cfg_.client.cert, cfg_.client.key);
+  if (cfg_.federation.enabled()) {
+    // A node must not speak for a domain its own certificate does not name.
+    federation::check_own_certificate(cfg_.federation.cert, cfg_.domain);
+    federation_ = std::make_shared<federation::service>(ioc_, federation_options(cfg_), federation_log);
+    state_->add_metrics_source([weak = std::weak_ptr<federation::service>(federation_)](std::ostream& out) {
+      if (auto fed = weak.lock()) fed->write_metrics(out);
+    });
+  }
 }
 
 server::~server() = default;
@@ -67,6 +100,14 @@ int server::run(std::ostream& ready_out) {
   if (ec) throw std::runtime_error("client.listen: \"" + cfg_.client.listen.host + "\" is not an IP address");
   client_listener_ = std::make_shared<listener>(ioc_, client_tls_, tcp::endpoint(address, cfg_.client.listen.port), state_);
   client_listener_->run();
+  std::string federation_address = "off";
+  if (federation_) {
+    federation_->start();
+    const auto fed = federation_->local_endpoint();
+    federation_address = fed.address().to_string() + ":" + std::to_string(fed.port());
+    log(log_level::info, "server", "federation links for ", cfg_.domain, " on ", federation_address, " (",
+        cfg_.federation.peers.size(), " configured peers)");
+  }
   router_.purge_expired_media();
   schedule_purge();
   signals_.async_wait([this](beast::error_code wait_ec, int) {
@@ -78,7 +119,7 @@ int server::run(std::ostream& ready_out) {
       bound.port(), "/ws (data in ", cfg_.data_dir.string(), ")");
   // The one line on stdout: scripts and tests wait for it and read the bound ports from it.
   ready_out << "chatnode ready client=" << bound.address().to_string() << ":" << bound.port()
-            << " federation=off" << std::endl;
+            << " federation=" << federation_address << std::endl;
 
   const unsigned threads = or_cpus(cfg_.threads);
   std::vector<std::thread> pool;
@@ -110,12 +151,14 @@ void server::on_signal() {
   log(log_level::info, "server", "shutting down: closing ", state_->sessions().size(), " sessions");
   state_->begin_shutdown();
   client_listener_->stop();
+  if (federation_) federation_->stop();
   for (auto& s : state_->sessions()) s->close(1001);
   wait_for_sessions(100);  // up to 100 ticks of 20 ms for clients to finish the close
 }
 
 void server::wait_for_sessions(int remaining_ticks) {
-  if (state_->sessions().empty() || remaining_ticks <= 0) {
+  const bool links_closed = !federation_ || federation_->links_up() == 0;
+  if ((state_->sessions().empty() && links_closed) || remaining_ticks <= 0) {
     ioc_.stop();
     return;
   }

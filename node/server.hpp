@@ -1,5 +1,5 @@
-// One running node: store, writer, router, TLS context, client listener, I/O threads,
-// password-hashing pool, and orderly shutdown on SIGTERM/SIGINT.
+// One running node: store, writer, router, TLS context, client listener, federation links,
+// I/O threads, password-hashing pool, and orderly shutdown on SIGTERM/SIGINT.
 #pragma once
 
 #include "beast.hpp"
@@ -8,6 +8,7 @@
 #include "router.hpp"
 #include "server_state.hpp"
 
+#include "federation/service.hpp"
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
 
@@ -54,6 +55,7 @@ class server {
   asio::steady_timer shutdown_timer_;
   asio::steady_timer purge_timer_;
   std::shared_ptr<listener> client_listener_;
+  std::shared_ptr<federation::service> federation_;  // null when federation.ca is not set
 };
 
 // Builds a TLS server context (TLS 1.2 minimum) from PEM files; throws with the file name.

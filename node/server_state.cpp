@@ -52,6 +52,7 @@ std::string server_state::metrics_text() const {
   metric("chatnode_store_commits_total", "counter", "Durable (fsync'd) LMDB commits.", ws.commits);
   metric("chatnode_store_largest_batch", "gauge", "Most jobs group-committed in one transaction.", ws.largest_batch);
   metric("chatnode_store_map_growths_total", "counter", "Times the LMDB map was grown.", ws.map_growths);
+  for (const auto& source : metrics_sources_) source(out);
   return out.str();
 }
 

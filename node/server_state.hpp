@@ -10,8 +10,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <ostream>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,8 +37,11 @@ class server_state {
   bool shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
   void begin_shutdown() noexcept { shutting_down_.store(true, std::memory_order_release); }
 
-  // Prometheus text exposition of the node's counters.
+  // Prometheus text exposition of the node's counters, then of every added source.
   std::string metrics_text() const;
+  // Another part of the node (federation) appends its metrics; add before serving.
+  using metrics_source = std::function<void(std::ostream&)>;
+  void add_metrics_source(metrics_source source) { metrics_sources_.push_back(std::move(source)); }
 
   std::atomic<std::uint64_t> connections_open{0};     // TCP connections being served
   std::atomic<std::uint64_t> connections_total{0};
@@ -54,6 +59,7 @@ class server_state {
   std::atomic<bool> shutting_down_{false};
   mutable std::mutex mutex_;
   std::unordered_map<const ws_session*, std::weak_ptr<ws_session>> sessions_;
+  std::vector<metrics_source> metrics_sources_;
 };
 
 }  // namespace chatnode::node
