@@ -64,14 +64,14 @@ void client_pool::exchange(const client_ptr& c, std::vector<std::string> frames,
                            std::size_t count, std::function<void(std::string)> done) {
   c->post([c, frames = std::move(frames), reply_type = std::move(reply_type), count, done = std::move(done)]() mutable {
     auto left = std::make_shared<std::size_t>(count);
-    c->set_handler([c, left, reply_type, done](std::string_view frame) {
+    c->set_handler([index = c->index(), left, reply_type, done](std::string_view frame) {
       if (*left == 0) return;
       const auto type = frame_type(frame);
       const bool is_error = type == "ERROR";
       if (type != reply_type && !is_error) return;  // statuses, invitations and such
       if (is_error || int_field(frame, "code").value_or(0) != 0) {
         *left = 0;
-        return done("connection " + std::to_string(c->index()) + " expected " + reply_type + ", got " +
+        return done("connection " + std::to_string(index) + " expected " + reply_type + ", got " +
                     std::string(frame.substr(0, 300)));
       }
       if (--*left == 0) done({});
@@ -90,7 +90,9 @@ std::vector<client_ptr> client_pool::open_all(std::size_t n, std::size_t window,
     auto c = clients[i];
     c->open(target_, [this, c, i, &first_frames, &reply_type, count, done](boost::system::error_code ec) {
       if (ec) return done("connection " + std::to_string(i) + ": " + ec.message());
-      exchange(c, first_frames(i), reply_type, count, done);
+      auto frames = first_frames(i);
+      const auto expected = count == every_frame ? frames.size() : count;
+      exchange(c, std::move(frames), reply_type, expected, done);
     });
   });
   return clients;

@@ -40,7 +40,8 @@ class client_pool {
   void exchange(const client_ptr& c, std::vector<std::string> frames, std::string reply_type, std::size_t count,
                 std::function<void(std::string)> done);
   // Opens connections for i in [0, n), each sending first_frames(i) and waiting for `count`
-  // replies of `reply_type`; at most `window` at once.
+  // replies of `reply_type` (every_frame: one per frame sent); at most `window` at once.
+  static constexpr std::size_t every_frame = static_cast<std::size_t>(-1);
   std::vector<client_ptr> open_all(std::size_t n, std::size_t window,
                                    const std::function<std::vector<std::string>(std::size_t)>& first_frames,
                                    const std::string& reply_type, std::size_t count = 1);

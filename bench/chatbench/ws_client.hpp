@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -45,6 +46,7 @@ class ws_client : public std::enable_shared_from_this<ws_client> {
   void set_handler(frame_handler h) { on_frame_ = std::move(h); }
   // Queues a frame; call on the strand.
   void send(std::string frame);
+  auto get_executor() { return ws_.get_executor(); }
   // Runs `fn` on the strand.
   template <class Fn>
   void post(Fn&& fn) {
