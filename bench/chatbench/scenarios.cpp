@@ -65,6 +65,15 @@ constexpr const char* text_suffix = R"("}})";
 
 }  // namespace
 
+// Runs a stream plan with the common pacing options (window, rate, duration, warm-up).
+static void run_plan(client_pool& pool, stream_plan& plan, const bench_options& o, report& r) {
+  plan.window = o.window;
+  plan.rate = o.rate;
+  plan.duration = o.duration;
+  plan.warmup = std::min(std::chrono::duration<double>(1.0), o.duration / 4);
+  run_stream(pool, plan, o.pid, r);
+}
+
 report run_relay(const bench_options& o, bool echo) {
   report r;
   r.scenario = echo ? "echo" : "relay";
@@ -90,11 +99,7 @@ report run_relay(const bench_options& o, bool echo) {
     plan.slot.push_back(0);
     plan.sources.push_back({static_cast<int>(i ^ 1)});
   }
-  plan.window = o.window;
-  plan.rate = o.rate;
-  plan.duration = o.duration;
-  plan.warmup = std::min(std::chrono::duration<double>(1.0), o.duration / 4);
-  run_stream(pool, plan, o.pid, r);
+  run_plan(pool, plan, o, r);
   return r;
 }
 
@@ -142,11 +147,7 @@ report run_fanout(const bench_options& o) {
     for (std::size_t k = 0; k < senders; ++k) sources.push_back(k == i ? -1 : static_cast<int>(k));
     plan.sources.push_back(std::move(sources));
   }
-  plan.window = o.window;
-  plan.rate = o.rate;
-  plan.duration = o.duration;
-  plan.warmup = std::min(std::chrono::duration<double>(1.0), o.duration / 4);
-  run_stream(pool, plan, o.pid, r);
+  run_plan(pool, plan, o, r);
   return r;
 }
 

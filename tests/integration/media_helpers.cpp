@@ -23,19 +23,6 @@ using client::make_message;
 
 namespace {
 
-// What is queued right now (for a failure message); takes it.
-std::string drain_queued(client::connection& conn) {
-  std::string out;
-  for (int i = 0; i < 20; ++i) {
-    auto m = conn.next(std::chrono::milliseconds(0));
-    if (!m) return out;
-    std::string text = json::serialize(*m);
-    if (text.size() > 400) text = text.substr(0, 400) + "…";
-    out += text + ' ';
-  }
-  return out + "…";
-}
-
 [[noreturn]] void fail(client::connection& conn, const std::string& what) {
   const bool open = conn.is_open();
   const std::string queued = drain_queued(conn);

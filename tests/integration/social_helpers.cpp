@@ -12,14 +12,20 @@ namespace chatnode::testing {
 namespace json = boost::json;
 using client::make_message;
 
-namespace {
-
-// Takes what is queued right now (for a failure message).
 std::string drain_queued(client::connection& conn) {
   std::string out;
-  while (auto m = conn.next(std::chrono::milliseconds(0))) out += json::serialize(*m) + ' ';
-  return out;
+  for (int i = 0; i < 20; ++i) {
+    auto m = conn.next(std::chrono::milliseconds(0));
+    if (!m) return out;
+    std::string text = json::serialize(*m);
+    if (text.size() > 400) text = text.substr(0, 400) + "…";  // media chunks are large
+    out += text + ' ';
+  }
+  return out + "…";
 }
+
+namespace {
+
 
 [[noreturn]] void fail_flow(const std::string& what, const json::object& got) {
   throw std::runtime_error(what + ", got " + json::serialize(got));

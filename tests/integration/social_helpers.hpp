@@ -44,6 +44,9 @@ std::unique_ptr<client::connection> login_user(const node_process& node, std::st
 // treats the user as offline (it removes the session before closing, docs §5).
 void logout_user(client::connection& conn, std::string_view name);
 
+// Takes what is queued right now, for a failure message: at most 20 messages, long ones cut.
+std::string drain_queued(client::connection& conn);
+
 void send_request(client::connection& conn, std::string_view type, boost::json::object payload,
                   std::optional<std::string> id = std::nullopt);
 
