@@ -53,16 +53,11 @@ void registry::set_status(const std::string& user, const client_session* s, std:
   if (current.get() == s) it->second.status = std::move(status);
 }
 
-std::optional<std::string> registry::status_of(const std::string& user) const {
+std::string registry::visible_status(const std::string& user) const {
   std::lock_guard lock(mutex_);
   auto it = online_.find(user);
-  if (it == online_.end() || it->second.session.expired()) return std::nullopt;
+  if (it == online_.end() || it->second.session.expired()) return "offline";
   return it->second.status;
-}
-
-std::string registry::visible_status(const std::string& user) const {
-  auto s = status_of(user);
-  return s ? *s : "offline";
 }
 
 }  // namespace chatnode::node

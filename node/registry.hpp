@@ -28,10 +28,9 @@ class registry {
   void set_caught_up(const std::string& user, const client_session* s);
   std::size_t size() const;
 
-  // Presence: a logged-in user's chosen status ("online" at login). Not logged in: nullopt.
+  // Presence: a logged-in user's chosen status ("online" at login).
   void set_status(const std::string& user, const client_session* s, std::string status);
-  std::optional<std::string> status_of(const std::string& user) const;
-  // What friends see: the status, or "offline" when not logged in.
+  // What friends see: the chosen status, or "offline" when not logged in.
   std::string visible_status(const std::string& user) const;
 
  private:

@@ -52,7 +52,6 @@ class router {
   void on_disconnect(const std::shared_ptr<client_session>& s);
 
   const router_metrics& metrics() const noexcept { return metrics_; }
-  const registry& online() const noexcept { return online_; }
   const config& cfg() const noexcept { return cfg_; }
 
   // Encodes a message with the node's timestamp and the request's id.
