@@ -48,7 +48,10 @@ void link::on_read(beast::error_code ec, std::size_t) {
 }
 
 void link::send(std::shared_ptr<const std::string> frame) {
-  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
+  // post, never dispatch: frames must be queued in the order send() was called, also when
+  // one call comes from this link's strand (run at once by dispatch) and an earlier one
+  // from another thread (still waiting in the strand's queue).
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
     self->enqueue(std::move(frame));
   });
 }

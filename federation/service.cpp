@@ -429,9 +429,6 @@ void service::on_link_up(const std::shared_ptr<link>& l) {
     live_[p.domain] = l;
     ++stats_[p.domain].links_established;
   }
-  set_state(p, link_state::up);
-  log(severity::info, "link up with ", p.domain, l->dir() == direction::inbound ? " (inbound from " : " (outbound to ",
-      l->remote(), ")");
   std::weak_ptr<service> weak = weak_from_this();
   l->start(
       [weak](const std::shared_ptr<link>& from, std::string_view frame) {
@@ -440,6 +437,13 @@ void service::on_link_up(const std::shared_ptr<link>& l) {
       [weak](const std::shared_ptr<link>& gone) {
         if (auto self = weak.lock()) asio::post(self->strand_, [self, gone] { self->on_link_closed(gone); });
       });
+  // After start(), so what the state handler sends goes out on this link. A link that
+  // replaces another is announced too: whatever was in flight on the old one is resent.
+  const bool was_up = p.state == link_state::up;
+  set_state(p, link_state::up);
+  if (was_up && on_state_) on_state_(p.domain, link_state::up);
+  log(severity::info, "link up with ", p.domain, l->dir() == direction::inbound ? " (inbound from " : " (outbound to ",
+      l->remote(), ")");
 }
 
 void service::on_link_closed(const std::shared_ptr<link>& l) {

@@ -45,6 +45,11 @@ class client_session : public std::enable_shared_from_this<client_session> {
   virtual void when_idle(std::function<void()> fn) = 0;
   // A short label for logs: the remote address.
   virtual const std::string& remote() const = 0;
+  // A user of another node acting through a federation event (router_federation.cpp):
+  // their domain, so replies go into that domain's outbox instead. Null for connections.
+  virtual const std::string* via_domain() const noexcept { return nullptr; }
+  // With via_domain: the origin node answered the user itself; replies are dropped.
+  virtual bool quiet() const noexcept { return false; }
 
   session_state& state() noexcept { return state_; }
 

@@ -22,6 +22,15 @@ void init_node(const init_options& opts, std::ostream& out) {
   if (!protocol::is_valid_domain(domain)) throw std::runtime_error("--domain: \"" + opts.domain + "\" is not a valid domain name");
   parse_listen(opts.client_listen, "--client-listen");
   parse_listen(opts.federation_listen, "--federation-listen");
+  json::object peers;
+  for (const auto& p : opts.peers) {
+    const auto eq = p.find('=');
+    const std::string peer = protocol::fold_case(p.substr(0, eq == std::string::npos ? 0 : eq));
+    if (eq == std::string::npos || !protocol::is_valid_domain(peer))
+      throw std::runtime_error("--peer: \"" + p + "\" is not DOMAIN=HOST:PORT");
+    parse_listen(p.substr(eq + 1), "--peer " + peer);
+    peers[peer] = p.substr(eq + 1);
+  }
 
   const fs::path dir = fs::absolute(opts.dir);
   const fs::path config_file = dir / "chatnode.json";
@@ -55,7 +64,7 @@ void init_node(const init_options& opts, std::ostream& out) {
       {"domain", domain},
       {"data_dir", "data"},
       {"client", json::object{{"listen", opts.client_listen}, {"cert", "certs/node.crt"}, {"key", "certs/node.key"}}},
-      {"federation", json::object{{"listen", opts.federation_listen}, {"ca", ca_in_config}, {"peers", json::object{}}}},
+      {"federation", json::object{{"listen", opts.federation_listen}, {"ca", ca_in_config}, {"peers", std::move(peers)}}},
       {"kdf", json::object{{"N", kdf.n}, {"r", kdf.r}, {"p", kdf.p}}},
   };
   {

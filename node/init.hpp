@@ -6,6 +6,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace chatnode::node {
 
@@ -16,6 +17,8 @@ struct init_options {
   std::string client_listen = "0.0.0.0:7443";
   std::string federation_listen = "0.0.0.0:7444";
   bool force = false;  // overwrite an existing chatnode.json (keeps the data dir)
+  // federation.peers: "domain=host:port" each.
+  std::vector<std::string> peers;
 };
 
 // Throws std::runtime_error with a readable message. Writes a summary to `out`.

@@ -5,10 +5,12 @@
 #include "log.hpp"
 #include "server.hpp"
 
+#include "audit/runner.hpp"
 #include "crypto/certs.hpp"
 
 #include <boost/program_options.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -26,6 +28,7 @@ constexpr const char* usage =
     "  init    make a config file, a data dir and a certificate for a domain\n"
     "  serve   run a node\n"
     "  certs   make a federation CA, issue node certificates, print SPKI pins\n"
+    "  audit   run the test vectors of docs/vectors against running nodes\n"
     "  version print the version\n"
     "\n"
     "`chatnode <command> --help` describes a command's options.\n";
@@ -41,6 +44,7 @@ int cmd_init(const std::vector<std::string>& args) {
       ("ca", po::value(&ca), "directory with ca.crt and ca.key to sign the node certificate (default: make a dev CA in DIR/ca)")
       ("client-listen", po::value(&opts.client_listen)->default_value(opts.client_listen), "client.listen address")
       ("federation-listen", po::value(&opts.federation_listen)->default_value(opts.federation_listen), "federation.listen address")
+      ("peer", po::value(&opts.peers)->composing(), "a federation peer DOMAIN=HOST:PORT (repeatable)")
       ("force", po::bool_switch(&opts.force), "overwrite an existing chatnode.json (the data dir is kept)");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -168,6 +172,42 @@ int cmd_certs(std::vector<std::string> args) {
   return 2;
 }
 
+// Exit status: 0 every vector passed (or was skipped), 1 one failed, 2 usage error.
+int cmd_audit(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "chatnode audit --ca CA_FILE --target DOMAIN=HOST:PORT [--target ...] PATH...\n"
+      "Runs the vectors under each PATH (files or directories, docs/vectors/README.md);\n"
+      "the first --target is node n1 of the vectors, the second n2, ...");
+  chatnode::audit::options opts;
+  std::vector<std::string> targets, features;
+  long timeout_ms = 5000, quiet_ms = 500;
+  desc.add_options()
+      ("help,h", "show this help")
+      ("ca", po::value(&opts.ca_file)->required(), "PEM file the nodes' client certificates chain to")
+      ("target", po::value(&targets)->required(), "DOMAIN=HOST:PORT of a node's client port (repeat: n1, n2, ...)")
+      ("timeout", po::value(&timeout_ms)->default_value(timeout_ms), "ms to wait for each expected message or close")
+      ("quiet", po::value(&quiet_ms)->default_value(quiet_ms), "ms a \"receive_none\" step waits by default")
+      ("feature", po::value(&features), "the nodes have this optional feature (vectors' \"requires\"), e.g. registration-closed")
+      ("json", po::value(&opts.json_report), "also write a JSON report to this file")
+      ("path", po::value(&opts.paths)->required(), "vector files or directories");
+  po::positional_options_description positional;
+  positional.add("path", -1);
+  po::variables_map vm;
+  if (parse_args(args, desc, vm, &positional)) return 0;
+  for (const auto& t : targets) {
+    auto parsed = chatnode::audit::parse_target(t);
+    if (!parsed) throw po::error("--target \"" + t + "\": expected DOMAIN=HOST:PORT");
+    opts.targets.push_back(std::move(*parsed));
+  }
+  if (timeout_ms <= 0 || quiet_ms < 0) throw po::error("--timeout must be positive and --quiet not negative");
+  opts.timeout = std::chrono::milliseconds(timeout_ms);
+  opts.quiet = std::chrono::milliseconds(quiet_ms);
+  opts.features.insert(features.begin(), features.end());
+  for (const auto& p : opts.paths)
+    if (!std::filesystem::exists(p)) throw po::error("no such file or directory: " + p);
+  return chatnode::audit::exit_status(chatnode::audit::run(opts, std::cout));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -182,6 +222,7 @@ int main(int argc, char** argv) {
     if (command == "init") return cmd_init(args);
     if (command == "serve") return cmd_serve(args);
     if (command == "certs") return cmd_certs(args);
+    if (command == "audit") return cmd_audit(args);
     if (command == "version" || command == "--version") {
       std::cout << "chatnode " << CHATNODE_VERSION << "\n";
       return 0;

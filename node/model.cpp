@@ -2,6 +2,7 @@
 // without a migration; keys follow store/schema.hpp.
 #include "model.hpp"
 
+#include "crypto/random.hpp"
 #include "protocol/ids.hpp"
 #include "store/keys.hpp"
 
@@ -374,6 +375,113 @@ void purge_media(store::txn& t, std::string_view media_id, const media_record& m
   for (const auto& r : m.recipients) t.del(table_id::media_deliveries, key2(r, media_id));
   t.del(table_id::user_uploads, key2(m.sender, media_id));
   t.del(table_id::media, media_id);
+}
+
+}  // namespace chatnode::node::model
+
+namespace chatnode::node::model {
+
+std::string fed_stream(store::txn& t) {
+  if (auto v = t.get(table_id::meta, "fed_stream")) return std::string(*v);
+  std::string id = crypto::random_id(16);
+  t.put(table_id::meta, "fed_stream", id);
+  return id;
+}
+
+std::uint64_t outbox_append(store::txn& t, std::string_view peer, std::string_view event) {
+  const std::uint64_t seq = next_counter(t, key2("outbox_seq", peer));
+  t.put(table_id::outbox, key_seq(peer, seq), event);
+  return seq;
+}
+
+std::vector<outbox_entry> outbox_read(const store::txn& t, std::string_view peer, std::uint64_t after, std::size_t max) {
+  std::vector<outbox_entry> out;
+  if (max == 0) return out;
+  const std::string prefix = key2(peer, "");
+  auto c = t.open_cursor(table_id::outbox);
+  for (auto item = c.seek(key_seq(peer, after + 1)); item && out.size() < max; item = c.next()) {
+    if (item->first.size() != prefix.size() + 8 || item->first.substr(0, prefix.size()) != prefix) break;
+    out.push_back({store::read_be64(item->first.substr(prefix.size())), std::string(item->second)});
+  }
+  return out;
+}
+
+void outbox_trim(store::txn& t, std::string_view peer, std::uint64_t upto) {
+  const std::string prefix = key2(peer, "");
+  auto c = t.open_cursor(table_id::outbox);
+  for (auto item = c.seek(prefix); item; item = c.seek(prefix)) {
+    if (item->first.size() != prefix.size() + 8 || item->first.substr(0, prefix.size()) != prefix) break;
+    if (store::read_be64(item->first.substr(prefix.size())) > upto) break;
+    c.del();
+  }
+}
+
+std::uint64_t outbox_depth(const store::txn& t, std::string_view peer) {
+  const std::string prefix = key2(peer, "");
+  auto c = t.open_cursor(table_id::outbox);
+  auto first = c.seek(prefix);
+  if (!first || first->first.size() != prefix.size() + 8 || first->first.substr(0, prefix.size()) != prefix) return 0;
+  const std::uint64_t lo = store::read_be64(first->first.substr(prefix.size()));
+  std::uint64_t hi = lo;
+  if (auto v = t.get(table_id::meta, key2("outbox_seq", peer)); v && v->size() == 8) hi = store::read_be64(*v);
+  return hi >= lo ? hi - lo + 1 : 0;
+}
+
+std::vector<std::string> outbox_peers(const store::txn& t) {
+  std::vector<std::string> peers;
+  auto c = t.open_cursor(table_id::outbox);
+  for (auto item = c.first(); item;) {
+    const auto cut = item->first.find('\0');
+    std::string peer(item->first.substr(0, cut));
+    peers.push_back(peer);
+    // Jump past this peer's keys: the next key after peer \1.
+    std::string next = peer;
+    next.push_back('\1');
+    item = c.seek(next);
+  }
+  return peers;
+}
+
+std::uint64_t fed_in_last(const store::txn& t, std::string_view origin, std::string_view stream) {
+  if (auto v = t.get(table_id::fed_in, key2(origin, stream)); v && v->size() == 8) return store::read_be64(*v);
+  return 0;
+}
+
+void fed_in_set(store::txn& t, std::string_view origin, std::string_view stream, std::uint64_t seq) {
+  t.put(table_id::fed_in, key2(origin, stream), store::be64(seq));
+  const std::string current = key2("fed_in_stream", origin);
+  if (auto v = t.get(table_id::meta, current); !v || *v != stream) t.put(table_id::meta, current, stream);
+}
+
+fed_position fed_in_current(const store::txn& t, std::string_view origin) {
+  fed_position pos;
+  if (auto v = t.get(table_id::meta, key2("fed_in_stream", origin))) {
+    pos.stream = std::string(*v);
+    pos.seq = fed_in_last(t, origin, pos.stream);
+  }
+  return pos;
+}
+
+void group_pending_add(store::txn& t, std::string_view group_id, std::uint64_t seq, char kind, std::string_view user) {
+  std::string value(1, kind);
+  value.append(user);
+  t.put(table_id::meta, key_seq(key2("group_pending", group_id), seq), value);
+}
+
+std::vector<pending_group_change> group_pending(const store::txn& t, std::string_view group_id) {
+  std::vector<pending_group_change> out;
+  for_each_under(t, table_id::meta, key2("group_pending", group_id), [&](std::string_view suffix, std::string_view value) {
+    if (suffix.size() == 8 && !value.empty())
+      out.push_back({store::read_be64(suffix), value.front(), std::string(value.substr(1))});
+    return true;
+  });
+  return out;
+}
+
+void group_pending_drop(store::txn& t, std::string_view group_id, std::uint64_t upto) {
+  const std::string prefix = key2("group_pending", group_id);
+  for (const auto& change : group_pending(t, group_id))
+    if (change.seq <= upto) t.del(table_id::meta, key_seq(prefix, change.seq));
 }
 
 }  // namespace chatnode::node::model

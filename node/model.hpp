@@ -142,3 +142,51 @@ std::string chunk_key(std::string_view media_id, std::uint32_t index);
 void purge_media(store::txn& t, std::string_view media_id, const media_record& m);
 
 }  // namespace chatnode::node::model
+
+namespace chatnode::node::model {
+
+// ---- federation (docs/federation.md "Delivery between nodes") -----------------------
+// This data dir's outbox stream id: random, made once; a receiver dedups by (origin, stream,
+// seq), so a node whose data dir was replaced starts a new stream instead of being ignored.
+std::string fed_stream(store::txn& t);
+// Appends an event for `peer`; returns its sequence number (1, 2, … per peer).
+std::uint64_t outbox_append(store::txn& t, std::string_view peer, std::string_view event);
+struct outbox_entry {
+  std::uint64_t seq = 0;
+  std::string event;
+};
+// Up to `max` events for `peer` with seq > `after`, in order.
+std::vector<outbox_entry> outbox_read(const store::txn& t, std::string_view peer, std::uint64_t after, std::size_t max);
+// Removes the events for `peer` with seq <= `upto`.
+void outbox_trim(store::txn& t, std::string_view peer, std::uint64_t upto);
+// How many events wait for `peer`.
+std::uint64_t outbox_depth(const store::txn& t, std::string_view peer);
+// Every peer with waiting events.
+std::vector<std::string> outbox_peers(const store::txn& t);
+// The last event sequence applied from (origin, stream); 0 if none.
+std::uint64_t fed_in_last(const store::txn& t, std::string_view origin, std::string_view stream);
+// Also records `stream` as the origin's current one (see fed_in_current).
+void fed_in_set(store::txn& t, std::string_view origin, std::string_view stream, std::uint64_t seq);
+// The origin's current stream and the last event applied from it ({"", 0} if none): how
+// far this node had read the origin when it made something it sends back.
+struct fed_position {
+  std::string stream;
+  std::uint64_t seq = 0;
+};
+fed_position fed_in_current(const store::txn& t, std::string_view origin);
+
+// A user's answer to a group homed elsewhere, forwarded to the home as outbox event `seq`
+// and already applied to this node's copy of the record. Until a record from the home says
+// it has read that event, records from the home get the change applied again (they may
+// have been made before the home saw it). kind: 'a' accepted, 'd' declined, 'l' left.
+struct pending_group_change {
+  std::uint64_t seq = 0;
+  char kind = 'a';
+  std::string user;
+};
+void group_pending_add(store::txn& t, std::string_view group_id, std::uint64_t seq, char kind, std::string_view user);
+std::vector<pending_group_change> group_pending(const store::txn& t, std::string_view group_id);
+// Removes the group's pending changes with seq <= upto.
+void group_pending_drop(store::txn& t, std::string_view group_id, std::uint64_t upto);
+
+}  // namespace chatnode::node::model

@@ -56,8 +56,43 @@ void registry::set_status(const std::string& user, const client_session* s, std:
 std::string registry::visible_status(const std::string& user) const {
   std::lock_guard lock(mutex_);
   auto it = online_.find(user);
-  if (it == online_.end() || it->second.session.expired()) return "offline";
+  if (it == online_.end() || it->second.session.expired()) {
+    auto r = remote_.find(user);
+    return r == remote_.end() ? "offline" : r->second;
+  }
   return it->second.status;
+}
+
+void registry::set_remote_status(const std::string& user, const std::string& status) {
+  std::lock_guard lock(mutex_);
+  if (status == "offline") {
+    remote_.erase(user);
+  } else {
+    remote_[user] = status;
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> registry::visible_users() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [user, e] : online_)
+    if (!e.session.expired()) out.emplace_back(user, e.status);
+  return out;
+}
+
+std::vector<std::string> registry::forget_remote_domain(const std::string& domain) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> gone;
+  const std::string suffix = "@" + domain;
+  for (auto it = remote_.begin(); it != remote_.end();) {
+    if (it->first.size() > suffix.size() && it->first.ends_with(suffix)) {
+      gone.push_back(it->first);
+      it = remote_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return gone;
 }
 
 }  // namespace chatnode::node

@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace chatnode::node {
 
@@ -33,6 +35,14 @@ class registry {
   // What friends see: the chosen status, or "offline" when not logged in.
   std::string visible_status(const std::string& user) const;
 
+  // Users of other nodes, as their nodes last told us (docs/federation.md): "offline"
+  // removes the entry; visible_status reads these for ids it does not hold as local.
+  void set_remote_status(const std::string& user, const std::string& status);
+  // Every logged-in user with the status friends see (after the inbox or not).
+  std::vector<std::pair<std::string, std::string>> visible_users() const;
+  // The origin node restarted: forgets its users; returns those that were not offline.
+  std::vector<std::string> forget_remote_domain(const std::string& domain);
+
  private:
   struct entry {
     std::weak_ptr<client_session> session;
@@ -41,6 +51,7 @@ class registry {
   };
   mutable std::mutex mutex_;
   std::unordered_map<std::string, entry> online_;
+  std::unordered_map<std::string, std::string> remote_;  // remote user -> status
 };
 
 }  // namespace chatnode::node

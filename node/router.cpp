@@ -205,12 +205,26 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
   return true;
 }
 
+void router::effects::send(const std::shared_ptr<client_session>& to, frame_ptr frame) {
+  if (const std::string* domain = to->via_domain()) {
+    // A remote user's stand-in: the reply goes to their node (unless it answered itself).
+    if (!to->quiet()) remote.push_back({*domain, std::move(frame), {to->state().user->full()}, std::nullopt});
+    return;
+  }
+  sends.emplace_back(to, std::move(frame));
+}
+
 void router::run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, std::function<frame_ptr()> on_failure) {
+  if (inline_) {  // a remote user's request inside the receiving job: same transaction
+    rule(*inline_->t, *inline_->fx);
+    return;
+  }
   auto fx = std::make_shared<effects>();
   writer_.submit(
-      [fx, rule = std::move(rule)](store::txn& t) {
-        fx->sends.clear();  // the writer may run a job again after growing the map
+      [this, fx, rule = std::move(rule)](store::txn& t) {
+        fx->clear();  // the writer may run a job again after growing the map
         rule(t, *fx);
+        flush_remote(t, *fx);
       },
       [this, s, fx, on_failure = std::move(on_failure)](std::error_code ec) {
         if (ec) {
@@ -219,11 +233,32 @@ void router::run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, st
           s->send(on_failure());
           return;
         }
-        for (auto& [to, frame] : fx->sends) to->send(std::move(frame));
+        apply_effects(*fx);
       });
 }
 
-void router::deliver(store::txn& t, effects& fx, const std::string& user, const frame_ptr& frame) {
+void router::apply_effects(effects& fx) {
+  for (auto& [to, frame] : fx.sends) to->send(std::move(frame));
+  fx.sends.clear();
+  if (auto* fed = fed_.load())
+    for (const auto& domain : fx.pokes) fed->poke(domain);
+  fx.pokes.clear();
+}
+
+void router::deliver(store::txn& t, effects& fx, const std::string& user, const frame_ptr& frame,
+                     const std::optional<std::string>& ref) {
+  if (!is_local(user)) {
+    const std::string domain = user.substr(user.rfind('@') + 1);
+    // One event per node for a frame going to several of its users (group fan-out).
+    for (auto& r : fx.remote) {
+      if (r.frame == frame && r.domain == domain && r.ref == ref) {
+        r.to.push_back(user);
+        return;
+      }
+    }
+    fx.remote.push_back({domain, frame, {user}, ref});
+    return;
+  }
   if (auto to = online_.find_live(user)) {
     fx.send(to, frame);
   } else {
@@ -388,6 +423,8 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
           auto online_frame = make_frame(p::user_status_update{full, "online"}, std::nullopt);
           for (const auto& f : model::friends_of(t, full))
             if (auto to = online_.find(f)) out->fx.send(to, online_frame);
+          presence_to_remote(t, out->fx, full, online_frame);
+          flush_remote(t, out->fx);
         },
         [this, s, user = std::move(user), full, out, reply](std::error_code ec) mutable {
           s->post([this, s, user = std::move(user), full, out, ec, reply]() mutable {
@@ -398,14 +435,20 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
                 s->send(reply(ec ? p::code::login_server_error : p::code::already_logged_in));
               // A committed inbox page must not vanish: the session closed meanwhile, so
               // the frames go back to the inbox.
-              if (!ec && out->added) requeue_inbox(full, std::move(out->first.inbox));
+              if (!ec && out->added) {
+                requeue_inbox(full, std::move(out->first.inbox));
+                // Other nodes were told of the login in the same commit: take it back.
+                out->fx.sends.clear();
+                apply_effects(out->fx);
+                presence_to_remote_async(full, make_frame(p::user_status_update{full, "offline"}, std::nullopt));
+              }
             } else {
               s->state().user = std::move(user);
               metrics_.logins.fetch_add(1, std::memory_order_relaxed);
               log(log_level::info, "router", full, " logged in from ", s->remote());
               s->send(reply(p::code::ok));
               send_catch_up(s, out->first);
-              for (auto& [to, frame] : out->fx.sends) to->send(std::move(frame));
+              apply_effects(out->fx);
             }
             s->resume_reading();
           });
@@ -472,6 +515,7 @@ void router::go_offline(const std::shared_ptr<client_session>& s, const frame_pt
   } catch (const std::exception& e) {
     log(log_level::error, "router", "presence of ", me, ": ", e.what());
   }
+  presence_to_remote_async(me, notice);
 }
 
 void router::handle_logout(const std::shared_ptr<client_session>& s, const std::optional<std::string>&) {

@@ -53,7 +53,7 @@ void router::handle_group_create(const std::shared_ptr<client_session>& s, p::gr
         g.members = {me};
         for (const auto& m : members) g.invited.push_back({m, me});
         g.created = now_seconds();
-        model::save_group(t, group_id, g, nullptr);
+        save_group(t, fx, group_id, g, nullptr);
         fx.send(s, ack(p::code::ok, members, std::nullopt, group_id));
         for (const auto& m : members) deliver(t, fx, m, make_frame(p::group_invite{me, m, name, group_id}, std::nullopt));
       },
@@ -75,6 +75,20 @@ void router::handle_group_invite_response(const std::shared_ptr<client_session>&
           return fx.send(s, make_error_frame(static_cast<p::code>(found.code),
                                         found.code == 4003 ? "several invitations have this name; use groupId" : "no such group",
                                         "GROUP_INVITE_RESPONSE", id));
+        if (!is_local(found.id)) {
+          const model::invitation* pending = found.record.invitation_of(me);
+          const std::string inviter = pending ? pending->inviter : found.record.leader;
+          // This node's copy takes the answer at once, so the user's next requests (a text
+          // to the group) see it; the home's record follows and has the last word.
+          model::group_record g = found.record;
+          std::erase_if(g.invited, [&](const model::invitation& i) { return i.user == me; });
+          if (answer == 0 && !g.is_member(me)) g.members.push_back(me);
+          update_replica(t, found.id, g, &found.record);
+          const auto seq =
+              forward_to_home(t, fx, me, found.id, p::group_invite_response{inviter, me, g.name, answer, found.id}, id);
+          model::group_pending_add(t, found.id, seq, answer == 0 ? 'a' : 'd', me);
+          return;
+        }
         const model::invitation* inv = found.record.invitation_of(me);
         if (!inv)
           return fx.send(s, make_error_frame(p::code::not_invited, "no invitation to " + found.id + " for you",
@@ -84,7 +98,7 @@ void router::handle_group_invite_response(const std::shared_ptr<client_session>&
         auto& g = found.record;
         std::erase_if(g.invited, [&](const model::invitation& i) { return i.user == me; });
         if (answer == 0) g.members.push_back(me);
-        model::save_group(t, found.id, g, &before);
+        save_group(t, fx, found.id, g, &before);
         deliver(t, fx, inviter, make_frame(p::group_invite_response{inviter, me, g.name, answer, found.id}, std::nullopt));
       },
       [id] { return make_error_frame(p::code::server_error, "could not store the answer", "GROUP_INVITE_RESPONSE", id); });
@@ -98,24 +112,34 @@ void router::handle_group_leave(const std::shared_ptr<client_session>& s, p::gro
   };
   run_rule(
       s,
-      [this, s, me, group = req.group, group_id = req.group_id, ack](store::txn& t, effects& fx) {
+      [this, s, me, group = req.group, group_id = req.group_id, ack, id](store::txn& t, effects& fx) {
         auto found = model::find_group(t, me, group, group_id, model::group_role::member);
         if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
         auto& g = found.record;
         if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
+        if (!is_local(found.id)) {
+          // As for invitation answers: this node's copy follows at once.
+          model::group_record after = g;
+          std::erase(after.members, me);
+          if (after.leader == me && !after.members.empty()) after.leader = after.members.front();
+          update_replica(t, found.id, after, &g);
+          const auto seq = forward_to_home(t, fx, me, found.id, p::group_leave{me, g.name, found.id}, id);
+          model::group_pending_add(t, found.id, seq, 'l', me);
+          return;
+        }
         const model::group_record before = g;
         std::erase(g.members, me);
         fx.send(s, ack(g.name, p::code::ok, found.id));
         if (g.members.empty()) {
           // The last member left: the group ends; pending invitations with it.
-          model::delete_group(t, found.id, before);
+          delete_group(t, fx, found.id, before);
           auto removed = make_frame(p::group_remove{me, g.name, found.id}, std::nullopt);
           for (const auto& i : g.invited) deliver(t, fx, i.user, removed);
           return;
         }
         const bool leader_left = g.leader == me;
         if (leader_left) g.leader = g.members.front();  // the earliest to join takes over
-        model::save_group(t, found.id, g, &before);
+        save_group(t, fx, found.id, g, &before);
         auto left = make_frame(p::group_leave{me, g.name, found.id}, std::nullopt);
         for (const auto& m : g.members) deliver(t, fx, m, left);
         if (leader_left) {
@@ -134,13 +158,14 @@ void router::handle_group_remove(const std::shared_ptr<client_session>& s, p::gr
   };
   run_rule(
       s,
-      [this, s, me, group = req.group, group_id = req.group_id, ack](store::txn& t, effects& fx) {
+      [this, s, me, group = req.group, group_id = req.group_id, ack, id](store::txn& t, effects& fx) {
         auto found = model::find_group(t, me, group, group_id, model::group_role::member);
         if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
         const auto& g = found.record;
         if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
+        if (!is_local(found.id)) return (void)forward_to_home(t, fx, me, found.id, p::group_remove{me, g.name, found.id}, id);
         if (g.leader != me) return fx.send(s, ack(g.name, p::code::not_group_leader, found.id));
-        model::delete_group(t, found.id, g);
+        delete_group(t, fx, found.id, g);
         fx.send(s, ack(g.name, p::code::ok, found.id));
         auto removed = make_frame(p::group_remove{me, g.name, found.id}, std::nullopt);
         for (const auto& m : g.members)
@@ -159,16 +184,18 @@ void router::handle_group_leader_change(const std::shared_ptr<client_session>& s
   };
   run_rule(
       s,
-      [this, s, me, new_leader, group = req.group, group_id = req.group_id, ack](store::txn& t, effects& fx) {
+      [this, s, me, new_leader, group = req.group, group_id = req.group_id, ack, id](store::txn& t, effects& fx) {
         auto found = model::find_group(t, me, group, group_id, model::group_role::member);
         if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
         auto& g = found.record;
         if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
+        if (!is_local(found.id))
+          return (void)forward_to_home(t, fx, me, found.id, p::group_leader_change{me, g.name, new_leader, found.id}, id);
         if (g.leader != me) return fx.send(s, ack(g.name, p::code::not_group_leader, found.id));
         if (!g.is_member(new_leader)) return fx.send(s, ack(g.name, p::code::new_leader_not_member, found.id));
         const model::group_record before = g;
         g.leader = new_leader;
-        model::save_group(t, found.id, g, &before);
+        save_group(t, fx, found.id, g, &before);
         fx.send(s, ack(g.name, p::code::ok, found.id));
         auto changed = make_frame(p::group_leader_change{me, g.name, new_leader, found.id}, std::nullopt);
         for (const auto& m : g.members)

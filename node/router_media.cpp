@@ -5,14 +5,20 @@
 #include "router.hpp"
 
 #include "log.hpp"
+#include "media_fetch.hpp"
 #include "model.hpp"
 
 #include "crypto/encoding.hpp"
 #include "protocol/ids.hpp"
 #include "store/keys.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
 #include <ctime>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -32,15 +38,6 @@ struct media_downloads {
 };
 
 namespace {
-
-// Media ids become LMDB keys: printable, no separators.
-bool valid_media_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-' || c == '~';
-  });
-}
 
 std::vector<std::uint32_t> received_chunks(const store::txn& t, const std::string& media_id, std::uint32_t total) {
   std::vector<std::uint32_t> out;
@@ -224,45 +221,86 @@ void router::finish_upload(const std::string& media_id) {
     auto fx = std::make_shared<effects>();
     writer_.submit(
         [this, media_id, sha, fx](store::txn& t) {
-          fx->sends.clear();
+          fx->clear();
           auto m = model::load_media(t, media_id);
           if (!m || m->complete) return;
-          m->complete = true;
           m->sha256 = sha;
-          m->message_id = model::next_counter(t, "next_message_id");
-          // Recipients are fixed now: the friend, or the group's members of this moment.
-          if (!m->group_name.empty()) {
-            if (auto g = model::load_group(t, m->receiver))
-              for (const auto& member : g->members)
-                if (member != m->sender) m->recipients.push_back(member);
-          } else {
-            m->recipients.push_back(m->receiver);
-          }
-          m->pending = static_cast<std::uint32_t>(m->recipients.size());
-          model::stored_message msg{now_seconds(), m->sender, m->receiver, {}, {}, {}, media_id, m->media_type, m->size};
-          if (!m->group_name.empty()) {
-            msg.group_id = m->receiver;
-            msg.group_name = m->group_name;
-          }
-          std::vector<std::string_view> owners{m->sender};
-          for (const auto& r : m->recipients) owners.push_back(r);
-          model::store_message(t, m->message_id, msg, owners);
-          for (const auto& r : m->recipients) t.put(store::table_id::media_deliveries, model::key2(r, media_id), store::be32(0));
-          if (m->pending == 0) {
-            model::purge_media(t, media_id, *m);
-          } else {
-            model::save_media(t, media_id, *m);
+          // Recipients are fixed now: the friend, or the group's members of this moment. A
+          // group homed on another node: its home fans the media out (as for group texts).
+          std::vector<std::string> recipients;
+          bool forward_home = false;
+          if (m->group_name.empty()) {
+            recipients.push_back(m->receiver);
+          } else if (!is_local(m->receiver)) {
+            forward_home = true;
+          } else if (auto g = model::load_group(t, m->receiver)) {
+            for (const auto& member : g->members)
+              if (member != m->sender) recipients.push_back(member);
           }
           if (auto up = online_.find(m->sender))
             fx->send(up, make_frame(p::media_message_complete{m->receiver, m->sender, media_id, 0}, std::nullopt));
-          for (const auto& r : m->recipients)
-            if (auto to = online_.find_live(r)) fx->send(to, offer_frame(media_id, *m, r));
+          publish_media(t, *fx, media_id, *m, recipients, forward_home, now_seconds());
         },
-        [fx, media_id](std::error_code ec) {
+        [this, fx, media_id](std::error_code ec) {
           if (ec) return log(log_level::error, "router", "finishing media ", media_id, ": ", ec.message());
-          for (auto& [to, frame] : fx->sends) to->send(std::move(frame));
+          apply_effects(*fx);
         });
   });
+}
+
+void router::publish_media(store::txn& t, effects& fx, const std::string& media_id, model::media_record& m,
+                           const std::vector<std::string>& recipients, bool forward_home, std::int64_t timestamp) {
+  m.complete = true;
+  m.message_id = model::next_counter(t, "next_message_id");
+  m.recipients.clear();
+  std::vector<std::string> local;
+  std::map<std::string, std::vector<std::string>> remote;  // domain -> its users among the recipients
+  for (const auto& r : recipients) {
+    if (r == m.sender) continue;
+    if (is_local(r)) {
+      if (std::find(local.begin(), local.end(), r) == local.end()) local.push_back(r);
+    } else {
+      remote[r.substr(r.rfind('@') + 1)].push_back(r);
+    }
+  }
+  if (forward_home) remote[m.receiver.substr(m.receiver.rfind('@') + 1)];  // no users: the home decides
+  // Only this node's users have a history here; the other nodes keep theirs.
+  model::stored_message msg{timestamp, m.sender, m.receiver, {}, {}, {}, media_id, m.media_type, m.size};
+  if (!m.group_name.empty()) {
+    msg.group_id = m.receiver;
+    msg.group_name = m.group_name;
+  }
+  std::vector<std::string_view> owners;
+  if (is_local(m.sender)) owners.push_back(m.sender);
+  for (const auto& r : local) owners.push_back(r);
+  model::store_message(t, m.message_id, msg, owners);
+  for (const auto& r : local) {
+    t.put(store::table_id::media_deliveries, model::key2(r, media_id), store::be32(0));
+    m.recipients.push_back(r);
+  }
+  // Another node counts as one recipient ("@domain"): it fetches the bytes once for all its
+  // users and says when it has them (event "media_done").
+  for (const auto& [domain, users] : remote) {
+    const std::string node = "@" + domain;
+    t.put(store::table_id::media_deliveries, model::key2(node, media_id), store::be32(0));
+    m.recipients.push_back(node);
+    boost::json::array to;
+    for (const auto& u : users) to.emplace_back(u);
+    boost::json::object ev{{"kind", "media"},       {"mediaId", media_id},        {"sender", m.sender},
+                           {"receiver", m.receiver}, {"mediaType", m.media_type},  {"mediaSize", m.size},
+                           {"totalChunks", m.total_chunks}, {"sha256", m.sha256},  {"timestamp", timestamp},
+                           {"to", std::move(to)}};
+    if (!m.group_name.empty()) ev["group"] = m.group_name;
+    append_event(t, fx, domain, boost::json::serialize(ev));
+  }
+  m.pending = static_cast<std::uint32_t>(m.recipients.size());
+  if (m.pending == 0) {
+    model::purge_media(t, media_id, m);
+  } else {
+    model::save_media(t, media_id, m);
+  }
+  for (const auto& r : local)
+    if (auto to = online_.find_live(r)) fx.send(to, offer_frame(media_id, m, r));
 }
 
 void router::handle_media_complete_ack(const std::shared_ptr<client_session>&, p::media_message_complete_ack&,
@@ -433,7 +471,10 @@ void router::purge_expired_media() {
         for (auto item = c.first(); item; item = c.next())
           if (auto m = model::decode_media(item->second); m && m->created < cutoff)
             expired.emplace_back(std::string(item->first), std::move(*m));
-        for (const auto& [media_id, m] : expired) model::purge_media(t, media_id, m);
+        for (const auto& [media_id, m] : expired) {
+          model::purge_media(t, media_id, m);
+          t.del(store::table_id::media_fetches, media_id);  // a fetch from another node, unfinished
+        }
       },
       [](std::error_code ec) {
         if (ec) log(log_level::error, "router", "purging expired media: ", ec.message());

@@ -43,7 +43,9 @@ void router::handle_status(const std::shared_ptr<client_session>& s, p::user_sta
   } catch (const std::exception& e) {
     log(log_level::error, "router", "status of ", me, ": ", e.what());
     send_error(s, p::code::server_error, "could not read your friends", "USER_STATUS_UPDATE", id);
+    return;
   }
+  presence_to_remote_async(me, frame);
 }
 
 void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::friend_request& req,
@@ -56,10 +58,17 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
     s->send(ack(p::code::friend_self));
     return;
   }
+  // A user of another node: the ACK carries that node's verdict, so it comes later (as
+  // a delivery to `me`), unless this node can decide alone.
+  const bool remote = parsed && parsed->domain != cfg_.domain;
+  if (remote && !reachable(parsed->domain)) {
+    s->send(ack(p::code::friend_user_not_found));
+    return;
+  }
   run_rule(
       s,
-      [this, s, me, target, ack](store::txn& t, effects& fx) {
-        if (!known_local_user(t, target, cfg_.domain)) return fx.send(s, ack(p::code::friend_user_not_found));
+      [this, s, me, target, remote, ack, id](store::txn& t, effects& fx) {
+        if (!remote && !known_local_user(t, target, cfg_.domain)) return fx.send(s, ack(p::code::friend_user_not_found));
         if (model::are_friends(t, me, target)) return fx.send(s, ack(p::code::already_friends));
         if (model::has_request(t, me, target)) return fx.send(s, ack(p::code::friend_request_pending));
         if (model::has_request(t, target, me)) {
@@ -69,19 +78,28 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
           fx.send(s, ack(p::code::ok));
           fx.send(s, make_frame(p::friend_request_response{me, target, 0}, std::nullopt));
           deliver(t, fx, target, make_frame(p::friend_request_response{target, me, 0}, std::nullopt));
-          tell_statuses(fx, me, target);
+          tell_statuses(t, fx, me, target);
           return;
         }
         model::add_request(t, me, target, now_seconds());
-        fx.send(s, ack(p::code::ok));
-        deliver(t, fx, target, make_frame(p::friend_request{me, target}, std::nullopt));
+        if (!remote) fx.send(s, ack(p::code::ok));
+        deliver(t, fx, target, make_frame(p::friend_request{me, target}, std::nullopt), id);
       },
       [ack] { return ack(p::code::friend_server_error); });
 }
 
-void router::tell_statuses(effects& fx, const std::string& a, const std::string& b) {
-  if (auto to = online_.find(a)) fx.send(to, make_frame(p::user_status_update{b, online_.visible_status(b)}, std::nullopt));
-  if (auto to = online_.find(b)) fx.send(to, make_frame(p::user_status_update{a, online_.visible_status(a)}, std::nullopt));
+void router::tell_statuses(store::txn& t, effects& fx, const std::string& a, const std::string& b) {
+  for (const auto& [x, y] : {std::pair{&a, &b}, std::pair{&b, &a}}) {
+    if (!is_local(*x)) continue;
+    if (is_local(*y)) {
+      if (auto to = online_.find(*x)) fx.send(to, make_frame(p::user_status_update{*y, online_.visible_status(*y)}, std::nullopt));
+      continue;
+    }
+    // A friend on another node learns x's status from x's node (which runs this too, with
+    // the roles swapped, so x learns y's from y's node: this one may not know it yet).
+    // Presence is live only there as well: nothing is kept for a y who is offline.
+    deliver(t, fx, *y, make_frame(p::user_status_update{*x, online_.visible_status(*x)}, std::nullopt));
+  }
 }
 
 void router::handle_friend_response(const std::shared_ptr<client_session>& s, p::friend_request_response& req,
@@ -102,7 +120,7 @@ void router::handle_friend_response(const std::shared_ptr<client_session>& s, p:
                                         "FRIEND_REQUEST_RESPONSE", id));
         if (answer == 0) model::add_friendship(t, requester, me, now_seconds());
         deliver(t, fx, requester, make_frame(p::friend_request_response{requester, me, answer}, std::nullopt));
-        if (answer == 0) tell_statuses(fx, requester, me);
+        if (answer == 0) tell_statuses(t, fx, requester, me);
       },
       [id] { return make_error_frame(p::code::server_error, "could not store the answer", "FRIEND_REQUEST_RESPONSE", id); });
 }
@@ -149,6 +167,19 @@ void router::handle_friend_list(const std::shared_ptr<client_session>& s, const 
 router::receiver_target router::resolve_target(const store::txn& t, const std::string& me, const std::string& receiver) const {
   receiver_target to;
   if (receiver.empty() || receiver.front() != '#') {
+    if (auto uid = p::parse_user_id(receiver, cfg_.domain); uid && uid->domain != cfg_.domain) {
+      // A user of another node: known here only as a friend (or not at all).
+      const std::string user = uid->full();
+      const bool friends = model::are_friends(t, me, user);
+      if (!friends && !reachable(uid->domain)) {
+        to.error = p::code::text_unknown_receiver;
+        return to;
+      }
+      if (!friends) to.error = p::code::text_not_friends;
+      to.receiver = user;
+      to.recipients.push_back(user);
+      return to;
+    }
     if (auto user = known_local_user(t, receiver, cfg_.domain)) {
       if (!model::are_friends(t, me, *user)) to.error = p::code::text_not_friends;
       to.receiver = *user;
@@ -196,12 +227,23 @@ void router::handle_text(const std::shared_ptr<client_session>& s, p::text_messa
           m.group_name = to.group_name;
         }
         const auto& recipients = to.recipients;
-        std::vector<std::string_view> owners{me};
-        for (const auto& r : recipients) owners.push_back(r);
+        // Only this node's users have a history here; the others' nodes keep theirs.
+        const bool forward = !m.group_id.empty() && !is_local(m.group_id);
+        std::vector<std::string_view> owners;
+        if (is_local(me)) owners.push_back(me);
+        if (!forward)
+          for (const auto& r : recipients)
+            if (is_local(r)) owners.push_back(r);
         const std::uint64_t message_id = model::next_counter(t, "next_message_id");
         model::store_message(t, message_id, m, owners);
         const std::string mid = std::to_string(message_id);
         fx.send(s, ack(p::code::ok, mid));
+        if (forward) {
+          // A group homed on another node: it stores the message for every member and
+          // fans it out; this node already answered the sender.
+          return (void)forward_to_home(t, fx, me, m.group_id, p::text_message{me, m.group_id, m.content, std::nullopt, m.group_id, std::nullopt},
+                                 std::nullopt);
+        }
         p::text_message out{me, m.receiver, m.content, mid, std::nullopt, std::nullopt};
         if (!m.group_id.empty()) {
           out.group_id = m.group_id;

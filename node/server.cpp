@@ -86,8 +86,10 @@ server::server(config cfg)
     // A node must not speak for a domain its own certificate does not name.
     federation::check_own_certificate(cfg_.federation.cert, cfg_.domain);
     federation_ = std::make_shared<federation::service>(ioc_, federation_options(cfg_), federation_log);
-    state_->add_metrics_source([weak = std::weak_ptr<federation::service>(federation_)](std::ostream& out) {
+    relay_ = std::make_unique<relay>(cfg_, db_, writer_, router_, *federation_);
+    state_->add_metrics_source([weak = std::weak_ptr<federation::service>(federation_), r = relay_.get()](std::ostream& out) {
       if (auto fed = weak.lock()) fed->write_metrics(out);
+      r->write_metrics(out);
     });
   }
 }
@@ -102,6 +104,7 @@ int server::run(std::ostream& ready_out) {
   client_listener_->run();
   std::string federation_address = "off";
   if (federation_) {
+    relay_->start();
     federation_->start();
     const auto fed = federation_->local_endpoint();
     federation_address = fed.address().to_string() + ":" + std::to_string(fed.port());

@@ -5,6 +5,7 @@
 #include "beast.hpp"
 #include "config.hpp"
 #include "registry.hpp"
+#include "relay.hpp"
 #include "router.hpp"
 #include "server_state.hpp"
 
@@ -56,6 +57,7 @@ class server {
   asio::steady_timer purge_timer_;
   std::shared_ptr<listener> client_listener_;
   std::shared_ptr<federation::service> federation_;  // null when federation.ca is not set
+  std::unique_ptr<relay> relay_;                     // likewise
 };
 
 // Builds a TLS server context (TLS 1.2 minimum) from PEM files; throws with the file name.

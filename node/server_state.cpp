@@ -41,6 +41,9 @@ std::string server_state::metrics_text() const {
   metric("chatnode_slow_peers_dropped_total", "counter", "Connections dropped because their write queue overflowed.", slow_peers_dropped.load());
   metric("chatnode_frames_too_big_total", "counter", "Frames refused for exceeding a size limit.", frames_too_big.load());
   metric("chatnode_frames_in_total", "counter", "Text frames received from clients.", rm.frames_in.load());
+  metric("chatnode_federation_events_received_total", "counter", "Federation events received and stored (duplicates and refusals included).", rm.remote_events.load());
+  metric("chatnode_federation_events_duplicate_total", "counter", "Federation events received again and not applied twice.", rm.remote_duplicates.load());
+  metric("chatnode_federation_events_refused_total", "counter", "Federation events refused (authority rule, malformed).", rm.remote_refused.load());
   metric("chatnode_frames_out_total", "counter", "Frames written to clients.", frames_out.load());
   metric("chatnode_errors_sent_total", "counter", "ERROR messages sent to clients.", rm.errors_sent.load());
   metric("chatnode_users_online", "gauge", "Logged-in users.", online_.size());

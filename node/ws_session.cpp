@@ -5,6 +5,12 @@
 #include "server_state.hpp"
 
 namespace chatnode::node {
+namespace {
+// An idle connection holds its read buffer prepared for the next frame (Beast prepares
+// before it reads). The first read of a message is capped so that this stays small; a
+// message that does not fit is then read to its end.
+constexpr std::size_t first_read_bytes = 512;
+}  // namespace
 
 ws_session::ws_session(tls_stream&& stream, std::shared_ptr<server_state> state, std::string remote)
     : ws_(std::move(stream)), state_(std::move(state)), remote_(std::move(remote)) {}
@@ -35,7 +41,17 @@ void ws_session::on_accept(beast::error_code ec) {
 void ws_session::do_read() {
   if (reading_ || paused_ || finished_ || close_sent_) return;
   reading_ = true;
-  ws_.async_read(buffer_, beast::bind_front_handler(&ws_session::on_read, self()));
+  ws_.async_read_some(buffer_, first_read_bytes, beast::bind_front_handler(&ws_session::on_read_some, self()));
+}
+
+void ws_session::on_read_some(beast::error_code ec, std::size_t) {
+  if (!ec && !ws_.is_message_done()) {
+    ws_.async_read(buffer_, [self = self()](beast::error_code read_ec, std::size_t) {
+      self->on_read(read_ec, self->buffer_.size());
+    });
+    return;
+  }
+  on_read(ec, buffer_.size());
 }
 
 void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
@@ -60,8 +76,8 @@ void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
         self_ptr, std::string_view(static_cast<const char*>(data.data()), data.size()));
   }
   buffer_.consume(buffer_.size());
-  // A large message must not pin its buffer for the life of an idle connection.
-  if (buffer_.capacity() > 16 * 1024) buffer_.shrink_to_fit();
+  // A larger message must not pin its buffer for the life of an idle connection.
+  if (buffer_.capacity() > first_read_bytes) buffer_.shrink_to_fit();
   if (!keep_reading) paused_ = true;
   do_read();
 }

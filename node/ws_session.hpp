@@ -7,7 +7,7 @@
 #include "client_session.hpp"
 
 #include <cstddef>
-#include <deque>
+#include <list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +35,7 @@ class ws_session final : public client_session {
   std::shared_ptr<ws_session> self() { return std::static_pointer_cast<ws_session>(shared_from_this()); }
   void on_accept(beast::error_code ec);
   void do_read();
+  void on_read_some(beast::error_code ec, std::size_t bytes);
   void on_read(beast::error_code ec, std::size_t bytes);
   void enqueue(frame_ptr frame);
   void do_write();
@@ -47,7 +48,7 @@ class ws_session final : public client_session {
   std::shared_ptr<server_state> state_;
   std::string remote_;
   beast::flat_buffer buffer_;
-  std::deque<frame_ptr> queue_;
+  std::list<frame_ptr> queue_;  // unlike std::deque, allocates nothing while empty (idle)
   std::vector<std::function<void()>> idle_waiters_;
   std::size_t queued_bytes_ = 0;
   bool reading_ = false;       // a read is in flight

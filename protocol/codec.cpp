@@ -652,7 +652,7 @@ decode_result decode_unchecked(std::string_view text, const decode_limits& limit
   }
 
   const json::object* object = root.if_object();
-  if (object == nullptr) return make_decode_error(code::invalid_field, "message: expected object");
+  if (object == nullptr) return make_decode_error(code::malformed_json, "message: not a JSON object");
 
   // Read type and id first, so every later error can still be matched to its request.
   decode_error error;

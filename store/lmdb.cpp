@@ -194,7 +194,10 @@ database::database(const options& opts) : opts_(opts) {
                                  std::to_string(v->size()) + " bytes)");
       }
       const std::uint32_t found = read_be32(*v);
-      if (found != schema_version) {
+      if (found == 1) {
+        // Version 2 only added tables (created below): upgrade in place.
+        w.put(table_id::meta, schema_version_key, be32(schema_version));
+      } else if (found != schema_version) {
         throw std::runtime_error("data dir " + where + " holds schema version " +
                                  std::to_string(found) + "; this chatnode reads version " +
                                  std::to_string(schema_version));

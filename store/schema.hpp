@@ -20,11 +20,26 @@
 //  user_groups      user \0 group id                    "m" member, "i" invited
 //  media            media id                            media record (node/model.hpp)
 //  media_chunks     media id \0 u32 BE chunk index       the chunk's raw bytes
-//  media_deliveries recipient \0 media id               u32 BE: chunks acknowledged (a prefix)
+//  media_deliveries recipient \0 media id               u32 BE: chunks acknowledged (a prefix); a
+//                                                       recipient "@domain" is another node
+//                                                       (it fetches the bytes; value unused)
 //  user_uploads     sender \0 media id                  "" (quota and concurrency accounting)
+//  outbox           peer domain \0 u64 BE seq           a federation event bound for the peer (JSON)
+//  fed_in           origin domain \0 stream id           u64 BE: last event sequence applied
+//  media_fetches    media id                            remote media being fetched from its origin:
+//                                                       JSON {origin, originId, sha256, to[],
+//                                                       home, timestamp, attempts}
+//                                                       (node/media_fetch.hpp fetch_record)
+//  meta             "fed_stream"                        this data dir's outbox stream id (random)
+//  meta             "outbox_seq" \0 peer                u64 BE: last outbox sequence for the peer
+//  meta             "fed_in_stream" \0 origin           the origin's current stream id
+//  meta             "group_pending" \0 group id \0 u64 BE seq
+//                                                       kind byte + user id: an answer forwarded to
+//                                                       the group's home as outbox event seq
 //
 // Opening a data dir whose schema_version differs from schema_version fails with a message
-// that names both versions.
+// that names both versions, except version 1, which is upgraded in place (version 2 only
+// added the federation tables).
 #pragma once
 
 #include <array>
@@ -33,7 +48,7 @@
 
 namespace chatnode::store {
 
-inline constexpr std::uint32_t schema_version = 1;
+inline constexpr std::uint32_t schema_version = 2;
 
 enum class table_id : std::uint8_t {
   meta,
@@ -50,11 +65,15 @@ enum class table_id : std::uint8_t {
   media_chunks,
   media_deliveries,
   user_uploads,
+  outbox,
+  fed_in,
+  media_fetches,
 };
 
-inline constexpr std::array<std::string_view, 14> table_names{
+inline constexpr std::array<std::string_view, 17> table_names{
     "meta",     "users",    "friends", "requests_in", "requests_out",     "inbox",        "messages",
     "history",  "groups",   "user_groups", "media",   "media_chunks", "media_deliveries", "user_uploads",
+    "outbox",   "fed_in",   "media_fetches",
 };
 
 }  // namespace chatnode::store

@@ -89,6 +89,47 @@ class storm {
 
 }  // namespace
 
+struct background_storm::impl {
+  impl(const endpoint& target, const std::string& ca_file, const std::string& tag, std::size_t slots)
+      : pool(target, ca_file, 1), names(make_names(tag, slots)), s(pool, names, slots) {}
+  static std::vector<std::string> make_names(const std::string& tag, std::size_t slots) {
+    std::vector<std::string> n;
+    for (std::size_t i = 0; i < slots * users_per_slot; ++i) n.push_back(tag + "s" + std::to_string(i));
+    return n;
+  }
+  client_pool pool;
+  std::vector<std::string> names;
+  storm s;
+  std::uint64_t logins0 = 0;
+};
+
+background_storm::background_storm(const endpoint& target, const std::string& ca_file, const std::string& tag,
+                                   std::size_t slots)
+    : impl_(std::make_unique<impl>(target, ca_file, tag, slots)) {
+  register_users(impl_->pool, impl_->names);
+}
+
+background_storm::~background_storm() = default;
+
+void background_storm::start() {
+  impl_->s.start();
+  impl_->logins0 = impl_->s.logins();
+}
+
+void background_storm::stop(report& r, double seconds) {
+  const auto logins = impl_->s.logins() - impl_->logins0;
+  impl_->s.stop();
+  const auto deadline = clock::now() + std::chrono::seconds(10);
+  while (!impl_->s.idle() && clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  impl_->pool.stop();
+  r.add("storm logins", static_cast<double>(logins) / seconds, "/s");
+  report storm_report;
+  impl_->s.finish(storm_report);
+  for (auto& m : storm_report.metrics)
+    if (m.name.rfind("connect+login p99", 0) == 0) r.add("storm " + m.name, m.value, m.unit);
+  for (auto& f : storm_report.failures) r.failures.push_back("storm: " + f);
+}
+
 report run_login(const bench_options& o) {
   report r;
   r.scenario = "login";

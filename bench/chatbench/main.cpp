@@ -21,14 +21,18 @@ namespace {
 
 constexpr const char* usage =
     "usage: chatbench SCENARIO [options]\n"
-    "scenarios: relay, fanout, login, idle, media, echo\n"
+    "scenarios: relay, fanout, login, idle, media, echo, federation\n"
     "  relay  --pairs N [--rate MSGS_PER_S] [--window W]   pairs of friends texting each other\n"
+    "         [--storm S]                                   … while S login attempts at a time hammer the node\n"
     "  fanout --members G --senders S                       one group, S members texting it\n"
     "  login  --connections C                               new TLS connections + LOGIN, C at a time\n"
     "  idle   --connections C                               C logged-in idle connections: node RSS\n"
     "  media  --size BYTES                                  uploads to an online friend who downloads\n"
     "  echo   --pairs N [--rate R]                          relay's load against chatbench_echo (the ceiling)\n"
-    "target: --spawn (a fresh node or echo server) or --target HOST:PORT --ca FILE --server-name NAME [--node-pid PID]\n";
+    "  federation --pairs N [--rate R]                      relay's load, each pair's users on two federated nodes\n"
+    "target: --spawn (a fresh node, two federated nodes, or the echo server) or --target HOST:PORT --ca FILE\n"
+    "        --server-name NAME [--node-pid PID] (federation: also --peer-target HOST:PORT --peer-server-name NAME\n"
+    "        [--peer-pid PID]; a node's server name must be its domain)\n";
 
 // chatnode / chatbench_echo: given, else next to this executable, else the build tree's node/.
 fs::path sibling(const std::string& given, const std::string& name) {
@@ -52,7 +56,7 @@ std::string random_tag() {
 
 int main(int argc, char** argv) {
   bench_options o;
-  std::string scenario, target, chatnode, echo_bin, json_file;
+  std::string scenario, target, peer_target, chatnode, echo_bin, json_file;
   double duration = 20;
   bool spawn = false;
   po::options_description desc("options");
@@ -66,12 +70,16 @@ int main(int argc, char** argv) {
       ("ca", po::value(&o.ca_file), "CA file the target's certificate chains to")
       ("server-name", po::value(&o.target.server_name)->default_value("localhost"), "name on the target's certificate")
       ("node-pid", po::value(&o.pid), "pid of the target, for its CPU time and RSS")
+      ("peer-target", po::value(&peer_target), "federation: HOST:PORT of the second node")
+      ("peer-server-name", po::value(&o.peer_target.server_name), "federation: the second node's domain (on its certificate)")
+      ("peer-pid", po::value(&o.peer_pid), "federation: pid of the second node")
       ("duration", po::value(&duration)->default_value(duration), "seconds of measured load")
       ("threads", po::value(&o.threads)->default_value(o.threads), "chatbench I/O threads")
       ("json", po::value(&json_file), "also write the report as JSON to FILE")
       ("pairs", po::value(&o.pairs)->default_value(o.pairs), "relay/echo: pairs of users")
       ("rate", po::value(&o.rate)->default_value(0), "relay/echo/fanout: offered messages/s over all senders (0: full speed)")
       ("window", po::value(&o.window)->default_value(o.window), "unacknowledged messages per sender")
+      ("storm", po::value(&o.storm)->default_value(o.storm), "relay: login attempts in flight during the load (0: none)")
       ("members", po::value(&o.members)->default_value(o.members), "fanout: group members")
       ("senders", po::value(&o.senders)->default_value(o.senders), "fanout: members sending")
       ("connections", po::value(&o.connections), "login: attempts in flight (32); idle: connections (10000)")
@@ -91,7 +99,26 @@ int main(int argc, char** argv) {
     o.tag = random_tag();
     const auto fd_limit = raise_fd_limit();  // a spawned child inherits it
     std::optional<spawned> child;
-    if (spawn) {
+    std::vector<spawned> federation;
+    auto parse_target = [](const std::string& text) {
+      const auto colon = text.rfind(':');
+      if (colon == std::string::npos) throw po::error("expected HOST:PORT, got \"" + text + "\"");
+      return boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address(text.substr(0, colon)),
+                                            static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1)))};
+    };
+    if (scenario == "federation" && spawn) {
+      federation = spawned::federation(sibling(chatnode, "chatnode"), 2);
+      o.target = {{boost::asio::ip::make_address("127.0.0.1"), federation[0].port()}, federation[0].server_name()};
+      o.peer_target = {{boost::asio::ip::make_address("127.0.0.1"), federation[1].port()}, federation[1].server_name()};
+      o.ca_file = federation[0].ca_file().string();
+      o.pid = federation[0].pid();
+      o.peer_pid = federation[1].pid();
+    } else if (scenario == "federation") {
+      if (target.empty() || peer_target.empty() || o.ca_file.empty())
+        throw po::error("federation: give --spawn, or --target, --peer-target, --ca and both server names");
+      o.target.address = parse_target(target);
+      o.peer_target.address = parse_target(peer_target);
+    } else if (spawn) {
       const fs::path node_bin = sibling(chatnode, "chatnode");
       child.emplace(echo ? spawned::echo(node_bin, sibling(echo_bin, "chatbench_echo"), 0) : spawned::node(node_bin));
       o.target.address = {boost::asio::ip::make_address("127.0.0.1"), child->port()};
@@ -110,6 +137,7 @@ int main(int argc, char** argv) {
     else if (scenario == "login") r = run_login(o);
     else if (scenario == "idle") r = run_idle(o);
     else if (scenario == "media") r = run_media(o);
+    else if (scenario == "federation") r = run_federation(o);
     else throw po::error("unknown scenario \"" + scenario + "\"");
     r.params["fd_limit"] = fd_limit;
     r.params["threads"] = o.threads;

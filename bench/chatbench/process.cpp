@@ -1,6 +1,8 @@
 // /proc readings and child processes for chatbench.
 #include "process.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -99,13 +102,29 @@ std::uint64_t raise_fd_limit() {
   return l.rlim_cur;
 }
 
-void spawned::init(const fs::path& chatnode) {
+fs::path make_temp_dir() {
   std::string pattern = (fs::temp_directory_path() / "chatbench-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) throw std::system_error(errno, std::generic_category(), "mkdtemp");
-  dir_ = pattern;
-  const pid_t pid = spawn_process({chatnode.string(), "init", "--domain", domain_, "--dir", (dir_ / "node").string(),
-                                   "--client-listen", "127.0.0.1:0", "--federation-listen", "127.0.0.1:0"},
-                                  -1, dir_ / "init.log");
+  return pattern;
+}
+
+// A port nobody listens on right now (the kernel's pick for an ephemeral bind).
+std::uint16_t free_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+void spawned::init(const fs::path& chatnode, const std::vector<std::string>& extra) {
+  if (dir_.empty()) dir_ = make_temp_dir();
+  std::vector<std::string> args{chatnode.string(), "init", "--domain", domain_, "--dir", (dir_ / "node").string(),
+                                "--client-listen", "127.0.0.1:0"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  if (std::find(extra.begin(), extra.end(), "--federation-listen") == extra.end()) {
+    args.push_back("--federation-listen");
+    args.push_back("127.0.0.1:0");
+  }
+  const pid_t pid = spawn_process(args, -1, dir_ / "init.log");
   if (wait_status(pid) != 0) throw std::runtime_error("chatnode init failed:\n" + read_text(dir_ / "init.log"));
   // A cheap KDF makes registering thousands of users fast; it does not touch the
   // message path, and storage stays durable (fsync on every commit, as configured).
@@ -159,6 +178,35 @@ spawned spawned::node(const fs::path& chatnode) {
   return s;
 }
 
+std::vector<spawned> spawned::federation(const fs::path& chatnode, std::size_t count) {
+  std::vector<spawned> nodes;
+  nodes.reserve(count);
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < count; ++i) {
+    nodes.push_back(spawned());
+    nodes[i].dir_ = make_temp_dir();
+    nodes[i].domain_ = "node" + std::to_string(i) + ".bench";
+    ports.push_back(free_port());
+  }
+  const fs::path ca_dir = nodes[0].dir_ / "federation-ca";
+  const pid_t ca = spawn_process({chatnode.string(), "certs", "ca", "--dir", ca_dir.string(), "--name", "chatbench federation CA"}, -1,
+                                 nodes[0].dir_ / "ca.log");
+  if (wait_status(ca) != 0) throw std::runtime_error("chatnode certs ca failed:\n" + read_text(nodes[0].dir_ / "ca.log"));
+  for (std::size_t i = 0; i < count; ++i) {
+    std::vector<std::string> extra{"--ca", ca_dir.string(), "--federation-listen", "127.0.0.1:" + std::to_string(ports[i])};
+    for (std::size_t k = 0; k < count; ++k) {
+      if (k == i) continue;
+      extra.push_back("--peer");
+      extra.push_back(nodes[k].domain_ + "=127.0.0.1:" + std::to_string(ports[k]));
+    }
+    nodes[i].init(chatnode, extra);
+    nodes[i].ca_file_ = ca_dir / "ca.crt";
+  }
+  for (auto& n : nodes)
+    n.start({chatnode.string(), "serve", "--config", (n.dir_ / "node" / "chatnode.json").string()}, "chatnode ready ");
+  return nodes;
+}
+
 spawned spawned::echo(const fs::path& chatnode, const fs::path& echo, unsigned threads) {
   spawned s;
   s.init(chatnode);
@@ -170,7 +218,7 @@ spawned spawned::echo(const fs::path& chatnode, const fs::path& echo, unsigned t
 }
 
 spawned::spawned(spawned&& other) noexcept
-    : dir_(std::move(other.dir_)), domain_(std::move(other.domain_)), pid_(other.pid_), port_(other.port_), stdout_fd_(other.stdout_fd_) {
+    : dir_(std::move(other.dir_)), ca_file_(std::move(other.ca_file_)), domain_(std::move(other.domain_)), pid_(other.pid_), port_(other.port_), stdout_fd_(other.stdout_fd_) {
   other.pid_ = -1;
   other.stdout_fd_ = -1;
   other.dir_.clear();

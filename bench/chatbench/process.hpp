@@ -28,6 +28,10 @@ class spawned {
   // `chatnode init` into a new temp dir with a cheap KDF (setup speed only; storage stays
   // durable), then `chatnode serve`. Returns once the ready line is read.
   static spawned node(const std::filesystem::path& chatnode);
+  // `count` nodes (node0.bench, node1.bench, …) federated with each other on loopback:
+  // a federation CA made with `chatnode certs ca`, each node's certificate from it, and
+  // every other node in federation.peers. Returns once every node is ready.
+  static std::vector<spawned> federation(const std::filesystem::path& chatnode, std::size_t count);
   // Makes certificates with `chatnode init`, then starts `echo` on them.
   static spawned echo(const std::filesystem::path& chatnode, const std::filesystem::path& echo, unsigned threads);
 
@@ -37,15 +41,16 @@ class spawned {
 
   pid_t pid() const { return pid_; }
   std::uint16_t port() const { return port_; }
-  std::filesystem::path ca_file() const { return dir_ / "node" / "ca" / "ca.crt"; }
+  std::filesystem::path ca_file() const { return ca_file_.empty() ? dir_ / "node" / "ca" / "ca.crt" : ca_file_; }
   const std::string& server_name() const { return domain_; }
 
  private:
   spawned() = default;
-  void init(const std::filesystem::path& chatnode);
+  void init(const std::filesystem::path& chatnode, const std::vector<std::string>& extra = {});
   void start(const std::vector<std::string>& args, const std::string& ready_prefix);
 
   std::filesystem::path dir_;
+  std::filesystem::path ca_file_;  // set when the CA is not init's dev CA
   std::string domain_ = "bench.example";
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;

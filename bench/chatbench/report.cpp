@@ -39,21 +39,27 @@ boost::json::object report::to_json() const {
           {"ok", failures.empty()}, {"failures", std::move(failures_json)}};
 }
 
+double meter::targets_cpu() const {
+  double cpu = 0;
+  for (pid_t p : targets_) cpu += sample(p).cpu_seconds;
+  return cpu;
+}
+
 void meter::start() {
   t0_ = std::chrono::steady_clock::now();
-  if (target_ > 0) s0_ = sample(target_);
+  cpu0_ = targets_cpu();
   self0_ = self_cpu_seconds();
 }
 
 void meter::stop() {
   seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-  if (target_ > 0) target_cpu_ = sample(target_).cpu_seconds - s0_.cpu_seconds;
+  target_cpu_ = targets_cpu() - cpu0_;
   self_cpu_ = self_cpu_seconds() - self0_;
 }
 
 void meter::add_cpu(report& r, double count, const std::string& what) const {
   r.add("window", seconds_, "s");
-  if (target_ > 0) {
+  if (!targets_.empty()) {
     r.add("target CPU", 100.0 * target_cpu_ / seconds_, "% of a core");
     if (count > 0) r.add("target CPU per " + what, 1e6 * target_cpu_ / count, "us");
   }

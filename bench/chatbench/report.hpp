@@ -33,10 +33,12 @@ struct report {
   boost::json::object to_json() const;
 };
 
-// The timed window: wall time and the CPU time of the target process and of chatbench.
+// The timed window: wall time and the CPU time of the target processes (summed: the two
+// nodes of a federation) and of chatbench.
 class meter {
  public:
-  explicit meter(pid_t target) : target_(target) {}
+  explicit meter(pid_t target) { if (target > 0) targets_.push_back(target); }
+  explicit meter(std::vector<pid_t> targets) : targets_(std::move(targets)) {}
   void start();
   void stop();
   double seconds() const { return seconds_; }
@@ -46,9 +48,10 @@ class meter {
   void add_cpu(report& r, double count, const std::string& what) const;
 
  private:
-  pid_t target_;
+  double targets_cpu() const;
+  std::vector<pid_t> targets_;
   std::chrono::steady_clock::time_point t0_;
-  proc_sample s0_;
+  double cpu0_ = 0;
   double self0_ = 0;
   double seconds_ = 0, target_cpu_ = 0, self_cpu_ = 0;
 };

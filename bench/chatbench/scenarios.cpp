@@ -71,7 +71,9 @@ static void run_plan(client_pool& pool, stream_plan& plan, const bench_options& 
   plan.rate = o.rate;
   plan.duration = o.duration;
   plan.warmup = std::min(std::chrono::duration<double>(1.0), o.duration / 4);
-  run_stream(pool, plan, o.pid, r);
+  std::vector<pid_t> targets;
+  if (o.pid > 0) targets.push_back(o.pid);
+  run_stream({&pool}, plan, targets, r);
 }
 
 report run_relay(const bench_options& o, bool echo) {
@@ -98,6 +100,16 @@ report run_relay(const bench_options& o, bool echo) {
     plan.suffix.emplace_back(text_suffix);
     plan.slot.push_back(0);
     plan.sources.push_back({static_cast<int>(i ^ 1)});
+  }
+  if (o.storm > 0 && !echo) {
+    // Logins (TLS handshakes + KDF) hammering the node while the relay is measured.
+    r.params["storm"] = o.storm;
+    background_storm storm(o.target, o.ca_file, o.tag, o.storm);
+    storm.start();
+    const auto t0 = std::chrono::steady_clock::now();
+    run_plan(pool, plan, o, r);
+    storm.stop(r, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    return r;
   }
   run_plan(pool, plan, o, r);
   return r;

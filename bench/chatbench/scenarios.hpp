@@ -13,6 +13,8 @@ namespace chatbench {
 
 struct bench_options {
   endpoint target;
+  endpoint peer_target;  // federation: the second node (its server name is its domain)
+  pid_t peer_pid = -1;
   std::string ca_file;
   pid_t pid = -1;  // the process whose CPU and RSS are read; -1: none
   unsigned threads = 1;
@@ -20,6 +22,7 @@ struct bench_options {
   std::string tag;  // prefix of user names, unique per run
   std::size_t pairs = 16, members = 100, senders = 2, connections = 0, window = 32;
   double rate = 0;
+  std::size_t storm = 0;  // relay: login attempts in flight beside the load (0: none)
   std::uint64_t media_size = 1 << 20;
 };
 
@@ -28,5 +31,6 @@ report run_fanout(const bench_options& o);
 report run_login(const bench_options& o);
 report run_idle(const bench_options& o);
 report run_media(const bench_options& o);
+report run_federation(const bench_options& o);
 
 }  // namespace chatbench

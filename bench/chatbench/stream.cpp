@@ -168,11 +168,11 @@ class stream_run {
 
 }  // namespace
 
-void run_stream(client_pool& pool, stream_plan& plan, pid_t target, report& r) {
+void run_stream(const std::vector<client_pool*>& pools, stream_plan& plan, const std::vector<pid_t>& targets, report& r) {
   stream_run run(plan);
   run.start();
   std::this_thread::sleep_for(plan.warmup);
-  meter m(target);
+  meter m(targets);
   const auto delivered0 = run.delivered(), acked0 = run.acked(), sent0 = run.sent();
   run.set_recording(true);
   m.start();
@@ -185,7 +185,7 @@ void run_stream(client_pool& pool, stream_plan& plan, pid_t target, report& r) {
   run.stop_sending();
   const auto deadline = clock::now() + plan.drain;
   while (!run.drained() && clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  pool.stop();
+  for (auto* pool : pools) pool->stop();
 
   if (plan.rate > 0) r.add("offered", plan.rate, "msgs/s");
   r.add("sent", sent / m.seconds(), "msgs/s");

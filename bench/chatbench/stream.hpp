@@ -26,8 +26,8 @@ struct stream_plan {
   std::chrono::seconds drain{10};
 };
 
-// Runs the load, stops the pool, checks delivery. Adds throughput, latency, CPU and
-// failures to `r`.
-void run_stream(client_pool& pool, stream_plan& plan, pid_t target, report& r);
+// Runs the load, stops the pools, checks delivery. Adds throughput, latency, CPU (of every
+// target process, summed) and failures to `r`.
+void run_stream(const std::vector<client_pool*>& pools, stream_plan& plan, const std::vector<pid_t>& targets, report& r);
 
 }  // namespace chatbench

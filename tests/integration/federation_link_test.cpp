@@ -3,6 +3,7 @@
 // (one link per pair), and the handshake refuses a missing client certificate, another
 // CA, a certificate for another domain, a pinned key mismatch and a denied domain. A
 // node whose certificate does not name its domain refuses to start.
+#include "tests/integration/federation_helpers.hpp"
 #include "tests/integration/node_process.hpp"
 #include "tests/integration/tls_probe.hpp"
 
@@ -57,7 +58,6 @@ namespace websocket = beast::websocket;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
-constexpr auto command_timeout = 30s;
 constexpr auto link_timeout = 20s;  // a link comes up within the first backoff steps
 constexpr auto probe_timeout = 15s;
 
@@ -68,80 +68,7 @@ std::string read_text(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-struct command_result {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
 
-// Runs `chatnode ARGS…` to the end (bounded: killed after command_timeout).
-command_result run_chatnode(const std::vector<std::string>& args, const fs::path& log) {
-  std::vector<std::string> all{CHATNODE_BIN};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions{};
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  ::posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) throw std::system_error(rc, std::generic_category(), "posix_spawn chatnode");
-  command_result r;
-  const auto deadline = steady::now() + command_timeout;
-  for (;;) {
-    int status = 0;
-    const pid_t w = ::waitpid(pid, &status, WNOHANG);
-    if (w == pid) {
-      r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      break;
-    }
-    if (steady::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      r.status = -1;
-      break;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
-  r.output = read_text(log);
-  return r;
-}
-
-// Polls `predicate` until it holds or `timeout` passes.
-template <class Predicate>
-bool eventually(Predicate predicate, std::chrono::milliseconds timeout = link_timeout) {
-  const auto deadline = steady::now() + timeout;
-  for (;;) {
-    if (predicate()) return true;
-    if (steady::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-}
-
-std::string metrics(const node_process& node) {
-  tls_target target;
-  target.port = node.client_port();
-  target.ca_file = node.ca_file().string();
-  target.server_name = node.domain();
-  return https_get(target, "/metrics").body;
-}
-
-std::string state_line(const std::string& peer, const std::string& state) {
-  return "chatnode_federation_link_state{peer=\"" + peer + "\",state=\"" + state + "\"} 1";
-}
-
-bool link_up(const node_process& node, const std::string& peer) {
-  return contains(metrics(node), state_line(peer, "up"));
-}
-
-std::uint64_t metric_value(const std::string& text, const std::string& name) {
-  const auto at = text.find("\n" + name + " ");
-  if (at == std::string::npos) return 0;
-  return std::stoull(text.substr(at + name.size() + 2));
-}
 
 // A free loopback port (bound and released; good enough on a test machine).
 std::uint16_t free_port() {

@@ -163,6 +163,40 @@ void write_all(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
+command_result run_chatnode(const std::vector<std::string>& args, const fs::path& log, std::chrono::seconds timeout) {
+  std::vector<std::string> all{CHATNODE_BIN};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions{};
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::system_error(rc, std::generic_category(), "posix_spawn chatnode");
+  command_result r;
+  const auto deadline = steady::now() + timeout;
+  for (;;) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      break;
+    }
+    if (steady::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  r.output = read_text(log);
+  return r;
+}
+
 node_process::node_process(node_options options) : options_(std::move(options)) {
   std::string pattern = (fs::temp_directory_path() / "chatnode-it-XXXXXX").string();
   if (::mkdtemp(pattern.data()) == nullptr) throw_errno("mkdtemp");

@@ -15,8 +15,29 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace chatnode::testing {
+
+struct command_result {
+  int status = -1;     // exit status; 128 + signal; -1 when it had to be killed
+  std::string output;  // stdout and stderr
+};
+// Runs `chatnode ARGS…` (CHATNODE_BIN) to the end, output to `log`; killed after `timeout`.
+command_result run_chatnode(const std::vector<std::string>& args, const std::filesystem::path& log,
+                            std::chrono::seconds timeout = std::chrono::seconds(30));
+
+// Polls `predicate` every `step` until it holds or `timeout` passes.
+template <class Predicate>
+bool eventually(Predicate predicate, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+                std::chrono::milliseconds step = std::chrono::milliseconds(50)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (predicate()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(step);
+  }
+}
 
 struct node_options {
   std::string domain = "localhost";

@@ -143,11 +143,12 @@ TEST(DecodeErrors, TooManyGroupMembersIsTooLarge) {
 }
 
 // ---- envelope: 9003 / 9002 ---------------------------------------------------------------
-TEST(DecodeErrors, JsonThatIsNotAnObjectIsInvalid) {
+// docs/protocol.md §3: a frame that is JSON but not an object is malformed (9001).
+TEST(DecodeErrors, JsonThatIsNotAnObjectIsMalformed) {
   for (const std::string_view bad : {"[]", "42", R"("TEXT_MESSAGE")", "null", "true"}) {
     const auto e = decode_fails(bad);
-    EXPECT_EQ(e.error, code::invalid_field) << bad;
-    EXPECT_EQ(e.message, "message: expected object");
+    EXPECT_EQ(e.error, code::malformed_json) << bad;
+    EXPECT_EQ(e.message, "message: not a JSON object");
   }
 }
 

@@ -1,0 +1,413 @@
+// Media bytes between nodes (see media_fetch.hpp): the fetching side stores each chunk in
+// its own media_chunks before acknowledging it; the holding side reads chunks from LMDB as
+// it sends them, so neither keeps a media in memory.
+#include "media_fetch.hpp"
+
+#include "log.hpp"
+#include "model.hpp"
+#include "router.hpp"
+
+#include "crypto/encoding.hpp"
+#include "store/keys.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <memory>
+
+namespace chatnode::node {
+namespace json = boost::json;
+
+bool valid_media_id(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-' || c == '~';
+  });
+}
+
+std::string encode_fetch(const fetch_record& f) {
+  json::array to;
+  for (const auto& u : f.to) to.emplace_back(u);
+  json::object o{{"origin", f.origin}, {"originId", f.origin_id}, {"sha256", f.sha256}, {"to", std::move(to)},
+                 {"home", f.home}, {"timestamp", f.timestamp}, {"attempts", f.attempts}};
+  return json::serialize(o);
+}
+
+std::optional<fetch_record> decode_fetch(std::string_view stored) {
+  boost::system::error_code ec;
+  json::value v = json::parse(stored, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  try {
+    const auto& o = v.as_object();
+    fetch_record f;
+    f.origin = o.at("origin").as_string();
+    f.origin_id = o.at("originId").as_string();
+    f.sha256 = o.at("sha256").as_string();
+    for (const auto& u : o.at("to").as_array()) f.to.emplace_back(u.as_string());
+    f.home = o.at("home").as_bool();
+    f.timestamp = o.at("timestamp").to_number<std::int64_t>();
+    f.attempts = o.at("attempts").to_number<std::uint32_t>();
+    return f;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<fetch_record> load_fetch(const store::txn& t, std::string_view media_id) {
+  auto v = t.get(store::table_id::media_fetches, media_id);
+  if (!v) return std::nullopt;
+  return decode_fetch(*v);
+}
+
+namespace {
+
+// The first chunk index (1-based) not stored for `media_id`; total + 1 when all are.
+std::uint32_t first_missing(const store::txn& t, const std::string& media_id, std::uint32_t total) {
+  auto c = t.open_cursor(store::table_id::media_chunks);
+  const std::string prefix = media_id + '\0';
+  std::uint32_t expect = 1;
+  for (auto item = c.seek(prefix); item && expect <= total; item = c.next()) {
+    if (item->first.size() != prefix.size() + 4 || item->first.substr(0, prefix.size()) != prefix) break;
+    if (store::read_be32(item->first, prefix.size()) != expect) break;
+    ++expect;
+  }
+  return expect;
+}
+
+const json::string* string_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? &v->as_string() : nullptr;
+}
+
+std::optional<std::uint32_t> index_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v || !v->is_int64() || v->as_int64() < 1 || v->as_int64() > 0xffffffffLL) return std::nullopt;
+  return static_cast<std::uint32_t>(v->as_int64());
+}
+
+}  // namespace
+
+media_fetch::media_fetch(store::database& db, store::writer& writer, router& route, federation::service& fed)
+    : db_(db), writer_(writer), route_(route), fed_(fed) {}
+
+void media_fetch::on_frame(const std::string& peer, const json::object& frame) {
+  const auto* type = string_field(frame, "type");
+  const auto* media_id = string_field(frame, "mediaId");
+  if (!type || !media_id || !valid_media_id(*media_id)) {
+    log(log_level::warn, "federation", "ignored a malformed media frame from ", peer);
+    return;
+  }
+  const std::string id(*media_id);
+  if (*type == "FED_MEDIA_FETCH") {
+    if (auto from = index_field(frame, "from")) return on_fetch(peer, id, *from);
+  } else if (*type == "FED_MEDIA_DATA") {
+    const auto* data = string_field(frame, "data");
+    if (auto index = index_field(frame, "chunkIndex"); index && data) return on_data(peer, id, *index, *data);
+  } else if (*type == "FED_MEDIA_DATA_ACK") {
+    if (auto index = index_field(frame, "chunkIndex")) return on_data_ack(peer, id, *index);
+  } else if (*type == "FED_MEDIA_ERROR") {
+    const auto* code = frame.if_contains("code");
+    const auto* reason = string_field(frame, "reason");
+    return on_error(peer, id, code && code->is_int64() ? code->as_int64() : 0,
+                    reason ? std::string_view(*reason) : std::string_view());
+  }
+  log(log_level::warn, "federation", "ignored a malformed ", std::string_view(*type), " from ", peer);
+}
+
+void media_fetch::on_state(const std::string& peer, federation::link_state state) {
+  const bool up = state == federation::link_state::up;
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    if (!up && !p.up) return;
+    p.up = up;
+    // A new link starts both directions afresh: the fetcher asks again from what it has.
+    p.serves.clear();
+    p.in_flight = 0;
+    for (auto it = p.fetches.begin(); it != p.fetches.end();)
+      it = it->second.finishing ? std::next(it) : p.fetches.erase(it);  // a hash check runs on
+  }
+  if (up) poke(peer);
+}
+
+// ---- the holding side: this node sends ----------------------------------------------
+
+void media_fetch::send_error(const std::string& peer, const std::string& media_id, int code, const std::string& reason) {
+  log(log_level::warn, "federation", "media ", media_id, " for ", peer, ": ", reason);
+  fed_.send(peer, json::serialize(json::object{
+                      {"type", "FED_MEDIA_ERROR"}, {"mediaId", media_id}, {"code", code}, {"reason", reason}}));
+}
+
+void media_fetch::on_fetch(const std::string& peer, const std::string& media_id, std::uint32_t from) {
+  std::uint32_t total = 0;
+  try {
+    auto t = db_.begin_read();
+    auto m = model::load_media(t, media_id);
+    // Only a node this one announced the media to may fetch it (its delivery is "@peer").
+    if (m && m->complete && t.get(store::table_id::media_deliveries, model::key2("@" + peer, media_id))) total = m->total_chunks;
+  } catch (const std::exception& e) {
+    log(log_level::error, "federation", "media ", media_id, " for ", peer, ": ", e.what());
+    return;
+  }
+  if (total == 0) return send_error(peer, media_id, 8001, "no media " + media_id + " for " + peer);
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    if (!p.up) return;
+    auto& s = p.serves[media_id];
+    p.in_flight -= std::min<std::uint32_t>(p.in_flight, static_cast<std::uint32_t>(s.in_flight.size()));
+    s = serving{total, std::min(from, total + 1), {}};
+  }
+  pump(peer);
+}
+
+void media_fetch::pump(const std::string& peer) {
+  struct item {
+    std::string media_id;
+    std::uint32_t index;
+    std::uint32_t total;
+  };
+  std::vector<item> todo;
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    if (!p.up) return;
+    // Round robin over the media being served, one chunk each, within both windows.
+    for (bool progress = true; progress && p.in_flight < peer_window;) {
+      progress = false;
+      for (auto& [media_id, s] : p.serves) {
+        if (p.in_flight >= peer_window) break;
+        if (s.next > s.total || s.in_flight.size() >= media_window) continue;
+        todo.push_back({media_id, s.next, s.total});
+        s.in_flight.insert(s.next++);
+        ++p.in_flight;
+        progress = true;
+      }
+    }
+  }
+  if (todo.empty()) return;
+  std::optional<store::txn> t;
+  try {
+    t.emplace(db_.begin_read());
+  } catch (const std::exception& e) {
+    log(log_level::error, "federation", "reading media for ", peer, ": ", e.what());
+    return;
+  }
+  std::uint64_t sent = 0;
+  for (const auto& it : todo) {
+    auto chunk = t->get(store::table_id::media_chunks, model::chunk_key(it.media_id, it.index));
+    if (!chunk) {
+      {
+        std::lock_guard lock(mutex_);
+        auto& p = peers_[peer];
+        if (auto s = p.serves.find(it.media_id); s != p.serves.end()) {
+          p.in_flight -= std::min<std::uint32_t>(p.in_flight, static_cast<std::uint32_t>(s->second.in_flight.size()));
+          p.serves.erase(s);
+        }
+      }
+      send_error(peer, it.media_id, 8001, "chunk " + std::to_string(it.index) + " of " + it.media_id + " is gone");
+      continue;
+    }
+    const std::string data =
+        crypto::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(chunk->data()), chunk->size()));
+    std::string frame;
+    frame.reserve(data.size() + it.media_id.size() + 96);
+    frame.append(R"({"type":"FED_MEDIA_DATA","mediaId":")").append(it.media_id);
+    frame.append(R"(","chunkIndex":)").append(std::to_string(it.index));
+    frame.append(R"(,"totalChunks":)").append(std::to_string(it.total));
+    frame.append(R"(,"data":")").append(data).append("\"}");
+    if (!fed_.send(peer, std::move(frame))) break;  // the link went down: on_state clears the state
+    ++sent;
+  }
+  std::lock_guard lock(mutex_);
+  peers_[peer].chunks_sent += sent;
+}
+
+void media_fetch::on_data_ack(const std::string& peer, const std::string& media_id, std::uint32_t index) {
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    auto s = p.serves.find(media_id);
+    if (s == p.serves.end()) return;  // from a previous link, or a late duplicate
+    if (s->second.in_flight.erase(index) && p.in_flight) --p.in_flight;
+    if (s->second.next > s->second.total && s->second.in_flight.empty()) p.serves.erase(s);  // all sent and stored
+  }
+  pump(peer);
+}
+
+// ---- the fetching side: this node receives ------------------------------------------
+
+void media_fetch::poke(const std::string& peer) {
+  std::set<std::string> active;  // local ids being fetched from the peer
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    if (!p.up || p.fetches.size() >= fetches_per_peer) return;
+    for (const auto& [origin_id, f] : p.fetches) active.insert(f.local_id);
+  }
+  struct start {
+    std::string origin_id;
+    std::string local_id;
+    std::uint32_t from = 1;
+    std::uint32_t total = 0;
+  };
+  std::vector<start> starts;
+  try {
+    auto t = db_.begin_read();
+    auto c = t.open_cursor(store::table_id::media_fetches);
+    for (auto item = c.first(); item && active.size() + starts.size() < fetches_per_peer; item = c.next()) {
+      const std::string local_id(item->first);
+      if (active.count(local_id)) continue;
+      auto f = decode_fetch(item->second);
+      if (!f || f->origin != peer) continue;
+      auto m = model::load_media(t, local_id);
+      if (!m || m->complete || m->total_chunks == 0) continue;
+      starts.push_back({f->origin_id, local_id, first_missing(t, local_id, m->total_chunks), m->total_chunks});
+    }
+  } catch (const std::exception& e) {
+    log(log_level::error, "federation", "reading the media fetches from ", peer, ": ", e.what());
+    return;
+  }
+  for (const auto& s : starts) {
+    {
+      std::lock_guard lock(mutex_);
+      auto& p = peers_[peer];
+      if (!p.up || p.fetches.size() >= fetches_per_peer || p.fetches.count(s.origin_id)) continue;
+      p.fetches[s.origin_id] = fetching{s.local_id, false};
+    }
+    if (s.from > s.total) {
+      finish(peer, s.origin_id, s.local_id);  // every chunk was in before a restart
+      continue;
+    }
+    log(log_level::info, "federation", s.from == 1 ? "fetching media " : "resuming media ", s.local_id, " from ", peer,
+        " at chunk ", s.from, " of ", s.total);
+    fed_.send(peer, json::serialize(json::object{{"type", "FED_MEDIA_FETCH"}, {"mediaId", s.origin_id}, {"from", s.from}}));
+  }
+}
+
+void media_fetch::on_data(const std::string& peer, const std::string& origin_id, std::uint32_t index, std::string_view data) {
+  std::string local_id;
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    auto f = p.fetches.find(origin_id);
+    if (f == p.fetches.end() || f->second.finishing) return;  // not asked for on this link
+    local_id = f->second.local_id;
+  }
+  auto bytes = crypto::base64_decode(data);
+  if (!bytes || bytes->empty()) {
+    log(log_level::warn, "federation", "chunk ", index, " of media ", origin_id, " from ", peer, ": bad base64");
+    return finish(peer, origin_id, local_id);  // the check fails and the transfer starts over
+  }
+  enum class result { stored, duplicate, gone, bad };
+  auto out = std::make_shared<std::pair<result, bool>>(result::gone, false);  // (result, last chunk)
+  auto chunk = std::make_shared<std::vector<std::uint8_t>>(std::move(*bytes));
+  writer_.submit(
+      [local_id, index, chunk, out](store::txn& t) {
+        *out = {result::gone, false};
+        auto m = model::load_media(t, local_id);
+        if (!m || m->complete || !t.get(store::table_id::media_fetches, local_id)) return;
+        if (index > m->total_chunks) return void(out->first = result::bad);
+        const auto key = model::chunk_key(local_id, index);
+        if (t.get(store::table_id::media_chunks, key)) return void(out->first = result::duplicate);
+        if (m->bytes + chunk->size() > m->size) return void(out->first = result::bad);
+        t.put(store::table_id::media_chunks, key, std::string_view(reinterpret_cast<const char*>(chunk->data()), chunk->size()));
+        m->bytes += chunk->size();
+        ++m->chunks;
+        model::save_media(t, local_id, *m);
+        *out = {result::stored, m->chunks == m->total_chunks};
+      },
+      [this, peer, origin_id, local_id, index, out](std::error_code ec) {
+        if (ec) return log(log_level::error, "federation", "storing chunk ", index, " of media ", local_id, ": ", ec.message());
+        switch (out->first) {
+          case result::gone: {
+            std::lock_guard lock(mutex_);
+            peers_[peer].fetches.erase(origin_id);
+            return;
+          }
+          case result::bad:
+            log(log_level::warn, "federation", "chunk ", index, " of media ", origin_id, " from ", peer,
+                " does not fit the announced size");
+            return finish(peer, origin_id, local_id);
+          case result::stored:
+          case result::duplicate:
+            break;
+        }
+        {
+          std::lock_guard lock(mutex_);
+          if (out->first == result::stored) ++peers_[peer].chunks_received;
+        }
+        fed_.send(peer, json::serialize(json::object{{"type", "FED_MEDIA_DATA_ACK"}, {"mediaId", origin_id}, {"chunkIndex", index}}));
+        if (out->second) finish(peer, origin_id, local_id);
+      });
+}
+
+void media_fetch::finish(const std::string& peer, const std::string& origin_id, const std::string& local_id) {
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    auto f = p.fetches.find(origin_id);
+    if (f == p.fetches.end() || f->second.local_id != local_id || f->second.finishing) return;
+    f->second.finishing = true;
+  }
+  route_.finish_fetch(local_id, [this, peer, origin_id](fetch_outcome outcome) {
+    {
+      std::lock_guard lock(mutex_);
+      auto& p = peers_[peer];
+      p.fetches.erase(origin_id);
+      if (outcome == fetch_outcome::published) ++p.fetched;
+      if (outcome == fetch_outcome::failed) ++p.failed;
+    }
+    poke(peer);  // the next waiting fetch, or this one again after a mismatch
+  });
+}
+
+void media_fetch::on_error(const std::string& peer, const std::string& origin_id, std::int64_t code, std::string_view reason) {
+  std::string local_id;
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    auto f = p.fetches.find(origin_id);
+    if (f == p.fetches.end() || f->second.finishing) return;
+    local_id = f->second.local_id;
+    p.fetches.erase(f);
+    ++p.failed;
+  }
+  // The holder no longer has it for us (purged after its retention, say): nothing will come.
+  log(log_level::error, "federation", peer, " refused media ", origin_id, " (", code, "): ", reason,
+      "; dropping the fetch of ", local_id);
+  writer_.submit(
+      [local_id, peer](store::txn& t) {
+        auto f = load_fetch(t, local_id);
+        if (!f || f->origin != peer) return;
+        if (auto m = model::load_media(t, local_id); m && !m->complete) model::purge_media(t, local_id, *m);
+        t.del(store::table_id::media_fetches, local_id);
+      },
+      [this, peer, local_id](std::error_code ec) {
+        if (ec) log(log_level::error, "federation", "dropping the fetch of ", local_id, ": ", ec.message());
+        poke(peer);
+      });
+}
+
+void media_fetch::write_metrics(std::ostream& out) const {
+  std::lock_guard lock(mutex_);
+  auto series = [&](const char* name, const char* type, const char* help, auto field) {
+    out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+    for (const auto& [peer, p] : peers_) out << name << "{peer=\"" << peer << "\"} " << field(p) << '\n';
+  };
+  series("chatnode_federation_media_chunks_sent_total", "counter", "Media chunks sent to a peer that fetches them (resends included).",
+         [](const peer_state& p) { return p.chunks_sent; });
+  series("chatnode_federation_media_chunks_received_total", "counter", "Media chunks fetched from a peer and stored.",
+         [](const peer_state& p) { return p.chunks_received; });
+  series("chatnode_federation_media_fetched_total", "counter", "Media fetched from a peer in full, checked and delivered.",
+         [](const peer_state& p) { return p.fetched; });
+  series("chatnode_federation_media_failed_total", "counter", "Media fetches from a peer given up (hash mismatches, refusals).",
+         [](const peer_state& p) { return p.failed; });
+  series("chatnode_federation_media_fetches_active", "gauge", "Media being fetched from a peer right now.",
+         [](const peer_state& p) { return p.fetches.size(); });
+}
+
+}  // namespace chatnode::node

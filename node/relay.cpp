@@ -1,0 +1,212 @@
+// Outbox pumping and inbound events (see relay.hpp).
+#include "relay.hpp"
+
+#include "log.hpp"
+#include "model.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <future>
+
+namespace chatnode::node {
+namespace json = boost::json;
+
+relay::relay(const config& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed)
+    : cfg_(cfg), db_(db), writer_(writer), route_(route), fed_(fed), media_(db, writer, route, fed) {}
+
+relay::~relay() {
+  route_.set_federation(nullptr);
+  // Completions run in submission order on the writer thread (at once once it stopped):
+  // when this one ran, none submitted earlier can still use `this`.
+  std::promise<void> drained;
+  auto done = drained.get_future();
+  writer_.submit([](store::txn&) {}, [&drained](std::error_code) { drained.set_value(); });
+  done.wait();
+}
+
+void relay::start() {
+  std::promise<std::string> made;
+  auto stream = made.get_future();
+  auto result = std::make_shared<std::string>();
+  writer_.submit([result](store::txn& t) { *result = model::fed_stream(t); },
+                 [&made, result](std::error_code ec) {
+                   if (ec) {
+                     made.set_exception(std::make_exception_ptr(std::runtime_error("federation stream id: " + ec.message())));
+                   } else {
+                     made.set_value(*result);
+                   }
+                 });
+  stream_ = stream.get();
+  fed_.on_frame([this](const std::string& peer, std::string_view frame) { on_frame(peer, frame); });
+  fed_.on_state([this](const std::string& peer, federation::link_state s) { on_state(peer, s); });
+  route_.set_federation(this);
+
+  std::vector<std::string> peers;
+  for (const auto& [domain, address] : cfg_.federation.peers) peers.push_back(domain);
+  // Peers that were told our users' presence before a restart learn they are offline.
+  route_.announce_start(peers, {});
+  std::vector<std::string> waiting;
+  {
+    auto t = db_.begin_read();
+    waiting = model::outbox_peers(t);
+  }
+  for (const auto& peer : waiting) poke(peer);
+}
+
+bool relay::reachable(const std::string& domain) const {
+  const auto& f = cfg_.federation;
+  auto listed = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), domain) != list.end(); };
+  return domain != cfg_.domain && f.peers.contains(domain) && !listed(f.deny) && (f.allow.empty() || listed(f.allow));
+}
+
+void relay::poke(const std::string& domain) {
+  media_.poke(domain);  // media announced by `domain` waits to be fetched
+  std::lock_guard lock(mutex_);
+  auto& p = peers_[domain];
+  if (!p.up) {
+    if (cfg_.federation.peers.contains(domain)) fed_.connect(domain);
+    return;
+  }
+  pump(domain, p);
+}
+
+void relay::pump(const std::string& peer, peer_pump& p) {
+  const std::uint64_t base = std::max(p.sent, p.acked);
+  const std::uint64_t in_flight = p.sent > p.acked ? p.sent - p.acked : 0;
+  if (in_flight >= window) return;
+  std::vector<model::outbox_entry> entries;
+  try {
+    auto t = db_.begin_read();
+    entries = model::outbox_read(t, peer, base, window - in_flight);
+  } catch (const std::exception& e) {
+    log(log_level::error, "federation", "reading the outbox for ", peer, ": ", e.what());
+    return;
+  }
+  for (auto& e : entries) {
+    std::string frame;
+    frame.reserve(e.event.size() + stream_.size() + 64);
+    frame.append(R"({"type":"FED_EVENT","stream":")").append(stream_).append(R"(","seq":)");
+    frame.append(std::to_string(e.seq)).append(R"(,"event":)").append(e.event).append("}");
+    if (!fed_.send(peer, std::move(frame))) {
+      p.up = false;
+      return;
+    }
+    p.sent = e.seq;
+    ++p.events_sent;
+  }
+}
+
+void relay::on_state(const std::string& peer, federation::link_state state) {
+  media_.on_state(peer, state);  // resumes unfinished media fetches from the peer
+  std::lock_guard lock(mutex_);
+  auto& p = peers_[peer];
+  p.up = state == federation::link_state::up;
+  if (!p.up) return;
+  // A new link: everything not acknowledged goes again, in order.
+  p.sent = 0;
+  pump(peer, p);
+}
+
+void relay::on_frame(const std::string& peer, std::string_view frame) {
+  boost::system::error_code ec;
+  json::value v = json::parse(frame, ec);
+  const json::object* o = !ec && v.is_object() ? &v.as_object() : nullptr;
+  const auto* type = o ? o->if_contains("type") : nullptr;
+  if (type && type->is_string() && std::string_view(type->as_string()).starts_with("FED_MEDIA_"))
+    return media_.on_frame(peer, *o);  // media bytes between nodes (media_fetch.hpp)
+  const auto* stream = o ? o->if_contains("stream") : nullptr;
+  const auto* seq = o ? o->if_contains("seq") : nullptr;
+  if (!type || !type->is_string() || !stream || !stream->is_string() || !seq || !seq->is_int64() || seq->as_int64() < 1) {
+    log(log_level::warn, "federation", "ignored a malformed frame from ", peer);
+    return;
+  }
+  const auto n = static_cast<std::uint64_t>(seq->as_int64());
+  if (type->as_string() == "FED_ACK") {
+    if (stream->as_string() != stream_) return;  // for a previous data dir of this node
+    const auto* code = o->if_contains("code");
+    const auto* reason = o->if_contains("reason");
+    on_ack(peer, n, code && code->is_int64() ? static_cast<int>(code->as_int64()) : 0,
+           reason && reason->is_string() ? std::string_view(reason->as_string()) : std::string_view());
+    return;
+  }
+  const auto* event = o->if_contains("event");
+  if (type->as_string() != "FED_EVENT" || !event || !event->is_object()) {
+    log(log_level::warn, "federation", "ignored a frame of type ", json::serialize(*type), " from ", peer);
+    return;
+  }
+  std::string from_stream(stream->as_string());
+  route_.receive_remote(peer, from_stream, n, json::serialize(*event),
+                        [this, peer, from_stream, n](remote_result r) {
+                          if (r.code == -1 || r.code == 9008) return;  // not stored: the peer sends it again
+                          json::object ack{{"type", "FED_ACK"}, {"stream", from_stream}, {"seq", n}, {"code", r.code}};
+                          if (!r.reason.empty()) ack["reason"] = r.reason;
+                          fed_.send(peer, json::serialize(ack));
+                        });
+}
+
+void relay::on_ack(const std::string& peer, std::uint64_t seq, int code, std::string_view reason) {
+  if (code != 0)
+    log(log_level::warn, "federation", peer, " refused event ", seq, " (", code, "): ", reason);
+  std::lock_guard lock(mutex_);
+  auto& p = peers_[peer];
+  if (seq <= p.acked) return;
+  p.acked = seq;
+  ++p.events_acked;
+  if (code != 0) ++p.events_refused;
+  p.trim_to = std::max(p.trim_to, seq);
+  if (!p.trimming) {
+    p.trimming = true;
+    trim(peer);
+  }
+  if (p.up) pump(peer, p);
+}
+
+void relay::trim(const std::string& peer) {
+  auto upto = std::make_shared<std::uint64_t>(0);
+  writer_.submit(
+      [this, peer, upto](store::txn& t) {
+        {
+          std::lock_guard lock(mutex_);
+          *upto = peers_[peer].trim_to;
+        }
+        model::outbox_trim(t, peer, *upto);
+      },
+      [this, peer, upto](std::error_code ec) {
+        if (ec) log(log_level::error, "federation", "trimming the outbox for ", peer, ": ", ec.message());
+        std::lock_guard lock(mutex_);
+        auto& p = peers_[peer];
+        if (p.trim_to > *upto) return trim(peer);  // more acks came meanwhile
+        p.trimming = false;
+      });
+}
+
+void relay::write_metrics(std::ostream& out) const {
+  std::map<std::string, std::uint64_t> depth;
+  try {
+    auto t = db_.begin_read();
+    for (const auto& [domain, address] : cfg_.federation.peers) depth[domain] = model::outbox_depth(t, domain);
+    for (const auto& peer : model::outbox_peers(t)) depth[peer] = model::outbox_depth(t, peer);
+  } catch (const std::exception& e) {
+    log(log_level::error, "federation", "reading outbox depth: ", e.what());
+  }
+  out << "# HELP chatnode_federation_outbox_depth Events waiting in the outbox for a peer (not yet acknowledged).\n"
+         "# TYPE chatnode_federation_outbox_depth gauge\n";
+  for (const auto& [peer, n] : depth) out << "chatnode_federation_outbox_depth{peer=\"" << peer << "\"} " << n << '\n';
+  std::lock_guard lock(mutex_);
+  out << "# HELP chatnode_federation_events_sent_total Events sent to a peer (resends included).\n"
+         "# TYPE chatnode_federation_events_sent_total counter\n";
+  for (const auto& [peer, p] : peers_) out << "chatnode_federation_events_sent_total{peer=\"" << peer << "\"} " << p.events_sent << '\n';
+  out << "# HELP chatnode_federation_events_acked_total Events a peer acknowledged after storing them.\n"
+         "# TYPE chatnode_federation_events_acked_total counter\n";
+  for (const auto& [peer, p] : peers_) out << "chatnode_federation_events_acked_total{peer=\"" << peer << "\"} " << p.events_acked << '\n';
+  out << "# HELP chatnode_federation_events_refused_by_peer_total Events a peer refused (logged with the reason).\n"
+         "# TYPE chatnode_federation_events_refused_by_peer_total counter\n";
+  for (const auto& [peer, p] : peers_)
+    out << "chatnode_federation_events_refused_by_peer_total{peer=\"" << peer << "\"} " << p.events_refused << '\n';
+  media_.write_metrics(out);
+}
+
+}  // namespace chatnode::node

@@ -1,0 +1,573 @@
+// The router's side of federation (docs/federation.md "What crosses a link"): events
+// bound for other nodes go into their outboxes in the same transaction as the change
+// that makes them, and events from other nodes are checked against the authority rule
+// and applied here, once per (origin, stream, seq).
+//
+// Event kinds (the `event` object of a FED_EVENT):
+//   deliver  {to: [users of the receiver], frame: "<client frame>", ref?}
+//   act      {actor: "<user of the origin>", request: "<client frame>"}  (group requests
+//            to the group's home node)
+//   group    {groupId, group: {name, leader, members, invited, created} | null}
+//   reset    {}  (the origin started: its users are offline)
+#include "router.hpp"
+
+#include "log.hpp"
+#include "model.hpp"
+
+#include "protocol/ids.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace chatnode::node {
+namespace p = chatnode::protocol;
+namespace json = boost::json;
+
+thread_local router::inline_rule* router::inline_ = nullptr;
+
+namespace {
+
+std::string domain_of(std::string_view id) {
+  const auto at = id.rfind('@');
+  return at == std::string_view::npos ? std::string() : std::string(id.substr(at + 1));
+}
+
+remote_result refuse(int code, std::string reason) { return {code, std::move(reason)}; }
+
+}  // namespace
+
+// A user of another node acting through an `act` event: a stand-in session whose replies
+// join the receiving job's effects (and so go back into the origin's outbox).
+class router::remote_actor final : public client_session {
+ public:
+  remote_actor(p::user_id user, std::string domain, bool quiet)
+      : domain_(std::move(domain)), label_("federation:" + domain_), quiet_(quiet) {
+    state().user = std::move(user);
+  }
+  void send(frame_ptr frame) override {
+    if (inline_) inline_->fx->send(shared_from_this(), std::move(frame));
+  }
+  void close(std::uint16_t) override {}
+  void post(std::function<void()> fn) override { fn(); }
+  void resume_reading() override {}
+  void when_idle(std::function<void()> fn) override { fn(); }
+  const std::string& remote() const override { return label_; }
+  const std::string* via_domain() const noexcept override { return &domain_; }
+  bool quiet() const noexcept override { return quiet_; }
+
+ private:
+  std::string domain_;
+  std::string label_;
+  bool quiet_;
+};
+
+bool router::is_local(std::string_view id) const { return domain_of(id) == cfg_.domain; }
+
+std::uint64_t router::append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event) {
+  fx.pokes.insert(domain);
+  return model::outbox_append(t, domain, event);
+}
+
+void router::flush_remote(store::txn& t, effects& fx) {
+  // Group records first, so a node knows a group before it delivers the group's events.
+  for (const auto& [group_id, domains] : fx.group_syncs) {
+    json::object ev{{"kind", "group"}, {"groupId", group_id}};
+    if (auto g = model::load_group(t, group_id)) {
+      ev["group"] = json::parse(model::encode_group(*g));
+    } else {
+      ev["group"] = nullptr;
+    }
+    for (const auto& d : domains) {
+      // How far this record has read d's events: d re-applies its users' answers that this
+      // record cannot reflect yet (model::pending_group_change).
+      const auto seen = model::fed_in_current(t, d);
+      if (seen.seq != 0) {
+        ev["seen"] = json::object{{"stream", seen.stream}, {"seq", seen.seq}};
+      } else {
+        ev.erase("seen");
+      }
+      append_event(t, fx, d, json::serialize(ev));
+    }
+  }
+  fx.group_syncs.clear();
+  for (const auto& r : fx.remote) {
+    json::array to;
+    for (const auto& u : r.to) to.emplace_back(u);
+    json::object ev{{"kind", "deliver"}, {"to", std::move(to)}, {"frame", *r.frame}};
+    if (r.ref) ev["ref"] = *r.ref;
+    append_event(t, fx, r.domain, json::serialize(ev));
+  }
+  fx.remote.clear();
+}
+
+void router::save_group(store::txn& t, effects& fx, const std::string& group_id, const model::group_record& g,
+                        const model::group_record* before) {
+  model::save_group(t, group_id, g, before);
+  auto& domains = fx.group_syncs[group_id];
+  for (const auto* r : {&g, before}) {
+    if (!r) continue;
+    for (const auto& m : r->members)
+      if (!is_local(m)) domains.insert(domain_of(m));
+    for (const auto& i : r->invited)
+      if (!is_local(i.user)) domains.insert(domain_of(i.user));
+  }
+  if (domains.empty()) fx.group_syncs.erase(group_id);
+}
+
+void router::delete_group(store::txn& t, effects& fx, const std::string& group_id, const model::group_record& g) {
+  model::delete_group(t, group_id, g);
+  auto& domains = fx.group_syncs[group_id];
+  for (const auto& m : g.members)
+    if (!is_local(m)) domains.insert(domain_of(m));
+  for (const auto& i : g.invited)
+    if (!is_local(i.user)) domains.insert(domain_of(i.user));
+  if (domains.empty()) fx.group_syncs.erase(group_id);
+}
+
+std::uint64_t router::forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
+                                      p::payload request, const std::optional<std::string>& id) {
+  json::object ev{{"kind", "act"}, {"actor", actor}, {"request", p::encode(p::envelope{std::move(request), now_seconds(), id})}};
+  return append_event(t, fx, domain_of(group_id), json::serialize(ev));
+}
+
+void router::presence_to_remote(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame) {
+  if (!fed_ || !frame) return;
+  for (const auto& f : model::friends_of(t, me))
+    if (!is_local(f)) deliver(t, fx, f, frame);
+}
+
+void router::presence_to_remote_async(const std::string& me, frame_ptr frame) {
+  if (!fed_ || !frame) return;
+  auto fx = std::make_shared<effects>();
+  writer_.submit(
+      [this, fx, me, frame](store::txn& t) {
+        fx->clear();
+        presence_to_remote(t, *fx, me, frame);
+        flush_remote(t, *fx);
+      },
+      [this, fx, me](std::error_code ec) {
+        if (ec) return log(log_level::error, "router", "presence of ", me, " to other nodes: ", ec.message());
+        apply_effects(*fx);
+      });
+}
+
+void router::announce_start(const std::vector<std::string>& peers, std::function<void()> done) {
+  auto fx = std::make_shared<effects>();
+  writer_.submit(
+      [this, fx, peers](store::txn& t) {
+        fx->clear();
+        for (const auto& peer : peers) append_event(t, *fx, peer, R"({"kind":"reset"})");
+      },
+      [this, fx, done = std::move(done)](std::error_code ec) {
+        if (ec) log(log_level::error, "router", "announcing the start to other nodes: ", ec.message());
+        apply_effects(*fx);
+        if (done) done();
+      });
+}
+
+void router::receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, std::string event,
+                            std::function<void(remote_result)> done) {
+  struct outcome {
+    effects fx;
+    remote_result result;
+    bool duplicate = false;
+  };
+  auto out = std::make_shared<outcome>();
+  writer_.submit(
+      [this, out, origin, stream, seq, event = std::move(event)](store::txn& t) {
+        out->fx.clear();
+        out->result = {};
+        out->duplicate = false;
+        const std::uint64_t last = model::fed_in_last(t, origin, stream);
+        if (seq <= last) {
+          out->duplicate = true;
+          return;
+        }
+        if (last != 0 && seq != last + 1) {
+          // Only from a link being replaced: the new link resends from last + 1.
+          out->result = {-1, "out of order"};
+          return;
+        }
+        // First, so that what this event makes for the origin says it was read (group records).
+        model::fed_in_set(t, origin, stream, seq);
+        out->result = apply_remote(t, out->fx, origin, event);
+        if (out->result.code != 0) {
+          out->fx.clear();  // refused: checked before anything was written
+        } else {
+          flush_remote(t, out->fx);
+        }
+      },
+      [this, out, origin, seq, done = std::move(done)](std::error_code ec) {
+        if (ec) {
+          // Not acknowledged: the origin sends it again on the next link.
+          log(log_level::error, "federation", "event ", seq, " of ", origin, " not stored: ", ec.message());
+          return done({p::to_int(p::code::server_error), "not stored"});
+        }
+        if (out->result.code == -1) {
+          log(log_level::warn, "federation", "event ", seq, " of ", origin, " out of order; waiting for the resend");
+          return done(out->result);
+        }
+        metrics_.remote_events.fetch_add(1, std::memory_order_relaxed);
+        if (out->duplicate) {
+          metrics_.remote_duplicates.fetch_add(1, std::memory_order_relaxed);
+        } else if (out->result.code != 0) {
+          metrics_.remote_refused.fetch_add(1, std::memory_order_relaxed);
+          log(log_level::warn, "federation", "refused event ", seq, " of ", origin, ": ", out->result.reason);
+        }
+        apply_effects(out->fx);
+        done(out->result);
+      });
+}
+
+remote_result router::apply_remote(store::txn& t, effects& fx, const std::string& origin, std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return refuse(9001, "event: not a JSON object");
+  const auto& ev = v.as_object();
+  const auto* kind = ev.if_contains("kind");
+  if (!kind || !kind->is_string()) return refuse(9003, "event.kind: missing");
+  auto str = [&](std::string_view key) -> const json::string* {
+    const auto* f = ev.if_contains(key);
+    return f && f->is_string() ? &f->as_string() : nullptr;
+  };
+  if (*kind == "deliver") {
+    const auto* to = ev.if_contains("to");
+    const auto* frame = str("frame");
+    if (!to || !to->is_array() || to->as_array().empty() || !frame) return refuse(9003, "deliver: needs to[] and frame");
+    std::vector<std::string> users;
+    for (const auto& u : to->as_array()) {
+      if (!u.is_string()) return refuse(9003, "deliver.to: user ids");
+      auto uid = p::parse_user_id(u.as_string(), cfg_.domain);
+      if (!uid || uid->domain != cfg_.domain) return refuse(9003, "deliver.to: " + std::string(u.as_string()) + " is not a user of " + cfg_.domain);
+      users.push_back(uid->full());
+    }
+    std::optional<std::string> ref;
+    if (const auto* r = str("ref")) ref = std::string(*r);
+    return apply_delivery(t, fx, origin, users, *frame, ref);
+  }
+  if (*kind == "act") {
+    const auto* actor = str("actor");
+    const auto* request = str("request");
+    if (!actor || !request) return refuse(9003, "act: needs actor and request");
+    return apply_act(t, fx, origin, std::string(*actor), *request);
+  }
+  if (*kind == "group") {
+    const auto* group_id = str("groupId");
+    const auto* group = ev.if_contains("group");
+    if (!group_id || !group) return refuse(9003, "group: needs groupId and group");
+    std::optional<model::group_record> g;
+    if (!group->is_null()) {
+      g = model::decode_group(json::serialize(*group));
+      if (!g) return refuse(9003, "group.group: not a group record");
+    }
+    model::fed_position seen;
+    if (const auto* s = ev.if_contains("seen"); s && s->is_object()) {
+      const auto* stream = s->as_object().if_contains("stream");
+      const auto* seq = s->as_object().if_contains("seq");
+      if (stream && stream->is_string() && seq && seq->is_number()) {
+        seen.stream = std::string(stream->as_string());
+        boost::system::error_code ignored;
+        seen.seq = seq->to_number<std::uint64_t>(ignored);
+      }
+    }
+    return apply_group(t, fx, origin, std::string(*group_id), g, seen);
+  }
+  if (*kind == "reset") return apply_reset(t, fx, origin);
+  if (*kind == "media" || *kind == "media_done") return apply_media_event(t, fx, origin, text);  // router_media_federation.cpp
+  return refuse(9002, "event.kind: unknown \"" + std::string(kind->as_string()) + "\"");
+}
+
+remote_result router::apply_delivery(store::txn& t, effects& fx, const std::string& origin,
+                                     const std::vector<std::string>& to, std::string_view frame,
+                                     const std::optional<std::string>& ref) {
+  auto decoded = p::decode(frame, decode_limits_);
+  if (auto* err = std::get_if<p::decode_error>(&decoded)) return refuse(9003, "deliver.frame: " + err->message);
+  auto& env = std::get<p::envelope>(decoded);
+  auto full = [&](const std::string& raw) {
+    auto uid = p::parse_user_id(raw, origin);
+    return uid ? uid->full() : std::string();
+  };
+  // The authority rule: the origin speaks for its own users and for the groups it homes.
+  auto speaks_for = [&](const std::string& id) { return !id.empty() && domain_of(id) == origin; };
+  auto only = [&](const std::string& user) { return to.size() == 1 && to.front() == user; };
+  // What this node's users get is encoded here (strict JSON, this node's timestamp), never
+  // the peer's bytes as they came: the peer's parser-lenient extras stop at this node.
+  auto as_received = std::make_shared<const std::string>(p::encode(p::envelope{env.body, now_seconds(), env.id}));
+  auto deliver_all = [&] {
+    for (const auto& u : to) deliver(t, fx, u, as_received);
+  };
+  const std::string type(p::to_string(p::type_of(env.body)));
+
+  if (auto* m = std::get_if<p::friend_request>(&env.body)) {
+    const std::string requester = full(m->sender), receiver = full(m->receiver);
+    if (!speaks_for(requester)) return refuse(9005, type + ": " + origin + " does not speak for " + m->sender);
+    if (!only(receiver)) return refuse(9003, type + ": to must be the receiver");
+    auto verdict = [&](p::code c) {
+      deliver(t, fx, requester, make_frame(p::friend_request_ack{requester, receiver, p::to_int(c)}, ref));
+      return remote_result{};
+    };
+    if (!model::local_user_exists(t, p::parse_user_id(receiver, cfg_.domain)->name)) return verdict(p::code::friend_user_not_found);
+    if (model::are_friends(t, receiver, requester)) return verdict(p::code::already_friends);
+    if (model::has_request(t, requester, receiver)) return verdict(p::code::friend_request_pending);
+    if (model::has_request(t, receiver, requester)) {
+      // Crossing requests: the receiver had asked too; both are accepted.
+      model::remove_request(t, receiver, requester);
+      model::add_friendship(t, receiver, requester, now_seconds());
+      deliver(t, fx, receiver, make_frame(p::friend_request_response{receiver, requester, 0}, std::nullopt));
+      tell_statuses(t, fx, receiver, requester);
+      return verdict(p::code::ok);
+    }
+    model::add_request(t, requester, receiver, now_seconds());
+    deliver(t, fx, receiver, as_received);
+    return verdict(p::code::ok);
+  }
+  if (auto* m = std::get_if<p::friend_request_ack>(&env.body)) {
+    const std::string requester = full(m->sender), receiver = full(m->receiver);
+    if (!speaks_for(receiver)) return refuse(9005, type + ": " + origin + " does not speak for " + m->receiver);
+    if (!only(requester)) return refuse(9003, type + ": to must be the requester");
+    // The receiver's node decided: 3001 (no such user) ends the request here too; 3003 means
+    // that node holds the friendship already (this one learns it); 3006: still pending there.
+    if (m->code == p::to_int(p::code::already_friends)) {
+      model::remove_request(t, requester, receiver);
+      if (!model::are_friends(t, requester, receiver)) model::add_friendship(t, requester, receiver, now_seconds());
+    } else if (m->code != 0 && m->code != p::to_int(p::code::friend_request_pending)) {
+      model::remove_request(t, requester, receiver);
+    }
+    deliver_all();
+    return {};
+  }
+  if (auto* m = std::get_if<p::friend_request_response>(&env.body)) {
+    const std::string requester = full(m->sender), answerer = full(m->receiver);
+    if (!speaks_for(answerer)) return refuse(9005, type + ": " + origin + " does not speak for " + m->receiver);
+    if (!only(requester)) return refuse(9003, type + ": to must be the requester");
+    if (!model::remove_request(t, requester, answerer)) {
+      log(log_level::info, "federation", "answer of ", answerer, " to ", requester, ": no such request (withdrawn)");
+      return {};
+    }
+    if (m->code == 0) model::add_friendship(t, requester, answerer, now_seconds());
+    deliver_all();
+    if (m->code == 0) tell_statuses(t, fx, requester, answerer);
+    return {};
+  }
+  if (auto* m = std::get_if<p::friend_remove>(&env.body)) {
+    const std::string remover = full(m->sender), removed = full(m->receiver);
+    if (!speaks_for(remover)) return refuse(9005, type + ": " + origin + " does not speak for " + m->sender);
+    if (!only(removed)) return refuse(9003, type + ": to must be the receiver");
+    if (model::are_friends(t, remover, removed)) model::remove_friendship(t, remover, removed);
+    model::remove_request(t, remover, removed);
+    model::remove_request(t, removed, remover);
+    deliver_all();
+    return {};
+  }
+  if (p::type_of(env.body) == p::message_type::user_status_update || p::type_of(env.body) == p::message_type::user_logout) {
+    std::string user, status = "offline";
+    if (auto* m = std::get_if<p::user_status_update>(&env.body)) {
+      user = full(m->username);
+      status = m->status;
+    } else {
+      user = full(std::get<p::user_logout>(env.body).username);
+    }
+    if (!speaks_for(user)) return refuse(9005, type + ": " + origin + " does not speak for " + user);
+    online_.set_remote_status(user, status);
+    // Presence is live only; friends who are offline learn it at their next login.
+    for (const auto& u : to)
+      if (model::are_friends(t, u, user))
+        if (auto s = online_.find(u)) fx.send(s, as_received);
+    return {};
+  }
+  if (auto* m = std::get_if<p::text_message>(&env.body)) {
+    const std::string sender = full(m->sender);
+    model::stored_message stored{env.timestamp ? env.timestamp : now_seconds(), sender, {}, m->content, {}, {}, {}, {}, 0};
+    if (m->group_id) {
+      if (!speaks_for(*m->group_id)) return refuse(9005, type + ": " + origin + " does not home " + *m->group_id);
+      stored.receiver = stored.group_id = *m->group_id;
+      stored.group_name = m->group.value_or("");
+    } else {
+      if (!speaks_for(sender)) return refuse(9005, type + ": " + origin + " does not speak for " + m->sender);
+      stored.receiver = full(m->receiver);
+      if (!only(stored.receiver)) return refuse(9003, type + ": to must be the receiver");
+      if (!model::are_friends(t, stored.receiver, sender)) return refuse(7002, type + ": " + sender + " is not a friend of " + stored.receiver);
+    }
+    // Stored once for this node's recipients, under this node's message id.
+    const std::uint64_t message_id = model::next_counter(t, "next_message_id");
+    std::vector<std::string_view> owners(to.begin(), to.end());
+    model::store_message(t, message_id, stored, owners);
+    p::text_message out = *m;
+    out.sender = sender;
+    out.receiver = stored.receiver;
+    out.message_id = std::to_string(message_id);
+    auto local = std::make_shared<const std::string>(p::encode(p::envelope{std::move(out), stored.timestamp, std::nullopt}));
+    for (const auto& u : to) deliver(t, fx, u, local);
+    return {};
+  }
+  // Group events and the answers to a forwarded group request: about a group the origin homes.
+  std::optional<std::string> group_id;
+  std::visit(
+      [&](const auto& m) {
+        if constexpr (requires { m.group_id; })
+          if constexpr (std::is_same_v<std::decay_t<decltype(m.group_id)>, std::optional<std::string>>) group_id = m.group_id;
+      },
+      env.body);
+  switch (p::type_of(env.body)) {
+    case p::message_type::group_invite:
+    case p::message_type::group_invite_response:
+    case p::message_type::group_leave:
+    case p::message_type::group_remove:
+    case p::message_type::group_leader_change:
+    case p::message_type::group_leave_ack:
+    case p::message_type::group_remove_ack:
+    case p::message_type::group_leader_change_ack:
+      if (!group_id || !speaks_for(*group_id))
+        return refuse(9005, type + ": " + origin + " does not home " + group_id.value_or("(no groupId)"));
+      deliver_all();
+      return {};
+    case p::message_type::error: {
+      // The answer to a group request this node forwarded to the group's home (it names
+      // the request's type, and carries its id when the user gave one).
+      const auto& e = std::get<p::error_message>(env.body);
+      const bool answers_forwarded = e.in_reply_to && (*e.in_reply_to == "GROUP_INVITE_RESPONSE" ||
+                                                       *e.in_reply_to == "GROUP_LEAVE" || *e.in_reply_to == "GROUP_REMOVE" ||
+                                                       *e.in_reply_to == "GROUP_LEADER_CHANGE");
+      if (!ref && !env.id && !answers_forwarded) return refuse(9003, "ERROR: only as the answer to a forwarded request");
+      deliver_all();
+      return {};
+    }
+    default:
+      return refuse(9002, type + ": not relayed between nodes");
+  }
+}
+
+remote_result router::apply_act(store::txn& t, effects& fx, const std::string& origin, const std::string& actor,
+                                std::string_view request) {
+  auto uid = p::parse_user_id(actor, origin);
+  if (!uid || uid->domain != origin) return refuse(9005, "act: " + origin + " does not speak for " + actor);
+  auto decoded = p::decode(request, decode_limits_);
+  if (auto* err = std::get_if<p::decode_error>(&decoded)) return refuse(9003, "act.request: " + err->message);
+  auto& env = std::get<p::envelope>(decoded);
+  const std::string type(p::to_string(p::type_of(env.body)));
+  // The acting user and the group, which must be homed here.
+  std::string acting;
+  std::optional<std::string> group_id;
+  bool quiet = false;
+  std::visit(
+      [&](auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, p::text_message>) {
+          acting = m.sender;
+          group_id = m.receiver;
+          quiet = true;  // the origin stored it and answered the sender
+        } else if constexpr (std::is_same_v<T, p::group_invite_response>) {
+          acting = m.receiver;
+          group_id = m.group_id;
+        } else if constexpr (std::is_same_v<T, p::group_leave> || std::is_same_v<T, p::group_remove> ||
+                             std::is_same_v<T, p::group_leader_change>) {
+          acting = m.sender;
+          group_id = m.group_id;
+        }
+      },
+      env.body);
+  if (!group_id) return refuse(9002, "act: " + type + " is not a group request");
+  auto acting_id = p::parse_user_id(acting, origin);
+  if (!acting_id || *acting_id != *uid) return refuse(9005, "act: " + type + " names " + acting + ", not " + actor);
+  if (!is_local(*group_id) || group_id->empty() || group_id->front() != '#')
+    return refuse(9005, "act: " + *group_id + " is not a group homed at " + cfg_.domain);
+
+  auto actor_session = std::make_shared<remote_actor>(*uid, origin, quiet);
+  inline_rule scope{&t, &fx};
+  inline_ = &scope;
+  struct reset_inline {
+    ~reset_inline() { inline_ = nullptr; }
+  } reset;
+  std::visit(
+      [&](auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, p::text_message>) {
+          handle_text(actor_session, m, env.id);
+        } else if constexpr (std::is_same_v<T, p::group_invite_response>) {
+          handle_group_invite_response(actor_session, m, env.id);
+        } else if constexpr (std::is_same_v<T, p::group_leave>) {
+          handle_group_leave(actor_session, m, env.id);
+        } else if constexpr (std::is_same_v<T, p::group_remove>) {
+          handle_group_remove(actor_session, m, env.id);
+        } else if constexpr (std::is_same_v<T, p::group_leader_change>) {
+          handle_group_leader_change(actor_session, m, env.id);
+        }
+      },
+      env.body);
+  // The origin changed its copy of the record when it forwarded the request (so its user's
+  // next requests see the change); whether or not the request succeeded here, it gets this
+  // node's record back, ahead of the answer.
+  if (!quiet) fx.group_syncs[*group_id].insert(origin);
+  return {};
+}
+
+remote_result router::apply_group(store::txn& t, effects&, const std::string& origin, const std::string& group_id,
+                                  const std::optional<model::group_record>& g, const model::fed_position& seen) {
+  if (domain_of(group_id) != origin || group_id.empty() || group_id.front() != '#')
+    return refuse(9005, "group: " + origin + " does not home " + group_id);
+  auto before = model::load_group(t, group_id);
+  if (!g) {
+    if (before) model::delete_group(t, group_id, *before);
+    model::group_pending_drop(t, group_id, UINT64_MAX);
+    return {};
+  }
+  // Answers of this node's users that the home had not read when it made this record are
+  // applied again, so the users' next requests keep seeing them.
+  model::group_record record = *g;
+  if (auto pending = model::group_pending(t, group_id); !pending.empty()) {
+    const std::uint64_t read = seen.stream == model::fed_stream(t) ? seen.seq : 0;
+    if (read != 0) model::group_pending_drop(t, group_id, read);
+    for (const auto& change : pending) {
+      if (change.seq <= read) continue;
+      std::erase_if(record.invited, [&](const model::invitation& i) { return i.user == change.user; });
+      if (change.kind == 'a' && !record.is_member(change.user)) record.members.push_back(change.user);
+      if (change.kind == 'l') {
+        std::erase(record.members, change.user);
+        if (record.leader == change.user && !record.members.empty()) record.leader = record.members.front();
+      }
+    }
+  }
+  update_replica(t, group_id, record, before ? &*before : nullptr);
+  return {};
+}
+
+void router::update_replica(store::txn& t, const std::string& group_id, const model::group_record& g,
+                            const model::group_record* before) {
+  bool concerns_us = false;
+  for (const auto& m : g.members) concerns_us = concerns_us || is_local(m);
+  for (const auto& i : g.invited) concerns_us = concerns_us || is_local(i.user);
+  // This node keeps a copy while any of its users is a member or invited.
+  if (concerns_us) {
+    model::save_group(t, group_id, g, before);
+  } else if (before) {
+    model::delete_group(t, group_id, *before);
+  }
+}
+
+remote_result router::apply_reset(store::txn& t, effects& fx, const std::string& origin) {
+  for (const auto& user : online_.forget_remote_domain(origin)) {
+    auto offline = make_frame(p::user_status_update{user, "offline"}, std::nullopt);
+    for (const auto& f : model::friends_of(t, user))
+      if (is_local(f))
+        if (auto s = online_.find(f)) fx.send(s, offline);
+  }
+  // The origin forgot what it knew of our users' presence: tell it again who is visible.
+  const std::string suffix = "@" + origin;
+  for (const auto& [user, status] : online_.visible_users()) {
+    if (status == "offline") continue;
+    frame_ptr frame;
+    for (const auto& f : model::friends_of(t, user)) {
+      if (!f.ends_with(suffix)) continue;
+      if (!frame) frame = make_frame(p::user_status_update{user, status}, std::nullopt);
+      deliver(t, fx, f, frame);
+    }
+  }
+  return {};
+}
+
+}  // namespace chatnode::node

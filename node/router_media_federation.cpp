@@ -1,0 +1,263 @@
+// Media between nodes (docs/federation.md "Media between nodes"), the router's side: the "media" event
+// (a node announces media whose bytes this node fetches: checked against the authority
+// rule, recorded in media_fetches) and "media_done" (a node announced to has the bytes, so
+// it stops counting as a recipient here), and the end of a fetch: hash check, then the
+// media is published to this node's users exactly as a local upload is.
+#include "router.hpp"
+
+#include "log.hpp"
+#include "media_fetch.hpp"
+#include "model.hpp"
+
+#include "crypto/encoding.hpp"
+#include "crypto/random.hpp"
+#include "protocol/ids.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+namespace chatnode::node {
+namespace p = chatnode::protocol;
+namespace json = boost::json;
+
+namespace {
+
+std::string domain_part(std::string_view id) {
+  const auto at = id.rfind('@');
+  return at == std::string_view::npos ? std::string() : std::string(id.substr(at + 1));
+}
+
+bool is_sha256_hex(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// The largest chunk any node sends (the link's frame limit is 1 MiB of base64).
+constexpr std::uint64_t max_remote_chunk_bytes = 512 * 1024;
+
+std::string media_done_event(const std::string& media_id, int code) {
+  return json::serialize(json::object{{"kind", "media_done"}, {"mediaId", media_id}, {"code", code}});
+}
+
+// This node's id for media `origin_id` of another node: the same when free, else a fresh one
+// (media ids are chosen by uploaders, so two nodes may use the same).
+std::string local_media_id(const store::txn& t, const std::string& origin_id) {
+  std::string id = origin_id;
+  while (t.get(store::table_id::media, id) || t.get(store::table_id::media_fetches, id))
+    id = origin_id.substr(0, 100) + "~" + crypto::random_id(8);
+  return id;
+}
+
+}  // namespace
+
+remote_result router::apply_media_event(store::txn& t, effects& fx, const std::string& origin, std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return {9001, "event: not a JSON object"};
+  const auto& ev = v.as_object();
+  auto str = [&](std::string_view key) -> const json::string* {
+    const auto* f = ev.if_contains(key);
+    return f && f->is_string() ? &f->as_string() : nullptr;
+  };
+  auto number = [&](std::string_view key) -> std::optional<std::uint64_t> {
+    const auto* f = ev.if_contains(key);
+    if (!f || !f->is_int64() || f->as_int64() < 0) return std::nullopt;
+    return static_cast<std::uint64_t>(f->as_int64());
+  };
+  const auto* media_id = str("mediaId");
+  if (!media_id || !valid_media_id(*media_id)) return {9003, "media: needs a valid mediaId"};
+  const std::string origin_id(*media_id);
+
+  if (ev.at("kind") == "media_done") {
+    // Only the node itself can say it is done with what it was announced.
+    const auto code = ev.if_contains("code");
+    const std::int64_t c = code && code->is_int64() ? code->as_int64() : 0;
+    const std::string node = "@" + origin;
+    if (!t.del(store::table_id::media_deliveries, model::key2(node, origin_id))) {
+      log(log_level::info, "federation", origin, " is done with media ", origin_id, ", which it was not waiting for");
+      return {};
+    }
+    if (c != 0) log(log_level::warn, "federation", origin, " gave up on media ", origin_id, " (code ", c, ")");
+    if (auto m = model::load_media(t, origin_id)) {
+      if (m->pending) --m->pending;
+      if (m->pending == 0) {
+        model::purge_media(t, origin_id, *m);  // every recipient has it: the node lets go
+      } else {
+        model::save_media(t, origin_id, *m);
+      }
+    }
+    return {};
+  }
+
+  // "media": {mediaId, sender, receiver, group?, mediaType, mediaSize, totalChunks, sha256, timestamp, to[]}
+  const auto* sender_text = str("sender");
+  const auto* receiver = str("receiver");
+  const auto* media_type = str("mediaType");
+  const auto* sha = str("sha256");
+  const auto* to_list = ev.if_contains("to");
+  const auto size = number("mediaSize");
+  const auto total = number("totalChunks");
+  if (!sender_text || !receiver || !media_type || !sha || !is_sha256_hex(*sha) || !to_list || !to_list->is_array() ||
+      !size || !total || *size == 0 || *total == 0 || *total > *size || *total > 0xffffffffULL ||
+      *size > *total * max_remote_chunk_bytes)
+    return {9003, "media: needs sender, receiver, mediaType, mediaSize, totalChunks, sha256 and to[]"};
+  auto sender_id = p::parse_user_id(*sender_text, origin);
+  if (!sender_id) return {9003, "media.sender: not a user id"};
+  const std::string sender = sender_id->full();
+  std::vector<std::string> to;
+  for (const auto& u : to_list->as_array()) {
+    auto uid = u.is_string() ? p::parse_user_id(u.as_string(), cfg_.domain) : std::nullopt;
+    if (!uid || uid->domain != cfg_.domain) return {9003, "media.to: users of " + cfg_.domain + " only"};
+    to.push_back(uid->full());
+  }
+  // A business refusal is no authority problem: the origin learns it as "media_done" with
+  // the code, so it stops waiting for this node.
+  auto decline = [&](p::code c, const std::string& why) {
+    log(log_level::warn, "federation", "media ", origin_id, " of ", origin, " not fetched: ", why);
+    append_event(t, fx, origin, media_done_event(origin_id, p::to_int(c)));
+    return remote_result{};
+  };
+
+  fetch_record f;
+  f.origin = origin;
+  f.origin_id = origin_id;
+  f.sha256 = std::string(*sha);
+  f.timestamp = [&] {
+    auto ts = number("timestamp");
+    return ts ? static_cast<std::int64_t>(*ts) : now_seconds();
+  }();
+  model::media_record m;
+  m.sender = sender;
+  m.media_type = std::string(*media_type);
+  m.size = *size;
+  m.total_chunks = static_cast<std::uint32_t>(*total);
+  m.created = now_seconds();
+
+  // The authority rule: the origin speaks for the sender (1:1, or a group request to its
+  // home here), or homes the group (its fan-out of a member's media).
+  if (!receiver->empty() && receiver->front() == '#') {
+    const std::string group_id(*receiver);
+    m.receiver = group_id;
+    if (domain_part(group_id) == origin) {
+      if (to.empty()) return {9003, "media.to: the users it is for here"};
+      std::erase_if(to, [&](const std::string& u) { return !model::local_user_exists(t, p::parse_user_id(u, cfg_.domain)->name); });
+      if (to.empty()) return decline(p::code::text_unknown_receiver, "none of its users exist here");
+      if (const auto* name = str("group")) m.group_name = std::string(*name);
+      if (auto g = model::load_group(t, group_id); g && m.group_name.empty()) m.group_name = g->name;
+      f.to = std::move(to);
+    } else if (is_local(group_id)) {
+      if (sender_id->domain != origin) return {9005, "media: " + origin + " does not speak for " + sender};
+      auto g = model::load_group(t, group_id);
+      if (!g) return decline(p::code::text_unknown_receiver, "no group " + group_id);
+      if (!g->is_member(sender)) return decline(p::code::text_not_group_member, sender + " is not a member of " + group_id);
+      m.group_name = g->name;
+      f.home = true;
+    } else {
+      return {9005, "media: " + origin + " does not home " + group_id};
+    }
+    if (m.group_name.empty()) m.group_name = group_id;
+  } else {
+    if (sender_id->domain != origin) return {9005, "media: " + origin + " does not speak for " + sender};
+    auto uid = p::parse_user_id(*receiver, cfg_.domain);
+    if (!uid || uid->domain != cfg_.domain) return {9003, "media.receiver: not a user of " + cfg_.domain};
+    m.receiver = uid->full();
+    if (to.size() != 1 || to.front() != m.receiver) return {9003, "media.to: must be the receiver"};
+    if (!model::local_user_exists(t, uid->name)) return decline(p::code::text_unknown_receiver, "no user " + m.receiver);
+    if (!model::are_friends(t, m.receiver, sender)) return decline(p::code::text_not_friends, sender + " is not a friend of " + m.receiver);
+    f.to = std::move(to);
+  }
+  if (m.size > cfg_.media.max_bytes) return decline(p::code::media_too_large, "larger than media.max_bytes");
+
+  const std::string local_id = local_media_id(t, origin_id);
+  model::save_media(t, local_id, m);
+  t.put(store::table_id::media_fetches, local_id, encode_fetch(f));
+  // The relay's poke for the origin also starts this fetch (media_fetch::poke).
+  fx.pokes.insert(origin);
+  return {};
+}
+
+void router::finish_fetch(const std::string& media_id, std::function<void(fetch_outcome)> done) {
+  // SHA-256 of up to media.max_bytes is too slow for the writer thread or an I/O thread.
+  run_blocking_([this, media_id, done = std::move(done)]() mutable {
+    std::string sha;  // empty: the chunks do not add up (the bytes are dropped)
+    try {
+      auto t = db_.begin_read();
+      auto m = model::load_media(t, media_id);
+      if (!m || m->complete || !t.get(store::table_id::media_fetches, media_id)) return done(fetch_outcome::gone);
+      if (m->chunks == m->total_chunks && m->bytes == m->size) {
+        crypto::sha256 hash;
+        for (std::uint32_t i = 1; i <= m->total_chunks; ++i) {
+          auto chunk = t.get(store::table_id::media_chunks, model::chunk_key(media_id, i));
+          if (!chunk) throw std::runtime_error("chunk " + std::to_string(i) + " missing");
+          hash.update(*chunk);
+        }
+        sha = crypto::to_hex(hash.finish());
+      }
+    } catch (const std::exception& e) {
+      log(log_level::error, "federation", "hashing fetched media ", media_id, ": ", e.what());
+    }
+    auto fx = std::make_shared<effects>();
+    auto outcome = std::make_shared<fetch_outcome>(fetch_outcome::gone);
+    writer_.submit(
+        [this, media_id, sha, fx, outcome](store::txn& t) {
+          fx->clear();
+          *outcome = fetch_outcome::gone;
+          auto m = model::load_media(t, media_id);
+          auto f = load_fetch(t, media_id);
+          if (!m || m->complete || !f) return;
+          if (!sha.empty() && sha == f->sha256) {
+            std::vector<std::string> recipients;
+            if (f->home) {
+              // This node homes the group: its members of this moment, on every node.
+              if (auto g = model::load_group(t, m->receiver))
+                for (const auto& member : g->members)
+                  if (member != m->sender) recipients.push_back(member);
+            } else {
+              recipients = f->to;
+            }
+            m->sha256 = sha;
+            // "media_done" first: the origin lets go of its copy before it reads a group
+            // home's announce of the same media back (so the id is free there again).
+            append_event(t, *fx, f->origin, media_done_event(f->origin_id, 0));
+            t.del(store::table_id::media_fetches, media_id);
+            publish_media(t, *fx, media_id, *m, recipients, false, f->timestamp);
+            *outcome = fetch_outcome::published;
+            return;
+          }
+          // The bytes are not what was announced: drop them and fetch again, a few times.
+          for (std::uint32_t i = 1; i <= m->total_chunks; ++i) t.del(store::table_id::media_chunks, model::chunk_key(media_id, i));
+          m->bytes = 0;
+          m->chunks = 0;
+          ++f->attempts;
+          if (f->attempts >= media_fetch::max_attempts) {
+            model::purge_media(t, media_id, *m);
+            t.del(store::table_id::media_fetches, media_id);
+            append_event(t, *fx, f->origin, media_done_event(f->origin_id, p::to_int(p::code::media_size_mismatch)));
+            *outcome = fetch_outcome::failed;
+            return;
+          }
+          model::save_media(t, media_id, *m);
+          t.put(store::table_id::media_fetches, media_id, encode_fetch(*f));
+          *outcome = fetch_outcome::refetch;
+        },
+        [this, fx, outcome, media_id, sha, done = std::move(done)](std::error_code ec) {
+          if (ec) {
+            log(log_level::error, "federation", "finishing fetched media ", media_id, ": ", ec.message());
+            return done(fetch_outcome::refetch);
+          }
+          if (*outcome == fetch_outcome::refetch)
+            log(log_level::warn, "federation", "fetched media ", media_id, " does not match its SHA-256 (got ",
+                sha.empty() ? std::string("incomplete bytes") : sha, "): fetching it again");
+          if (*outcome == fetch_outcome::failed)
+            log(log_level::error, "federation", "fetched media ", media_id, " does not match its SHA-256 after ",
+                media_fetch::max_attempts, " transfers: given up, its recipients here do not get it");
+          if (*outcome == fetch_outcome::published) log(log_level::info, "federation", "fetched media ", media_id, " in full");
+          apply_effects(*fx);
+          done(*outcome);
+        });
+  });
+}
+
+}  // namespace chatnode::node
