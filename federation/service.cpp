@@ -472,6 +472,18 @@ bool service::send(const std::string& domain, std::string frame) {
   return true;
 }
 
+void service::drop_link(const std::string& domain, const std::string& why) {
+  std::shared_ptr<link> l;
+  {
+    std::lock_guard lock(stats_mutex_);
+    auto it = live_.find(domain);
+    if (it == live_.end()) return;
+    l = it->second;
+  }
+  log(severity::warn, "closing the link with ", domain, ": ", why);
+  l->close(1011, why);
+}
+
 // ---- bookkeeping ----
 
 service::peer& service::peer_for(const std::string& domain) {

@@ -63,6 +63,8 @@ class service : public std::enable_shared_from_this<service> {
   void connect(const std::string& domain);
   // Queues `frame` on the live link to `domain`; false when there is none.
   bool send(const std::string& domain, std::string frame);
+  // Closes the live link to `domain` (1011, `why`); it is dialled again as after any drop.
+  void drop_link(const std::string& domain, const std::string& why);
 
   link_state state(const std::string& domain) const;
   std::size_t links_up() const;

@@ -2,6 +2,7 @@
 // without a migration; keys follow store/schema.hpp.
 #include "model.hpp"
 
+#include "crypto/encoding.hpp"
 #include "crypto/random.hpp"
 #include "protocol/ids.hpp"
 #include "store/keys.hpp"
@@ -12,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace chatnode::node::model {
 namespace json = boost::json;
@@ -368,6 +370,16 @@ std::string chunk_key(std::string_view media_id, std::uint32_t index) {
   k.push_back('\0');
   store::append_be32(k, index);
   return k;
+}
+
+std::string hash_chunks(const store::txn& t, std::string_view media_id, std::uint32_t total_chunks) {
+  crypto::sha256 hash;
+  for (std::uint32_t i = 1; i <= total_chunks; ++i) {
+    auto chunk = t.get(table_id::media_chunks, chunk_key(media_id, i));
+    if (!chunk) throw std::runtime_error("chunk " + std::to_string(i) + " missing");
+    hash.update(*chunk);
+  }
+  return crypto::to_hex(hash.finish());
 }
 
 void purge_media(store::txn& t, std::string_view media_id, const media_record& m) {

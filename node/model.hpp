@@ -138,6 +138,8 @@ std::optional<media_record> decode_media(std::string_view stored);
 std::optional<media_record> load_media(const store::txn& t, std::string_view media_id);
 void save_media(store::txn& t, std::string_view media_id, const media_record& m);
 std::string chunk_key(std::string_view media_id, std::uint32_t index);
+// SHA-256 (hex) of chunks 1..total_chunks of a media, in order; throws when one is missing.
+std::string hash_chunks(const store::txn& t, std::string_view media_id, std::uint32_t total_chunks);
 // Deletes the record, its chunks, its recipients' deliveries and the uploader's accounting.
 void purge_media(store::txn& t, std::string_view media_id, const media_record& m);
 

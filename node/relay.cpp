@@ -140,7 +140,13 @@ void relay::on_frame(const std::string& peer, std::string_view frame) {
   std::string from_stream(stream->as_string());
   route_.receive_remote(peer, from_stream, n, json::serialize(*event),
                         [this, peer, from_stream, n](remote_result r) {
-                          if (r.code == -1 || r.code == 9008) return;  // not stored: the peer sends it again
+                          if (r.code == -1) return;  // out of order: the peer resends from the gap
+                          if (r.code == 9008) {
+                            // Not stored: everything behind it would now be out of order.
+                            // A new link makes the peer send again from this event.
+                            fed_.drop_link(peer, "an event could not be stored");
+                            return;
+                          }
                           json::object ack{{"type", "FED_ACK"}, {"stream", from_stream}, {"seq", n}, {"code", r.code}};
                           if (!r.reason.empty()) ack["reason"] = r.reason;
                           fed_.send(peer, json::serialize(ack));

@@ -207,13 +207,7 @@ void router::finish_upload(const std::string& media_id) {
       auto t = db_.begin_read();
       auto m = model::load_media(t, media_id);
       if (!m || m->complete) return;
-      crypto::sha256 hash;
-      for (std::uint32_t i = 1; i <= m->total_chunks; ++i) {
-        auto chunk = t.get(store::table_id::media_chunks, model::chunk_key(media_id, i));
-        if (!chunk) throw std::runtime_error("chunk " + std::to_string(i) + " missing");
-        hash.update(*chunk);
-      }
-      sha = crypto::to_hex(hash.finish());
+      sha = model::hash_chunks(t, media_id, m->total_chunks);
     } catch (const std::exception& e) {
       log(log_level::error, "router", "hashing media ", media_id, ": ", e.what());
       return;

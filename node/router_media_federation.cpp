@@ -187,13 +187,7 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
       auto m = model::load_media(t, media_id);
       if (!m || m->complete || !t.get(store::table_id::media_fetches, media_id)) return done(fetch_outcome::gone);
       if (m->chunks == m->total_chunks && m->bytes == m->size) {
-        crypto::sha256 hash;
-        for (std::uint32_t i = 1; i <= m->total_chunks; ++i) {
-          auto chunk = t.get(store::table_id::media_chunks, model::chunk_key(media_id, i));
-          if (!chunk) throw std::runtime_error("chunk " + std::to_string(i) + " missing");
-          hash.update(*chunk);
-        }
-        sha = crypto::to_hex(hash.finish());
+        sha = model::hash_chunks(t, media_id, m->total_chunks);
       }
     } catch (const std::exception& e) {
       log(log_level::error, "federation", "hashing fetched media ", media_id, ": ", e.what());

@@ -149,6 +149,17 @@ class federation_media : public ::testing::Test {
   }
 
   // a (on its node) asks b (on the other); b accepts; both see each other online.
+  // alice (alpha, logged in, returned) and bob (beta, logged out) are friends.
+  std::unique_ptr<client::connection> alice_with_offline_friend_bob() {
+    register_users(*alpha_, {"alice"});
+    register_users(*beta_, {"bob"});
+    auto alice = login_user(*alpha_, "alice");
+    auto bob = login_user(*beta_, "bob");
+    befriend(*alice, at_("alice", alpha_domain), *bob, at_("bob", beta_domain));
+    if (!HasFatalFailure()) logout_user(*bob, "bob");
+    return alice;
+  }
+
   static void befriend(client::connection& a, const std::string& a_full, client::connection& b, const std::string& b_full) {
     send_request(a, "FRIEND_REQUEST", json::object{{"sender", a_full}, {"receiver", b_full}});
     const auto ack = expect_either(a, "FRIEND_REQUEST_ACK", "ERROR", fed_timeout);
@@ -244,16 +255,9 @@ TEST_F(federation_media, one_to_one_to_an_online_friend_and_history_on_both_node
 }
 
 TEST_F(federation_media, one_to_one_to_an_offline_friend_is_offered_at_login) {
-  register_users(*alpha_, {"alice"});
-  register_users(*beta_, {"bob"});
-  auto alice = login_user(*alpha_, "alice");
   const auto alice_id = at_("alice", alpha_domain), bob_id = at_("bob", beta_domain);
-  {
-    auto bob = login_user(*beta_, "bob");
-    befriend(*alice, alice_id, *bob, bob_id);
-    ASSERT_FALSE(HasFatalFailure());
-    logout_user(*bob, "bob");
-  }
+  auto alice = alice_with_offline_friend_bob();
+  ASSERT_FALSE(HasFatalFailure());
   const auto bytes = random_bytes(2 * 1024 * 1024 + 7, 2);
   const auto up = upload(*alice, alice_id, bob_id, "holiday.jpg", bytes);
   ASSERT_EQ(code_of(up.complete), 0) << json::serialize(up.complete);
@@ -346,16 +350,9 @@ TEST_F(federation_media, group_media_reaches_members_on_both_nodes_from_either_n
 }
 
 TEST_F(federation_media, fetch_resumes_after_the_receiving_node_dies_mid_transfer) {
-  register_users(*alpha_, {"alice"});
-  register_users(*beta_, {"bob"});
-  auto alice = login_user(*alpha_, "alice");
   const auto alice_id = at_("alice", alpha_domain), bob_id = at_("bob", beta_domain);
-  {
-    auto bob = login_user(*beta_, "bob");
-    befriend(*alice, alice_id, *bob, bob_id);
-    ASSERT_FALSE(HasFatalFailure());
-    logout_user(*bob, "bob");
-  }
+  auto alice = alice_with_offline_friend_bob();
+  ASSERT_FALSE(HasFatalFailure());
   const auto bytes = random_bytes(24 * 1024 * 1024 + 321, 5);
   const std::uint32_t total = chunk_count(bytes.size(), max_chunk_bytes);
   const auto up = upload(*alice, alice_id, bob_id, "big-one", bytes);
