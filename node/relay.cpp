@@ -4,6 +4,7 @@
 #include "log.hpp"
 #include "model.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -14,8 +15,9 @@
 namespace chatnode::node {
 namespace json = boost::json;
 
-relay::relay(const config& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed)
-    : cfg_(cfg), db_(db), writer_(writer), route_(route), fed_(fed), media_(db, writer, route, fed) {}
+relay::relay(const config& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed,
+             boost::asio::io_context& ioc)
+    : cfg_(cfg), db_(db), writer_(writer), route_(route), fed_(fed), ioc_(ioc), media_(db, writer, route, fed) {}
 
 relay::~relay() {
   route_.set_federation(nullptr);
@@ -95,6 +97,7 @@ void relay::pump(const std::string& peer, peer_pump& p) {
       return;
     }
     p.sent = e.seq;
+    if (p.first_sent == 0) p.first_sent = e.seq;
     ++p.events_sent;
   }
 }
@@ -147,10 +150,44 @@ void relay::on_frame(const std::string& peer, std::string_view frame) {
                             fed_.drop_link(peer, "an event could not be stored");
                             return;
                           }
-                          json::object ack{{"type", "FED_ACK"}, {"stream", from_stream}, {"seq", n}, {"code", r.code}};
-                          if (!r.reason.empty()) ack["reason"] = r.reason;
-                          fed_.send(peer, json::serialize(ack));
+                          if (r.code == 0) {
+                            ack_applied(peer, from_stream, n);
+                          } else {
+                            ack_refused(peer, from_stream, n, r);
+                          }
                         });
+}
+
+void relay::ack_applied(const std::string& peer, const std::string& stream, std::uint64_t seq) {
+  std::lock_guard lock(ack_mutex_);
+  auto& a = acks_[peer];
+  if (a.stream != stream) flush_ack(peer);  // the peer's data dir changed: close the old stream's account
+  a.stream = stream;
+  a.seq = std::max(a.seq, seq);
+  if (a.scheduled) return;
+  a.scheduled = true;
+  // Runs after the completions queued behind this one (the rest of the writer's batch):
+  // one FED_ACK covers them all.
+  boost::asio::post(ioc_, [this, peer] {
+    std::lock_guard inner(ack_mutex_);
+    acks_[peer].scheduled = false;
+    flush_ack(peer);
+  });
+}
+
+void relay::ack_refused(const std::string& peer, const std::string& stream, std::uint64_t seq, const remote_result& r) {
+  std::lock_guard lock(ack_mutex_);
+  flush_ack(peer);  // the applied events before it first
+  json::object ack{{"type", "FED_ACK"}, {"stream", stream}, {"seq", seq}, {"code", r.code}};
+  if (!r.reason.empty()) ack["reason"] = r.reason;
+  fed_.send(peer, json::serialize(ack));
+}
+
+void relay::flush_ack(const std::string& peer) {
+  auto& a = acks_[peer];
+  if (a.seq == 0) return;
+  fed_.send(peer, json::serialize(json::object{{"type", "FED_ACK"}, {"stream", a.stream}, {"seq", a.seq}, {"code", 0}}));
+  a.seq = 0;
 }
 
 void relay::on_ack(const std::string& peer, std::uint64_t seq, int code, std::string_view reason) {
@@ -159,8 +196,9 @@ void relay::on_ack(const std::string& peer, std::uint64_t seq, int code, std::st
   std::lock_guard lock(mutex_);
   auto& p = peers_[peer];
   if (seq <= p.acked) return;
+  // Acks are cumulative: count the events this one covers (since the first sent by this process).
+  if (p.first_sent != 0) p.events_acked += seq - std::max(p.acked, p.first_sent - 1);
   p.acked = seq;
-  ++p.events_acked;
   if (code != 0) ++p.events_refused;
   p.trim_to = std::max(p.trim_to, seq);
   if (!p.trimming) {

@@ -5,7 +5,8 @@
 // each (origin, stream, seq) once, and acknowledges them after the commit.
 //
 // FED_EVENT {"type":"FED_EVENT","stream":S,"seq":N,"event":{…}}
-// FED_ACK   {"type":"FED_ACK","stream":S,"seq":N,"code":0|refusal,"reason"?:"…"}
+// FED_ACK   {"type":"FED_ACK","stream":S,"seq":N,"code":0|refusal,"reason"?:"…"}: every
+//           event up to N is stored (cumulative); a refusal acknowledges its event alone.
 #pragma once
 
 #include "config.hpp"
@@ -15,6 +16,8 @@
 #include "federation/service.hpp"
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
+
+#include <boost/asio/io_context.hpp>
 
 #include <cstdint>
 #include <map>
@@ -30,7 +33,8 @@ class relay final : public federation_port {
  public:
   static constexpr std::size_t window = 512;  // events in flight per peer
 
-  relay(const config& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed);
+  relay(const config& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed,
+        boost::asio::io_context& ioc);
   // Unhooks from the router and waits for writer completions that may still reach this
   // relay through it (the node can stop before its first commit completed, e.g. when the
   // federation port is taken).
@@ -56,6 +60,7 @@ class relay final : public federation_port {
     std::uint64_t acked = 0;    // highest seq the peer acknowledged
     std::uint64_t trim_to = 0;  // highest seq to remove from the outbox
     bool trimming = false;      // a trim job is queued
+    std::uint64_t first_sent = 0;  // the first seq this process sent (for events_acked)
     std::uint64_t events_sent = 0;
     std::uint64_t events_acked = 0;
     std::uint64_t events_refused = 0;
@@ -66,13 +71,26 @@ class relay final : public federation_port {
   void on_ack(const std::string& peer, std::uint64_t seq, int code, std::string_view reason);
   void pump(const std::string& peer, peer_pump& p);  // with mutex_ held
   void trim(const std::string& peer);
+  // Acknowledgements are cumulative: applied events are acknowledged once per burst (the
+  // highest seq), a refused one at once with its code (after the applied ones before it).
+  void ack_applied(const std::string& peer, const std::string& stream, std::uint64_t seq);
+  void ack_refused(const std::string& peer, const std::string& stream, std::uint64_t seq, const remote_result& r);
+  void flush_ack(const std::string& peer);  // with ack_mutex_ held
 
   const config& cfg_;
   store::database& db_;
   store::writer& writer_;
   router& route_;
   federation::service& fed_;
+  boost::asio::io_context& ioc_;
   std::string stream_;
+  struct pending_ack {
+    std::string stream;
+    std::uint64_t seq = 0;  // 0: nothing pending
+    bool scheduled = false;
+  };
+  std::mutex ack_mutex_;
+  std::map<std::string, pending_ack> acks_;  // by peer
   mutable std::mutex mutex_;
   std::map<std::string, peer_pump> peers_;
   media_fetch media_;  // media bytes between nodes: FED_MEDIA_* frames (media_fetch.hpp)

@@ -86,7 +86,7 @@ server::server(config cfg)
     // A node must not speak for a domain its own certificate does not name.
     federation::check_own_certificate(cfg_.federation.cert, cfg_.domain);
     federation_ = std::make_shared<federation::service>(ioc_, federation_options(cfg_), federation_log);
-    relay_ = std::make_unique<relay>(cfg_, db_, writer_, router_, *federation_);
+    relay_ = std::make_unique<relay>(cfg_, db_, writer_, router_, *federation_, ioc_);
     state_->add_metrics_source([weak = std::weak_ptr<federation::service>(federation_), r = relay_.get()](std::ostream& out) {
       if (auto fed = weak.lock()) fed->write_metrics(out);
       r->write_metrics(out);
