@@ -12,7 +12,7 @@ std::string endpoint_text(const tcp::socket& socket) {
 }  // namespace
 
 link::link(tcp::socket socket, asio::ssl::context& ctx, direction dir, limits lim)
-    : ws_(std::move(socket), ctx), dir_(dir), limits_(lim) {
+    : ws_(std::move(socket), ctx), dir_(dir), limits_(lim), queue_(lim.write_queue_messages, lim.write_queue_bytes) {
   remote_ = endpoint_text(beast::get_lowest_layer(ws_).socket());
 }
 
@@ -58,31 +58,27 @@ void link::send(std::shared_ptr<const std::string> frame) {
 
 void link::enqueue(std::shared_ptr<const std::string> frame) {
   if (finished_ || closing_ || !started_) return;
-  if (queue_.size() >= limits_.write_queue_messages || queued_bytes_ + frame->size() > limits_.write_queue_bytes) {
+  if (!queue_.push(std::move(frame))) {
     // A peer that does not read must not grow our memory: drop it; it will redial.
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
     return finish();
   }
-  queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
   if (queue_.size() == 1) do_write();
 }
 
 void link::do_write() {
   ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_.front()), beast::bind_front_handler(&link::on_write, shared_from_this()));
+  ws_.async_write(asio::buffer(queue_.front()), beast::bind_front_handler(&link::on_write, shared_from_this()));
 }
 
 void link::on_write(beast::error_code ec, std::size_t) {
   if (ec || finished_) {
     queue_.clear();
-    queued_bytes_ = 0;
     if (ec) finish();
     return;
   }
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
+  queue_.pop();
   if (!queue_.empty()) return do_write();
   if (closing_) start_close();
 }

@@ -5,6 +5,8 @@
 // called from any thread.
 #pragma once
 
+#include "protocol/frame_queue.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -15,7 +17,6 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -82,8 +83,7 @@ class link : public std::enable_shared_from_this<link> {
   std::string peer_;    // the authenticated domain
   std::string remote_;  // ip:port, for logs
   beast::flat_buffer buffer_;
-  std::deque<std::shared_ptr<const std::string>> queue_;
-  std::size_t queued_bytes_ = 0;
+  protocol::frame_queue queue_;
   frame_handler on_frame_;
   closed_handler on_closed_;
   bool started_ = false;

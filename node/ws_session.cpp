@@ -13,7 +13,10 @@ constexpr std::size_t first_read_bytes = 512;
 }  // namespace
 
 ws_session::ws_session(tls_stream&& stream, std::shared_ptr<server_state> state, std::string remote)
-    : ws_(std::move(stream)), state_(std::move(state)), remote_(std::move(remote)) {}
+    : ws_(std::move(stream)),
+      state_(std::move(state)),
+      remote_(std::move(remote)),
+      queue_(state_->cfg().limits.write_queue_messages, state_->cfg().limits.write_queue_bytes) {}
 
 ws_session::~ws_session() { state_->connections_open.fetch_sub(1, std::memory_order_relaxed); }
 
@@ -107,35 +110,29 @@ void ws_session::send(frame_ptr frame) {
 
 void ws_session::enqueue(frame_ptr frame) {
   if (finished_ || closing_) return;
-  const auto& limits = state_->cfg().limits;
-  if (queue_.size() >= limits.write_queue_messages ||
-      queued_bytes_ + frame->size() > limits.write_queue_bytes) {
+  if (!queue_.push(std::move(frame))) {
     state_->slow_peers_dropped.fetch_add(1, std::memory_order_relaxed);
     log(log_level::warn, "session", remote_, ": write queue full (", queue_.size(), " frames, ",
-        queued_bytes_, " bytes), dropping the connection");
+        queue_.bytes(), " bytes), dropping the connection");
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
     return finish();
   }
-  queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
   if (queue_.size() == 1) do_write();
 }
 
 void ws_session::do_write() {
   ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_.front()), beast::bind_front_handler(&ws_session::on_write, self()));
+  ws_.async_write(asio::buffer(queue_.front()), beast::bind_front_handler(&ws_session::on_write, self()));
 }
 
 void ws_session::on_write(beast::error_code ec, std::size_t) {
   // Invariant: the queue is non-empty exactly while a write is in flight.
   if (ec || finished_) {
     queue_.clear();
-    queued_bytes_ = 0;
     return ec ? fail(ec, "write") : void();
   }
-  queued_bytes_ -= queue_.front()->size();
-  queue_.pop_front();
+  queue_.pop();
   state_->frames_out.fetch_add(1, std::memory_order_relaxed);
   if (!queue_.empty()) return do_write();
   if (!idle_waiters_.empty()) {

@@ -6,6 +6,8 @@
 #include "beast.hpp"
 #include "client_session.hpp"
 
+#include "protocol/frame_queue.hpp"
+
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -48,9 +50,8 @@ class ws_session final : public client_session {
   std::shared_ptr<server_state> state_;
   std::string remote_;
   beast::flat_buffer buffer_;
-  std::list<frame_ptr> queue_;  // unlike std::deque, allocates nothing while empty (idle)
+  protocol::frame_queue queue_;
   std::vector<std::function<void()>> idle_waiters_;
-  std::size_t queued_bytes_ = 0;
   bool reading_ = false;       // a read is in flight
   bool paused_ = false;        // the router asked us to stop reading for now
   bool closing_ = false;       // close requested: flush the queue, then close
