@@ -397,5 +397,27 @@ TEST_F(federation_link, certs_subcommands) {
   }
 }
 
+// `chatnode init --peer DOMAIN=HOST:PORT` (repeatable) fills federation.peers; a malformed
+// one is refused by name and no config is written.
+TEST_F(federation_link, init_peer_option_fills_federation_peers) {
+  const fs::path dir = root_ / "epsilon";
+  const auto made = run_chatnode({"init", "--domain", "epsilon.example", "--dir", dir.string(), "--ca", (root_ / "ca").string(),
+                                  "--peer", "alpha.example=127.0.0.1:7444", "--peer", "Beta.Example=beta.example:7445"},
+                                 root_ / "init.log");
+  ASSERT_EQ(made.status, 0) << made.output;
+  const auto config = json::parse(read_text(dir / "chatnode.json")).as_object();
+  const auto& peers = config.at("federation").as_object().at("peers").as_object();
+  EXPECT_EQ(peers.size(), 2u) << json::serialize(peers);
+  EXPECT_EQ(peers.at("alpha.example").as_string(), "127.0.0.1:7444");
+  EXPECT_EQ(peers.at("beta.example").as_string(), "beta.example:7445");  // the domain is folded
+
+  const fs::path bad_dir = root_ / "zeta";
+  const auto bad = run_chatnode({"init", "--domain", "zeta.example", "--dir", bad_dir.string(), "--peer", "no-address"},
+                                root_ / "bad.log");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_TRUE(contains(bad.output, "--peer")) << bad.output;
+  EXPECT_FALSE(fs::exists(bad_dir / "chatnode.json"));
+}
+
 }  // namespace
 }  // namespace chatnode::testing
