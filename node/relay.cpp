@@ -141,7 +141,8 @@ void relay::on_frame(const std::string& peer, std::string_view frame) {
     return;
   }
   std::string from_stream(stream->as_string());
-  route_.receive_remote(peer, from_stream, n, json::serialize(*event),
+  // The event as parsed here (no second parse in the router).
+  route_.receive_remote(peer, from_stream, n, std::move(v.as_object().at("event").as_object()),
                         [this, peer, from_stream, n](remote_result r) {
                           if (r.code == -1) return;  // out of order: the peer resends from the gap
                           if (r.code == 9008) {

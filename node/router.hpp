@@ -14,6 +14,8 @@
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -86,7 +88,7 @@ class router {
   void set_federation(federation_port* fed) noexcept { fed_.store(fed); }
   // Applies event `seq` of `origin`'s stream once (a duplicate is acknowledged, not
   // applied again), in a writer job; `done` runs after the commit with the outcome.
-  void receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, std::string event,
+  void receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, boost::json::object event,
                       std::function<void(remote_result)> done);
   // Events for every configured peer at start-up: "reset" (this node's users are offline).
   void announce_start(const std::vector<std::string>& peers, std::function<void()> done);
@@ -165,7 +167,7 @@ class router {
   void presence_to_remote(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame);
   // Outside a rule: the same, as its own writer job.
   void presence_to_remote_async(const std::string& me, frame_ptr frame);
-  remote_result apply_remote(store::txn& t, effects& fx, const std::string& origin, std::string_view event);
+  remote_result apply_remote(store::txn& t, effects& fx, const std::string& origin, const boost::json::object& event);
   remote_result apply_delivery(store::txn& t, effects& fx, const std::string& origin, const std::vector<std::string>& to,
                                std::string_view frame, const std::optional<std::string>& ref);
   remote_result apply_act(store::txn& t, effects& fx, const std::string& origin, const std::string& actor,
@@ -238,7 +240,7 @@ class router {
                      const std::vector<std::string>& recipients, bool forward_home, std::int64_t timestamp);
   // Federation events "media" (a node announces media to fetch) and "media_done" (a node
   // that was announced media has it, or gave up).
-  remote_result apply_media_event(store::txn& t, effects& fx, const std::string& origin, std::string_view event);
+  remote_result apply_media_event(store::txn& t, effects& fx, const std::string& origin, const boost::json::object& event);
   // Inside a rule: offers (MEDIA_MESSAGE) of every media waiting for `user`.
   std::vector<frame_ptr> media_offers(const store::txn& t, const std::string& user) const;
 

@@ -170,7 +170,7 @@ void router::announce_start(const std::vector<std::string>& peers, std::function
       });
 }
 
-void router::receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, std::string event,
+void router::receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, json::object event,
                             std::function<void(remote_result)> done) {
   struct outcome {
     effects fx;
@@ -224,11 +224,7 @@ void router::receive_remote(const std::string& origin, const std::string& stream
       });
 }
 
-remote_result router::apply_remote(store::txn& t, effects& fx, const std::string& origin, std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return refuse(9001, "event: not a JSON object");
-  const auto& ev = v.as_object();
+remote_result router::apply_remote(store::txn& t, effects& fx, const std::string& origin, const json::object& ev) {
   const auto* kind = ev.if_contains("kind");
   if (!kind || !kind->is_string()) return refuse(9003, "event.kind: missing");
   auto str = [&](std::string_view key) -> const json::string* {
@@ -278,7 +274,7 @@ remote_result router::apply_remote(store::txn& t, effects& fx, const std::string
     return apply_group(t, fx, origin, std::string(*group_id), g, seen);
   }
   if (*kind == "reset") return apply_reset(t, fx, origin);
-  if (*kind == "media" || *kind == "media_done") return apply_media_event(t, fx, origin, text);  // router_media_federation.cpp
+  if (*kind == "media" || *kind == "media_done") return apply_media_event(t, fx, origin, ev);  // router_media_federation.cpp
   return refuse(9002, "event.kind: unknown \"" + std::string(kind->as_string()) + "\"");
 }
 

@@ -52,11 +52,7 @@ std::string local_media_id(const store::txn& t, const std::string& origin_id) {
 
 }  // namespace
 
-remote_result router::apply_media_event(store::txn& t, effects& fx, const std::string& origin, std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) return {9001, "event: not a JSON object"};
-  const auto& ev = v.as_object();
+remote_result router::apply_media_event(store::txn& t, effects& fx, const std::string& origin, const json::object& ev) {
   auto str = [&](std::string_view key) -> const json::string* {
     const auto* f = ev.if_contains(key);
     return f && f->is_string() ? &f->as_string() : nullptr;
