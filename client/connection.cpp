@@ -23,6 +23,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -78,6 +81,23 @@ struct connection::impl {
   std::deque<boost::json::object> inbox;
   bool open = false;
   int close_code = 0;
+  // Readable while something happened that a poll()-driven caller has not looked at.
+  int ready_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+  impl() = default;
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
+  ~impl() {
+    if (ready_fd >= 0) ::close(ready_fd);
+  }
+
+  void signal_ready() const {
+    const std::uint64_t one = 1;
+    if (ready_fd < 0) return;
+    // Only fails when the counter is saturated, which still reads as ready.
+    const ssize_t written = ::write(ready_fd, &one, sizeof one);
+    static_cast<void>(written);
+  }
 
   // Runs the context on the calling thread (before the I/O thread exists) until the
   // operation started by `start` completes; at the deadline `cancel` is called once, which
@@ -125,6 +145,7 @@ struct connection::impl {
       inbox.push_back(std::move(message));
     }
     changed.notify_all();
+    signal_ready();
     do_read();
   }
 
@@ -143,6 +164,7 @@ struct connection::impl {
       close_code = code;
     }
     changed.notify_all();
+    signal_ready();
   }
 
   void enqueue(std::string text) {
@@ -391,6 +413,16 @@ bool connection::has_queued(std::string_view type) const {
 std::size_t connection::queued() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->inbox.size();
+}
+
+int connection::ready_fd() const { return impl_->ready_fd; }
+
+void connection::clear_ready() {
+  std::uint64_t count = 0;
+  if (impl_->ready_fd < 0) return;
+  // EAGAIN (nothing pending) is the normal case.
+  const ssize_t got = ::read(impl_->ready_fd, &count, sizeof count);
+  static_cast<void>(got);
 }
 
 bool connection::wait_closed(std::chrono::milliseconds timeout) { return impl_->wait_not_open(timeout); }

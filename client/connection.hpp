@@ -52,6 +52,12 @@ class connection {
   bool has_queued(std::string_view type) const;
   std::size_t queued() const;
 
+  // For poll()-driven callers: a descriptor that is readable once a message was queued
+  // or the connection ended since the last clear_ready(). Call clear_ready() before
+  // taking the queued messages, so none that arrives meanwhile goes unnoticed.
+  int ready_fd() const;
+  void clear_ready();
+
   // Waits until the server closes the connection (or it fails). True if it did in time.
   bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   bool is_open() const;

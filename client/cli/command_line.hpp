@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -16,10 +17,10 @@
 
 namespace chatnode::cli {
 
-// Exit statuses of one-shot commands.
+// Exit statuses (docs/cli.md, "Exit status").
 inline constexpr int exit_ok = 0;
-inline constexpr int exit_failure = 1;  // the node answered with a failure code
-inline constexpr int exit_usage = 2;    // bad usage, connection or TLS failure, timeout
+inline constexpr int exit_failure = 1;  // the node refused (a failure code), or a transfer failed
+inline constexpr int exit_usage = 2;    // bad usage, a file problem, connection or TLS failure, timeout
 
 // A failure that ends the program with `status` after printing the message.
 class cli_error : public std::runtime_error {
@@ -34,8 +35,10 @@ class cli_error : public std::runtime_error {
 struct settings {
   client::connect_options connect;
   std::string user;      // --user; empty: none
-  std::string password;  // --password or CHATNODE_PASSWORD
-  bool json = false;     // print received messages as raw JSON lines
+  std::string password;  // --password, CHATNODE_PASSWORD, or asked on the terminal
+  bool json = false;     // print the node's messages as raw JSON lines
+  bool verbose = false;  // message ids on message lines, progress lines for transfers
+  bool reconnect = true; // listen, interactive, send-file and fetch reconnect by themselves
   std::chrono::milliseconds timeout{10000};
 };
 
@@ -58,6 +61,8 @@ struct invocation {
   history_filter history;                   // history
   std::optional<std::int64_t> count;        // listen --count
   std::optional<double> seconds;            // listen --seconds
+  std::string media_type;                   // send-file --type
+  std::optional<std::uint64_t> limit_rate;  // send-file --limit-rate, bytes per second
 };
 
 struct parsed_command_line {
@@ -77,6 +82,15 @@ invocation parse_interactive(const std::vector<std::string>& words);
 
 // Splits an interactive line into words; "double" or 'single' quotes group words.
 std::vector<std::string> split_words(std::string_view line);
+
+// "200K" → 204800 bytes per second (K, M, G are powers of 1024; an optional "B" or "/s").
+std::optional<std::uint64_t> parse_rate(std::string_view text);
+// "host", "host:port", "[v6]:port" → host and port (the default port when none).
+struct server_address {
+  std::string host;
+  std::uint16_t port = 0;
+};
+server_address parse_server(std::string_view text, std::uint16_t default_port);
 
 std::string general_help();
 std::string command_help(const command_spec& command);

@@ -1,49 +1,24 @@
-// Protocol knowledge of chatnode-client: request builders, code meanings and one-line
-// descriptions of everything the node sends (docs/protocol.md).
+// Protocol knowledge of chatnode-client: request builders, code meanings and reply
+// matching (docs/protocol.md).
 #include "client/cli/commands.hpp"
 
 #include "client/connection.hpp"
+#include "client/password_hash.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
 
 namespace chatnode::cli {
 
 namespace {
-
-const json::object empty_object;
 
 std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-// Compares user ids the way the node does (case-insensitively); a bare name matches the
-// name part of a full id.
-bool same_user(std::string_view listed, std::string_view wanted) {
-  const std::string a = lower(listed);
-  const std::string b = lower(wanted);
-  if (a == b) return true;
-  if (b.find('@') == std::string::npos) return a.substr(0, a.find('@')) == b;
-  return false;
-}
-
-std::string_view domain_of(std::string_view user) {
-  const auto at = user.find('@');
-  return at == std::string_view::npos ? std::string_view{} : user.substr(at + 1);
-}
-
-// `user` without its domain when it is the domain of `self` (how one would type it).
-std::string short_user(std::string_view user, std::string_view self) {
-  const auto domain = domain_of(user);
-  if (!domain.empty() && lower(domain) == lower(domain_of(self))) return std::string(user.substr(0, user.find('@')));
-  return std::string(user);
 }
 
 std::vector<std::string> string_array(const json::object& payload, std::string_view key) {
@@ -61,36 +36,10 @@ const json::array* array_field(const json::object& payload, std::string_view key
   return found != nullptr && found->is_array() ? &found->get_array() : nullptr;
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view separator = ", ") {
+std::string join(const std::vector<std::string>& items) {
   std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += separator;
-    out += item;
-  }
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
   return out;
-}
-
-// "Book club (#q7…@alpha.example)", or whichever of the two is known.
-std::string group_label(const json::object& payload) {
-  std::string name = string_field(payload, "group");
-  if (name.empty()) name = string_field(payload, "name");
-  const std::string id = string_field(payload, "groupId");
-  if (id.empty() || id == name) return name.empty() ? id : name;
-  return name.empty() ? id : name + " (" + id + ")";
-}
-
-// ": ok" or ": 3001 user not found".
-std::string result_suffix(const json::object& message) {
-  const auto f = failure_of(message);
-  return f ? ": " + failure_text(*f) : ": ok";
-}
-
-std::int64_t int_field(const json::object& payload, std::string_view key, std::int64_t fallback) {
-  if (const auto* found = payload.if_contains(key); found != nullptr && found->is_int64()) return found->get_int64();
-  if (const auto* found = payload.if_contains(key); found != nullptr && found->is_uint64()) {
-    return static_cast<std::int64_t>(found->get_uint64());
-  }
-  return fallback;
 }
 
 json::object message(std::string_view type, json::object payload) {
@@ -104,74 +53,56 @@ json::object message(std::string_view type, json::object payload) {
 std::string_view describe_code(std::int64_t code) {
   switch (code) {
     case 0: return "success";
-    case 1001: return "registration refused: registration is closed on this node";
+    case 1001: return "registration is closed on this node";
     case 1002: return "user already exists";
-    case 1003: return "server error (registration)";
-    case 2001: return "invalid credentials (wrong password)";
-    case 2002: return "user already logged in";
-    case 2003: return "user not found";
-    case 2004: return "server error (login)";
-    case 3001: return "user not found";
-    case 3002: return "server error (friends)";
+    case 1003: return "server error during registration";
+    case 2001: return "wrong password";
+    case 2002: return "already logged in elsewhere";
+    case 2003: return "no such user";
+    case 2004: return "server error during login";
+    case 3001: return "no such user";
+    case 3002: return "server error";
     case 3003: return "already friends";
     case 3004: return "friend request rejected";
-    case 3005: return "a friend request to yourself";
-    case 3006: return "you already asked this user; the request is pending";
-    case 3007: return "no pending friend request to answer";
+    case 3005: return "that is you";
+    case 3006: return "already asked; the request is pending";
+    case 3007: return "no friend request to answer";
     case 3008: return "not friends";
     case 4001: return "not all members are friends";
-    case 4002: return "unknown group";
-    case 4003: return "ambiguous group name: name the group by its #id";
+    case 4002: return "no such group";
+    case 4003: return "several of your groups have that name; use the #id";
     case 4004: return "not a member of the group";
     case 4005: return "not the leader of the group";
-    case 4006: return "the new leader is not a member of the group";
+    case 4006: return "the new leader is not a member";
     case 4007: return "no invitation to answer";
-    case 5001: return "invitation rejected";
-    case 6001: return "no history (nothing matches the request)";
-    case 7001: return "unknown receiver (no such user or group)";
+    case 5001: return "invitation declined";
+    case 6001: return "no messages match";
+    case 7001: return "no such user or group";
     case 7002: return "not friends";
-    case 7003: return "not a member of the receiving group";
+    case 7003: return "not a member of that group";
+    case 8001: return "no such media for you (fetched already, declined or expired)";
+    case 8002: return "chunk index out of range";
+    case 8003: return "chunk is not valid base64";
+    case 8004: return "chunk too large";
+    case 8005: return "the bytes do not add up to the media size";
+    case 8006: return "that media id belongs to someone else";
+    case 8007: return "file too large for this node";
+    case 8008: return "too many unfinished uploads";
+    case 8009: return "storage quota exceeded";
+    case 8010: return "already uploaded in full";
     case 9001: return "malformed JSON";
     case 9002: return "unknown message type";
     case 9003: return "missing or invalid field";
-    case 9004: return "not authenticated (log in first)";
-    case 9005: return "forbidden (not the logged-in user)";
+    case 9004: return "not logged in";
+    case 9005: return "forbidden";
     case 9006: return "too large";
-    case 9007: return "rate limited";
-    case 9008: return "server error or not supported by this node yet";
+    case 9007: return "rate limited; try again later";
+    case 9008: return "server error";
     default: return "unknown code";
   }
 }
 
-std::string code_text(std::int64_t code) { return std::to_string(code) + " " + std::string(describe_code(code)); }
-
-// ---- reading messages -----------------------------------------------------------------
-
-std::string type_of(const json::object& message) {
-  const auto* found = message.if_contains("type");
-  return found != nullptr && found->is_string() ? std::string(found->get_string()) : std::string{};
-}
-
-const json::object& payload_of(const json::object& message) {
-  const auto* found = message.if_contains("payload");
-  return found != nullptr && found->is_object() ? found->get_object() : empty_object;
-}
-
-std::string string_field(const json::object& payload, std::string_view key) {
-  const auto* found = payload.if_contains(key);
-  return found != nullptr && found->is_string() ? std::string(found->get_string()) : std::string{};
-}
-
-std::optional<std::int64_t> code_of(const json::object& message) {
-  const auto& payload = payload_of(message);
-  const auto* found = payload.if_contains("code");
-  if (found == nullptr) return std::nullopt;
-  if (found->is_int64()) return found->get_int64();
-  if (found->is_uint64()) return static_cast<std::int64_t>(found->get_uint64());
-  return std::nullopt;
-}
-
-std::string id_of(const json::object& message) { return string_field(message, "id"); }
+std::string code_text(std::int64_t code) { return std::string(describe_code(code)) + " (" + std::to_string(code) + ")"; }
 
 std::optional<failure> failure_of(const json::object& reply) {
   const auto code = code_of(reply);
@@ -225,11 +156,15 @@ void put_group(json::object& payload, const group_ref& group) {
 }
 
 json::object register_request(std::string_view user, std::string_view password) {
-  return message("REGISTER_REQUEST", {{"username", user}, {"passwordHash", password}});
+  return message("REGISTER_REQUEST", {{"username", user}, {"passwordHash", client::password_hash(user, password)}});
 }
 
 json::object login_request(std::string_view user, std::string_view password) {
-  return message("LOGIN_REQUEST", {{"username", user}, {"passwordHash", password}});
+  return message("LOGIN_REQUEST", {{"username", user}, {"passwordHash", client::password_hash(user, password)}});
+}
+
+json::object login_request_hashed(std::string_view user, std::string_view password_hash) {
+  return message("LOGIN_REQUEST", {{"username", user}, {"passwordHash", password_hash}});
 }
 
 json::object logout(std::string_view self) { return message("USER_LOGOUT", {{"username", self}}); }
@@ -297,6 +232,7 @@ json::object history_request(std::string_view self, const history_filter& filter
   json::object payload{{"username", self}};
   if (filter.with) payload["with"] = *filter.with;
   if (filter.after) payload["after"] = *filter.after;
+  if (filter.after_time) payload["after"] = *filter.after_time;
   if (filter.before) payload["before"] = *filter.before;
   if (filter.limit) payload["limit"] = *filter.limit;
   return message("MESSAGE_HISTORY_REQUEST", std::move(payload));
@@ -320,6 +256,19 @@ bool is_valid_status(std::string_view status) {
 }
 
 // ---- lists ----------------------------------------------------------------------------
+
+std::vector<group_entry> groups_of(const json::object& group_list_response) {
+  std::vector<group_entry> found;
+  const auto* groups = array_field(payload_of(group_list_response), "groups");
+  if (groups == nullptr) return found;
+  for (const auto& item : *groups) {
+    if (!item.is_object()) continue;
+    const auto& g = item.get_object();
+    found.push_back({string_field(g, "groupId"), string_field(g, "name"), string_field(g, "leader"),
+                     string_array(g, "members"), string_array(g, "invited")});
+  }
+  return found;
+}
 
 std::vector<invitation> invitations_of(const json::object& group_list_response) {
   std::vector<invitation> found;
@@ -351,174 +300,30 @@ std::vector<invitation> matching_invitations(const std::vector<invitation>& invi
   return found;
 }
 
-bool friend_list_has(const json::object& friend_list_response, std::string_view section, std::string_view user) {
+std::vector<friend_entry> friends_of(const json::object& friend_list_response, std::string_view section) {
+  std::vector<friend_entry> found;
   const auto* entries = array_field(payload_of(friend_list_response), section);
-  if (entries == nullptr) return false;
+  if (entries == nullptr) return found;
   for (const auto& entry : *entries) {
-    std::string listed;
-    if (entry.is_string()) listed = entry.get_string();
-    if (entry.is_object()) listed = string_field(entry.get_object(), "user");
-    if (!listed.empty() && same_user(listed, user)) return true;
+    if (entry.is_string()) found.push_back({std::string(entry.get_string()), {}});
+    if (entry.is_object()) {
+      found.push_back({string_field(entry.get_object(), "user"), string_field(entry.get_object(), "status")});
+    }
   }
+  return found;
+}
+
+bool friend_list_has(const json::object& friend_list_response, std::string_view section, std::string_view user) {
+  const auto entries = friends_of(friend_list_response, section);
+  return std::any_of(entries.begin(), entries.end(), [&](const friend_entry& e) { return same_user(e.user, user); });
+}
+
+bool same_user(std::string_view listed, std::string_view wanted) {
+  const std::string a = lower(listed);
+  const std::string b = lower(wanted);
+  if (a == b) return true;
+  if (b.find('@') == std::string::npos) return a.substr(0, a.find('@')) == b;
   return false;
-}
-
-// ---- showing messages -----------------------------------------------------------------
-
-std::string format_time(std::int64_t seconds) {
-  const auto t = static_cast<std::time_t>(seconds);
-  std::tm utc{};
-  if (::gmtime_r(&t, &utc) == nullptr) return std::to_string(seconds);
-  char buffer[32];
-  const auto n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return n == 0 ? std::to_string(seconds) : std::string(buffer, n);
-}
-
-std::string history_line(const json::object& item) {
-  std::string receiver = string_field(item, "receiver");
-  if (const std::string group = string_field(item, "group"); !group.empty()) receiver += " (" + group + ")";
-  return "[" + string_field(item, "messageId") + "] " + format_time(int_field(item, "timestamp", 0)) + " " +
-         string_field(item, "sender") + " -> " + receiver + ": " + string_field(item, "content");
-}
-
-description describe_message(const json::object& msg) {
-  const std::string type = type_of(msg);
-  const auto& p = payload_of(msg);
-  const auto code = code_of(msg);
-  const bool ok = !failure_of(msg).has_value();
-  const std::string sender = string_field(p, "sender");
-  const std::string receiver = string_field(p, "receiver");
-  description d;
-
-  if (type == "REGISTER_RESPONSE") {
-    d.summary = ok ? "registered" : "registration failed" + result_suffix(msg);
-  } else if (type == "LOGIN_RESPONSE") {
-    d.summary = ok ? "logged in" : "login failed" + result_suffix(msg);
-  } else if (type == "ERROR") {
-    d.summary = failure_text(*failure_of(msg));
-    if (const std::string in_reply_to = string_field(p, "inReplyTo"); !in_reply_to.empty()) {
-      d.summary += " (in reply to " + in_reply_to + ")";
-    }
-  } else if (type == "FRIEND_REQUEST") {
-    const std::string who = short_user(sender, receiver);
-    d.summary = "from " + sender + " (accept " + who + " / reject " + who + ")";
-  } else if (type == "FRIEND_REQUEST_ACK") {
-    d.summary = "to " + receiver + result_suffix(msg);
-  } else if (type == "FRIEND_REQUEST_RESPONSE") {
-    // Forwarded to the requester (`sender`); `receiver` answered.
-    d.summary = receiver + (code.value_or(0) == 0 ? " accepted" : " rejected") + " the friend request of " + sender;
-  } else if (type == "FRIEND_REMOVE") {
-    d.summary = sender + " removed " + receiver + " as a friend";
-  } else if (type == "FRIEND_REMOVE_ACK") {
-    d.summary = "unfriend " + receiver + result_suffix(msg);
-  } else if (type == "FRIEND_LIST_RESPONSE") {
-    const auto* friends = array_field(p, "friends");
-    const auto incoming = string_array(p, "incoming");
-    const auto outgoing = string_array(p, "outgoing");
-    if (friends != nullptr) {
-      for (const auto& f : *friends) {
-        if (!f.is_object()) continue;
-        d.details.push_back("friend " + string_field(f.get_object(), "user") + " " +
-                            string_field(f.get_object(), "status"));
-      }
-    }
-    for (const auto& u : incoming) d.details.push_back("incoming " + u + " (asks you; accept or reject)");
-    for (const auto& u : outgoing) d.details.push_back("outgoing " + u + " (waiting for their answer)");
-    d.summary = ok ? "friends: " + std::to_string(friends == nullptr ? 0 : friends->size()) +
-                         ", incoming: " + std::to_string(incoming.size()) +
-                         ", outgoing: " + std::to_string(outgoing.size())
-                   : "failed" + result_suffix(msg);
-  } else if (type == "GROUP_CREATE_ACK") {
-    d.summary = ok ? "group " + group_label(p) + " created; invited: " + join(string_array(p, "members"))
-                   : "group " + string_field(p, "name") + result_suffix(msg);
-  } else if (type == "GROUP_INVITE") {
-    const std::string id = string_field(p, "groupId");
-    const std::string ref = id.empty() ? string_field(p, "group") : id;
-    d.summary = "from " + sender + " to group " + group_label(p) + " (group-accept " + ref + " / group-reject " +
-                ref + ")";
-  } else if (type == "GROUP_INVITE_RESPONSE") {
-    d.summary = receiver + (code.value_or(0) == 0 ? " joined group " : " declined to join group ") + group_label(p);
-  } else if (type == "GROUP_LEAVE") {
-    d.summary = sender + " left group " + group_label(p);
-  } else if (type == "GROUP_LEAVE_ACK") {
-    d.summary = "leave " + group_label(p) + result_suffix(msg);
-  } else if (type == "GROUP_REMOVE") {
-    d.summary = sender + " removed group " + group_label(p);
-  } else if (type == "GROUP_REMOVE_ACK") {
-    d.summary = "remove " + group_label(p) + result_suffix(msg);
-  } else if (type == "GROUP_LEADER_CHANGE") {
-    d.summary = string_field(p, "newLeader") + " now leads group " + group_label(p) + " (was " + sender + ")";
-  } else if (type == "GROUP_LEADER_CHANGE_ACK") {
-    d.summary = "leader of " + group_label(p) + " -> " + string_field(p, "newLeader") + result_suffix(msg);
-  } else if (type == "GROUP_LIST_RESPONSE") {
-    const auto* groups = array_field(p, "groups");
-    const auto* invitations = array_field(p, "invitations");
-    if (groups != nullptr) {
-      for (const auto& g : *groups) {
-        if (!g.is_object()) continue;
-        const auto& group = g.get_object();
-        std::string line = "group " + string_field(group, "groupId") + " \"" + string_field(group, "name") +
-                           "\" leader " + string_field(group, "leader") + " members " +
-                           join(string_array(group, "members"), ",");
-        if (const auto invited = string_array(group, "invited"); !invited.empty()) {
-          line += " invited " + join(invited, ",");
-        }
-        d.details.push_back(std::move(line));
-      }
-    }
-    if (invitations != nullptr) {
-      for (const auto& i : *invitations) {
-        if (!i.is_object()) continue;
-        const auto& invite = i.get_object();
-        d.details.push_back("invitation " + string_field(invite, "groupId") + " \"" + string_field(invite, "name") +
-                            "\" from " + string_field(invite, "inviter"));
-      }
-    }
-    d.summary = ok ? "groups: " + std::to_string(groups == nullptr ? 0 : groups->size()) +
-                         ", invitations: " + std::to_string(invitations == nullptr ? 0 : invitations->size())
-                   : "failed" + result_suffix(msg);
-  } else if (type == "TEXT_MESSAGE") {
-    std::string where;
-    if (!string_field(p, "groupId").empty() || (!receiver.empty() && receiver.front() == '#')) {
-      const std::string name = string_field(p, "group");
-      where = " in " + (name.empty() ? receiver : name + " (" + receiver + ")");
-    }
-    d.summary = sender + where + ": " + string_field(p, "content") + " [" + string_field(p, "messageId") + "]";
-  } else if (type == "TEXT_MESSAGE_ACK") {
-    d.summary = ok ? "to " + receiver + " [" + string_field(p, "messageId") + "]"
-                   : "to " + receiver + result_suffix(msg);
-  } else if (type == "USER_STATUS_UPDATE") {
-    d.summary = string_field(p, "username") + " is " + string_field(p, "status");
-  } else if (type == "USER_LOGOUT") {
-    d.summary = string_field(p, "username") + " logged out";
-  } else if (type == "MESSAGE_HISTORY_RESPONSE" || type == "MESSAGE_HISTORY_BEGIN" ||
-             type == "MESSAGE_HISTORY_COMPLETE") {
-    d.summary = ok ? "ok" : "failed" + result_suffix(msg);
-  } else if (type == "MESSAGE_HISTORY_DATA") {
-    const auto* items = array_field(p, "messages");
-    d.summary = "chunk " + std::to_string(int_field(p, "chunkIndex", 0)) + ", messages: " +
-                std::to_string(items == nullptr ? 0 : items->size());
-    if (items != nullptr) {
-      for (const auto& item : *items) {
-        if (item.is_object()) d.details.push_back(history_line(item.get_object()));
-      }
-    }
-  } else if (type == "__unparsable__") {
-    d.summary = "(not JSON) " + string_field(msg, "raw");
-  } else {
-    // Media and anything newer than this client: show the payload as it came.
-    d.summary = json::serialize(p);
-  }
-  return d;
-}
-
-std::vector<std::string> message_lines(const json::object& message) {
-  auto d = describe_message(message);
-  std::string type = type_of(message);
-  if (type.empty()) type = "(no type)";
-  std::vector<std::string> lines{"<< " + type + " " + d.summary};
-  for (auto& detail : d.details) lines.push_back("   " + std::move(detail));
-  return lines;
 }
 
 }  // namespace chatnode::cli

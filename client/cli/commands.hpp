@@ -1,7 +1,8 @@
-// What chatnode-client knows about the protocol, with no I/O: building requests, naming
-// result codes, matching replies and turning received messages into human-readable lines.
-// One-shot and interactive mode both use these.
+// What chatnode-client knows about the protocol, with no I/O: building requests, the
+// meaning of result codes, and matching replies to requests. Every mode uses these.
 #pragma once
+
+#include "client/message_fields.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -14,24 +15,20 @@
 namespace chatnode::cli {
 
 namespace json = boost::json;
+using client::code_of;
+using client::id_of;
+using client::int_field;
+using client::payload_of;
+using client::string_field;
+using client::type_of;
+using client::uint_field;
 
 // ---- codes ----------------------------------------------------------------------------
 
-// The meaning of a result code (docs/protocol.md §3–§4), e.g. 1002 → "user already exists".
+// The meaning of a result code (docs/protocol.md §3–§4), e.g. 7002 → "not friends".
 std::string_view describe_code(std::int64_t code);
-// "1002 user already exists".
+// "not friends (7002)".
 std::string code_text(std::int64_t code);
-
-// ---- reading messages -----------------------------------------------------------------
-
-std::string type_of(const json::object& message);
-const json::object& payload_of(const json::object& message);
-// payload[key] as a string ("" when absent or not a string).
-std::string string_field(const json::object& payload, std::string_view key);
-// payload.code; nullopt when absent or not an integer.
-std::optional<std::int64_t> code_of(const json::object& message);
-// The message's "id" ("" when absent).
-std::string id_of(const json::object& message);
 
 // The failure a reply reports: an ERROR, or a reply whose payload.code is not 0. nullopt
 // for a success.
@@ -40,11 +37,10 @@ struct failure {
   std::string detail;  // the ERROR's message, or the not-friends list of GROUP_CREATE_ACK
 };
 std::optional<failure> failure_of(const json::object& reply);
-// "1002 user already exists" or "9003 missing or invalid field: payload.receiver: missing".
+// "not friends (7002)" or "missing or invalid field (9003): payload.receiver: missing".
 std::string failure_text(const failure& f);
 
-// The type of the node's direct reply to a request type ("" for requests without one:
-// USER_STATUS_UPDATE, USER_LOGOUT, FRIEND_REQUEST_RESPONSE, GROUP_INVITE_RESPONSE, acks).
+// The type of the node's direct reply to a request type ("" for requests without one).
 std::string_view reply_type_for(std::string_view request_type);
 // True when `message` is the node's reply to a request of `request_type` sent with id
 // `id`: it echoes the id, or (from a node that does not echo ids) it carries no id and
@@ -54,17 +50,19 @@ bool is_reply_to(const json::object& message, std::string_view id, std::string_v
 // ---- building requests ----------------------------------------------------------------
 // `self` is the logged-in user (bare name or full id); the node checks it is the actor.
 
-// How a command names a group: "#id" (or "#id@domain") means groupId, anything else the
-// group's name among the user's groups.
+// How a request names a group: by id ("#q7x@alpha.example") or by name.
 struct group_ref {
-  std::string text;  // as the user typed it
+  std::string text;
   bool is_id() const { return !text.empty() && text.front() == '#'; }
 };
 // Sets "group" (and "groupId" for an id) in a request payload.
 void put_group(json::object& payload, const group_ref& group);
 
+// REGISTER/LOGIN with passwordHash derived from `password` as docs/protocol.md §5 says.
 json::object register_request(std::string_view user, std::string_view password);
 json::object login_request(std::string_view user, std::string_view password);
+// LOGIN_REQUEST with an already derived passwordHash (what a reconnect sends).
+json::object login_request_hashed(std::string_view user, std::string_view password_hash);
 json::object logout(std::string_view self);
 json::object friend_request(std::string_view self, std::string_view other);
 // The answer to `requester`'s friend request: accept (code 0) or reject (3004).
@@ -72,7 +70,7 @@ json::object friend_response(std::string_view self, std::string_view requester, 
 json::object friend_remove(std::string_view self, std::string_view other);
 json::object friend_list_request(std::string_view self);
 json::object group_create(std::string_view self, std::string_view name, const std::vector<std::string>& members);
-// The answer to an invitation (from GROUP_INVITE or GROUP_LIST_RESPONSE.invitations).
+// An invitation (from GROUP_INVITE or GROUP_LIST_RESPONSE.invitations).
 struct invitation {
   std::string group_id;
   std::string name;
@@ -90,6 +88,7 @@ struct history_filter {
   std::optional<std::string> with;
   std::optional<std::string> after;   // a message id
   std::optional<std::string> before;  // a message id
+  std::optional<std::int64_t> after_time;  // seconds (catch-up before any message id is known)
   std::optional<std::int64_t> limit;
 };
 json::object history_request(std::string_view self, const history_filter& filter);
@@ -102,28 +101,29 @@ bool is_valid_status(std::string_view status);
 
 // ---- lists ----------------------------------------------------------------------------
 
-// The invitations listed in a GROUP_LIST_RESPONSE.
+// A group the user is a member of, from GROUP_LIST_RESPONSE.
+struct group_entry {
+  std::string group_id;
+  std::string name;
+  std::string leader;
+  std::vector<std::string> members;
+  std::vector<std::string> invited;
+};
+std::vector<group_entry> groups_of(const json::object& group_list_response);
 std::vector<invitation> invitations_of(const json::object& group_list_response);
 // Those of `invitations` that `group` names: by id ("#q7x" or "#q7x@domain"), or by name.
 std::vector<invitation> matching_invitations(const std::vector<invitation>& invitations, const group_ref& group);
+// A user id as listed in FRIEND_LIST_RESPONSE with its status ("" for incoming/outgoing).
+struct friend_entry {
+  std::string user;
+  std::string status;
+};
+std::vector<friend_entry> friends_of(const json::object& friend_list_response, std::string_view section);
 // True when FRIEND_LIST_RESPONSE lists `user` (bare name or full id) in `section`
 // ("friends", "incoming" or "outgoing").
 bool friend_list_has(const json::object& friend_list_response, std::string_view section, std::string_view user);
-
-// ---- showing messages -----------------------------------------------------------------
-
-// A received message as one summary line plus optional detail lines (list entries,
-// history items), without the type: the caller prefixes "<< TYPE " or prints details only.
-struct description {
-  std::string summary;
-  std::vector<std::string> details;
-};
-description describe_message(const json::object& message);
-// "<< TYPE summary" followed by "   detail" lines: what listen and interactive mode print.
-std::vector<std::string> message_lines(const json::object& message);
-// One history item: "[messageId] time sender -> receiver: content".
-std::string history_line(const json::object& item);
-// Seconds since the epoch as "2024-05-01T12:00:00Z".
-std::string format_time(std::int64_t seconds);
+// Compares user ids the way the node does (case-insensitively); a bare name matches the
+// name part of a full id.
+bool same_user(std::string_view listed, std::string_view wanted);
 
 }  // namespace chatnode::cli

@@ -1,363 +1,489 @@
-// Interactive mode of chatnode-client: a stdin command loop on the main thread and a
-// printer thread that owns the connection's incoming queue.
+// Interactive mode of chatnode-client (docs/cli.md, "Interactive mode").
 #include "client/cli/interactive.hpp"
-
-#include <boost/json/serialize.hpp>
 
 #include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
-#include <iostream>
 
 namespace chatnode::cli {
 
 namespace {
 
 using steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
 
-// How often the printer and the stdin loop look at their stop conditions.
-constexpr std::chrono::milliseconds poll_slice{100};
 constexpr std::size_t read_chunk = 4096;
-// Logging out: the node closes the connection once it has sent what was queued.
-constexpr std::chrono::milliseconds logout_wait{2000};
+// The loop looks at its timers at least this often.
+constexpr std::chrono::milliseconds max_turn{1000};
 
-std::string joined(const std::vector<std::string>& words, std::size_t from) {
-  std::string out;
-  for (std::size_t i = from; i < words.size(); ++i) {
-    if (i > from) out += ' ';
-    out += words[i];
-  }
-  return out;
+int footer_fd_for(bool tty_input) {
+  if (!tty_input) return -1;
+  if (::isatty(STDOUT_FILENO) == 1) return STDOUT_FILENO;
+  return ::isatty(STDERR_FILENO) == 1 ? STDERR_FILENO : -1;
 }
 
-std::int64_t chunk_index_of(const json::object& payload) {
-  const auto* index = payload.if_contains("chunkIndex");
-  return index != nullptr && index->is_int64() ? index->get_int64() : 1;
+transfers::progress_style progress_for(const settings& config, bool tty_input) {
+  if (tty_input) return transfers::progress_style::prompt;
+  return config.verbose ? transfers::progress_style::lines : transfers::progress_style::none;
 }
+
+bool starts_with(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 }  // namespace
 
-interactive::interactive(client::connection& conn, const settings& config)
-    : conn_(conn), config_(config), tty_(::isatty(STDIN_FILENO) == 1) {}
+interactive::interactive(session& s, console& out, const settings& config)
+    : session_(s),
+      out_(out),
+      config_(config),
+      who_{config.user, config.verbose},
+      feed_(config, out, who_),
+      transfers_(config, out, who_, progress_for(config, ::isatty(STDIN_FILENO) == 1)),
+      tty_input_(::isatty(STDIN_FILENO) == 1),
+      footer_fd_(footer_fd_for(tty_input_)) {}
 
-interactive::~interactive() {
-  stop_ = true;
-  if (printer_.joinable()) printer_.join();
+// ---- the loop ---------------------------------------------------------------------------
+
+int interactive::run() {
+  std::optional<raw_terminal> raw;
+  if (tty_input_) raw.emplace(STDIN_FILENO);
+  if (!config_.user.empty()) credentials("login", config_.user, config_.password);
+  draw_prompt();
+  while (!quit_ && !gave_up_) {
+    if (input_ended_ && settled()) break;
+    turn();
+  }
+  out_.clear_footer();
+  session_.log_out();
+  return gave_up_ ? exit_usage : exit_ok;
 }
 
-// ---- output ---------------------------------------------------------------------------
-
-void interactive::emit(const std::vector<std::string>& lines) {
-  std::lock_guard lock(output_mutex_);
-  if (tty_) std::cout << "\r\033[K";  // over the prompt
-  for (const auto& line : lines) std::cout << line << '\n';
-  if (tty_) std::cout << "> ";
-  std::cout << std::flush;
+void interactive::turn() {
+  transfers_.pump(session_);
+  std::array<pollfd, 2> fds{pollfd{input_ended_ ? -1 : STDIN_FILENO, POLLIN, 0}, pollfd{session_.fd(), POLLIN, 0}};
+  const auto wait = std::min({max_turn, session_.max_wait(), transfers_.max_wait(max_turn)});
+  const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
+  if (ready > 0 && fds[0].revents != 0) read_input();
+  session_.pump();
+  while (auto e = session_.take()) handle(*e);
+  draw_prompt();
 }
 
-void interactive::note(const std::string& line) {
-  std::lock_guard lock(output_mutex_);
-  std::cerr << line << '\n' << std::flush;
-}
-
-void interactive::prompt() {
-  if (!tty_) return;
-  std::lock_guard lock(output_mutex_);
-  std::cout << "> " << std::flush;
-}
-
-// ---- printer thread -------------------------------------------------------------------
-
-void interactive::print_loop() {
-  for (;;) {
-    auto message = conn_.next(poll_slice);
-    if (message) {
-      on_message(*message);
-      continue;
+void interactive::read_input() {
+  std::array<char, read_chunk> chunk{};
+  const ssize_t n = ::read(STDIN_FILENO, chunk.data(), chunk.size());
+  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
+  if (n <= 0) {
+    // End of input: a last line without a newline still counts.
+    if (!pipe_buffer_.empty()) on_line(std::exchange(pipe_buffer_, {}));
+    input_ended_ = true;
+    input_end_ = steady::now();
+    return;
+  }
+  for (ssize_t i = 0; i < n && !input_ended_; ++i) {
+    if (tty_input_) {
+      on_key(chunk[static_cast<std::size_t>(i)]);
+    } else if (chunk[static_cast<std::size_t>(i)] == '\n') {
+      on_line(std::exchange(pipe_buffer_, {}));
+    } else {
+      pipe_buffer_ += chunk[static_cast<std::size_t>(i)];
     }
-    if (!conn_.is_open() && conn_.queued() == 0) {
-      bool expected = false;
-      {
-        std::lock_guard lock(mutex_);
-        closed_ = true;
-        expected = logging_out_;
+  }
+}
+
+void interactive::on_key(char byte) {
+  using action = line_editor::action;
+  const bool was_empty = editor_.text().empty();
+  switch (editor_.feed(byte)) {
+    case action::submit: {
+      const bool secret = editor_.secret();
+      const std::string shown = prompt_text();
+      const std::string line = editor_.take_line();
+      if (!secret) out_.out(shown + line);  // the typed line stays in the scrollback
+      on_line(line);
+      break;
+    }
+    case action::end_of_input:
+      input_ended_ = true;
+      input_end_ = steady::now();
+      break;
+    case action::cancel:
+      if (secret_) {
+        secret_.reset();
+        editor_.set_secret(false);
+      } else if (was_empty) {
+        notice("(type quit or press Ctrl-D to leave)");
       }
-      changed_.notify_all();
-      if (!expected) {
-        note("<< connection closed by the node (WebSocket close code " + std::to_string(conn_.close_code()) + ")");
-      }
+      break;
+    case action::clear_screen: out_.clear_screen(); break;
+    case action::complete: complete(); break;
+    case action::redraw:
+    case action::none: break;
+  }
+  drawn_prompt_.clear();  // the line changed: draw it again
+}
+
+void interactive::on_line(const std::string& line) {
+  if (secret_) {
+    const secret_prompt asked = *secret_;
+    secret_.reset();
+    editor_.set_secret(false);
+    if (line.empty()) {
+      notice(asked.command + " cancelled: no password");
       return;
     }
-    if (stop_) return;
+    credentials(asked.command, asked.user, line);
+    return;
+  }
+  execute(line);
+}
+
+// Nothing more to wait for at the end of input: no reply due (up to --timeout), no
+// history sync or transfer running.
+bool interactive::settled() const {
+  if (transfers_.busy() && session_.online()) return false;
+  const bool replies_due = feed_.syncing() || std::any_of(pending_.begin(), pending_.end(),
+                                                          [](const auto& p) { return !p.second.quiet; });
+  if (!replies_due) return true;
+  return !input_end_ || steady::now() - *input_end_ > config_.timeout || !session_.online();
+}
+
+std::string interactive::prompt_text() const {
+  if (secret_) return "password for " + secret_->user + ": ";
+  std::string text = transfers_.prompt_status();
+  if (!session_.online()) text += "(offline) ";
+  return text + (session_.user().empty() ? std::string() : show_user(session_.user(), who_)) + "> ";
+}
+
+void interactive::draw_prompt() {
+  if (footer_fd_ < 0 || input_ended_) return;
+  const auto view = editor_.render(prompt_text(), console::width(footer_fd_));
+  const std::string key = view.text + "\x1f" + std::to_string(view.cursor_column);
+  if (key == drawn_prompt_) return;
+  drawn_prompt_ = key;
+  out_.set_footer(footer_fd_, view.text, view.cursor_column);
+}
+
+void interactive::complete() {
+  const std::string before = editor_.text().substr(0, editor_.cursor());
+  const auto start = before.find_last_of(' ');
+  const std::string word = start == std::string::npos ? before : before.substr(start + 1);
+  std::vector<std::string> candidates;
+  if (start == std::string::npos) {
+    for (const auto& c : all_commands()) candidates.emplace_back(c.name);
+    candidates.insert(candidates.end(), {"help", "quit"});
+  } else {
+    for (const auto& f : friends_) candidates.push_back(show_user(f.user, who_));
+    for (const auto& g : groups_) candidates.push_back(g.name);
+  }
+  std::vector<std::string> matches;
+  for (const auto& c : candidates) {
+    if (starts_with(c, word) && std::find(matches.begin(), matches.end(), c) == matches.end()) matches.push_back(c);
+  }
+  if (matches.empty()) return;
+  std::string common = matches.front();
+  for (const auto& m : matches) {
+    std::size_t n = 0;
+    while (n < common.size() && n < m.size() && common[n] == m[n]) ++n;
+    common.resize(n);
+  }
+  if (matches.size() == 1) {
+    editor_.insert(matches.front().substr(word.size()) + " ");
+  } else if (common.size() > word.size()) {
+    editor_.insert(common.substr(word.size()));
+  } else {
+    notice(join_words(matches));
+  }
+}
+
+// ---- the node ---------------------------------------------------------------------------
+
+void interactive::handle(session::event& e) {
+  switch (e.what) {
+    case session::event::kind::message: on_message(e.message); return;
+    case session::event::kind::lost:
+      transfers_.connection_lost();
+      feed_.connection_lost();
+      // Replies to what was sent on the lost connection will not come.
+      std::erase_if(pending_, [](const auto&) { return true; });
+      friends_refreshing_ = groups_refreshing_ = false;
+      return;
+    case session::event::kind::reconnected:
+      transfers_.reconnected(session_);
+      feed_.reconnected(session_);
+      refresh_friends();
+      refresh_groups();
+      return;
+    case session::event::kind::gave_up: gave_up_ = true; return;
   }
 }
 
 void interactive::on_message(const json::object& message) {
-  const std::string type = type_of(message);
-  const auto& payload = payload_of(message);
-  {
-    std::lock_guard lock(mutex_);
-    if (type == "LOGIN_RESPONSE") {
-      logged_in_ = !failure_of(message).has_value();
-    } else if (type == "GROUP_INVITE") {
-      invitations_.push_back(
-          {string_field(payload, "groupId"), string_field(payload, "group"), string_field(payload, "sender")});
-    } else if (type == "GROUP_LIST_RESPONSE" ||
-               (type == "ERROR" && string_field(payload, "inReplyTo") == "GROUP_LIST_REQUEST")) {
-      if (!failure_of(message)) invitations_ = invitations_of(message);
-      ++group_lists_seen_;  // wakes answer_invitation() either way
+  if (transfers_.consume(session_, message)) return;
+  if (feed_.consume(session_, message)) return;
+  const std::string id = id_of(message);
+  if (const auto it = pending_.find(id); !id.empty() && it != pending_.end()) {
+    pending_request p = std::move(it->second);
+    pending_.erase(it);
+    if (p.on_reply) {
+      p.on_reply(message);
+    } else if (!p.quiet) {
+      feed_.show(message);
     }
-    settle_pending(message);
-  }
-  changed_.notify_all();
-
-  if (config_.json) {
-    emit({json::serialize(message)});
-  } else {
-    emit(message_lines(message));
-  }
-
-  // The history sync needs the client's acks to go on.
-  std::string self = string_field(payload, "username");
-  if (self.empty()) {
-    std::lock_guard lock(mutex_);
-    self = user_;
-  }
-  if (type == "MESSAGE_HISTORY_BEGIN" && !failure_of(message)) {
-    conn_.send(history_begin_ack(self));
-  } else if (type == "MESSAGE_HISTORY_DATA") {
-    conn_.send(history_data_ack(self, chunk_index_of(payload)));
-  } else if (type == "MESSAGE_HISTORY_COMPLETE") {
-    conn_.send(history_complete_ack(self));
-  }
-}
-
-// Forgets the request `message` answers (under mutex_). A history request stays pending
-// until its sync completes.
-void interactive::settle_pending(const json::object& message) {
-  const std::string type = type_of(message);
-  auto is_history = [](const std::string& t) { return t.rfind("MESSAGE_HISTORY_", 0) == 0; };
-  auto erase_first = [this](auto&& match) {
-    auto it = std::find_if(pending_.begin(), pending_.end(), match);
-    if (it != pending_.end()) pending_.erase(it);
-  };
-  auto is_history_request = [](const pending_request& p) { return p.type == "MESSAGE_HISTORY_REQUEST"; };
-  if (is_history(type)) {
-    if (type == "MESSAGE_HISTORY_COMPLETE" || failure_of(message)) erase_first(is_history_request);
+    note_list_events(type_of(message), message);
     return;
   }
-  if (type == "ERROR" && is_history(string_field(payload_of(message), "inReplyTo"))) {
-    erase_first(is_history_request);
+  note_list_events(type_of(message), message);
+  feed_.show(message);
+}
+
+// Keeps the friend and group lists (for names, completion and group-create) current.
+void interactive::note_list_events(const std::string& type, const json::object& message) {
+  if (type == "GROUP_INVITE") {
+    const auto& p = payload_of(message);
+    invitations_.push_back({string_field(p, "groupId"), string_field(p, "group"), string_field(p, "sender")});
+  }
+  if (failure_of(message) || type.ends_with("_LIST_RESPONSE")) return;
+  if (starts_with(type, "GROUP_")) refresh_groups();
+  if (starts_with(type, "FRIEND_")) refresh_friends();
+}
+
+void interactive::refresh_friends() {
+  if (friends_refreshing_ || !session_.logged_in()) return;
+  friends_refreshing_ = true;
+  request(friend_list_request(session_.user()), [this](const json::object& reply) {
+    friends_refreshing_ = false;
+    if (!failure_of(reply)) friends_ = friends_of(reply, "friends");
+  }, true);
+}
+
+void interactive::refresh_groups() {
+  if (groups_refreshing_ || !session_.logged_in()) return;
+  groups_refreshing_ = true;
+  request(group_list_request(session_.user()), [this](const json::object& reply) {
+    groups_refreshing_ = false;
+    if (failure_of(reply)) return;
+    groups_ = groups_of(reply);
+    invitations_ = invitations_of(reply);
+  }, true);
+}
+
+void interactive::logged_in(const json::object& login_response) {
+  feed_.show(login_response);
+  if (failure_of(login_response)) return;
+  feed_.logged_in(login_response);
+  refresh_friends();
+  refresh_groups();
+}
+
+void interactive::request(json::object message, reply_handler on_reply, bool quiet) {
+  const std::string id = "i" + std::to_string(next_id_++);
+  message["id"] = id;
+  const std::string type = type_of(message);
+  if (!session_.send(message)) {
+    if (!quiet) notice("not connected; " + type + " not sent (try again once reconnected)");
+    // A refresh that could not go out is no longer running.
+    if (on_reply && quiet) {
+      json::object not_sent;
+      not_sent["type"] = "ERROR";
+      not_sent["payload"] = json::object{{"code", 9008}};
+      on_reply(not_sent);
+    }
     return;
   }
-  erase_first([&](const pending_request& p) { return !is_history_request(p) && is_reply_to(message, p.id, p.type); });
+  pending_[id] = {type, std::move(on_reply), quiet};
 }
 
-// ---- main thread ----------------------------------------------------------------------
+void interactive::notice(const std::string& line) { out_.err(line); }
 
-void interactive::send(json::object message, bool expects_reply) {
-  {
-    std::lock_guard lock(mutex_);
-    const std::string id = "i" + std::to_string(next_id_++);
-    message["id"] = id;
-    if (expects_reply) pending_.push_back({id, type_of(message)});
-  }
-  conn_.send(message);
-}
+// ---- commands ---------------------------------------------------------------------------
 
-int interactive::run() {
-  printer_ = std::thread([this] { print_loop(); });
-  if (!config_.user.empty()) {
-    {
-      std::lock_guard lock(mutex_);
-      user_ = config_.user;
-    }
-    send(login_request(config_.user, config_.password), true);
-  }
-  prompt();
-
-  std::string buffer;
-  bool more = true;
-  while (more) {
-    {
-      std::lock_guard lock(mutex_);
-      if (closed_) break;
-    }
-    pollfd in{STDIN_FILENO, POLLIN, 0};
-    const int ready = ::poll(&in, 1, static_cast<int>(poll_slice.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready == 0) continue;
-    char chunk[read_chunk];
-    const ssize_t n = ready < 0 ? 0 : ::read(STDIN_FILENO, chunk, sizeof chunk);
-    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) {
-      // End of input: a last line without a newline still counts.
-      if (!buffer.empty()) execute(buffer);
-      break;
-    }
-    buffer.append(chunk, static_cast<std::size_t>(n));
-    for (auto eol = buffer.find('\n'); more && eol != std::string::npos; eol = buffer.find('\n')) {
-      const std::string line = buffer.substr(0, eol);
-      buffer.erase(0, eol + 1);
-      more = execute(line);
-      if (more) prompt();
-    }
-  }
-
-  bool closed_first = false;
-  {
-    std::lock_guard lock(mutex_);
-    closed_first = closed_ && !logging_out_;
-  }
-  finish();
-  return closed_first ? exit_usage : exit_ok;
-}
-
-// Waits for the replies still due (bounded by --timeout), logs out, stops the printer.
-void interactive::finish() {
-  bool logged_in = false;
-  {
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, config_.timeout, [this] { return pending_.empty() || closed_; });
-    logged_in = logged_in_ && !closed_;
-    logging_out_ = true;  // a close from now on is the end we asked for
-  }
-  if (logged_in) {
-    std::string self;
-    {
-      std::lock_guard lock(mutex_);
-      self = user_;
-    }
-    conn_.send(logout(self));
-    if (!conn_.wait_closed(logout_wait)) conn_.close();
-  } else {
-    conn_.close();
-  }
-  // Let the printer show what arrived before the close, then stop it.
-  {
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, logout_wait, [this] { return closed_; });
-  }
-  stop_ = true;
-  if (printer_.joinable()) printer_.join();
-}
-
-bool interactive::execute(const std::string& line) {
+void interactive::execute(const std::string& line) {
   const auto words = split_words(line);
-  if (words.empty() || (!words.front().empty() && words.front().front() == '#')) return true;  // blank or comment
+  if (words.empty() || words.front().front() == '#') return;  // blank or a comment
   const std::string& verb = words.front();
-  if (verb == "quit" || verb == "exit") return false;
+  if (verb == "quit" || verb == "exit") {
+    quit_ = true;
+    return;
+  }
   if (verb == "help" || verb == "?") {
-    if (words.size() > 1) {
-      if (const command_spec* spec = find_command(words[1])) {
-        std::string text = command_help(*spec);
-        if (!text.empty() && text.back() == '\n') text.pop_back();
-        emit({text});
-        return true;
-      }
-    }
-    std::string text = interactive_help();
-    if (!text.empty() && text.back() == '\n') text.pop_back();
-    emit({text});
-    return true;
+    show_help(words);
+    return;
   }
   try {
     run_command(parse_interactive(words));
   } catch (const cli_error& e) {
-    note(std::string("error: ") + e.what() + (find_command(verb) == nullptr ? " (type help)" : ""));
+    notice(std::string("error: ") + e.what() + (find_command(verb) == nullptr ? " (type help)" : ""));
   }
-  return true;
+}
+
+void interactive::show_help(const std::vector<std::string>& words) {
+  const command_spec* spec = words.size() > 1 ? find_command(words[1]) : nullptr;
+  std::string text = spec != nullptr ? command_help(*spec) : interactive_help();
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  for (std::size_t start = 0; start <= text.size();) {
+    const auto end = text.find('\n', start);
+    out_.out(text.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+}
+
+void interactive::credentials(const std::string& command, const std::string& user, const std::string& password) {
+  if (password.empty()) {
+    if (!tty_input_) {
+      notice("error: usage: " + command + " NAME PASSWORD");
+      return;
+    }
+    secret_ = secret_prompt{command, user};
+    editor_.set_secret(true);
+    return;
+  }
+  if (command == "register") {
+    request(register_request(user, password), [this, user](const json::object& reply) {
+      if (const auto f = failure_of(reply)) {
+        out_.out("registration of " + user + " failed: " + failure_text(*f));
+      } else {
+        out_.out("registered " + user);
+      }
+    });
+    return;
+  }
+  if (session_.logged_in()) {
+    notice("already logged in as " + session_.user());
+    return;
+  }
+  who_.self = user;
+  const std::string id = "i" + std::to_string(next_id_++);
+  session_.send_login(user, password, id);
+  pending_[id] = {"LOGIN_REQUEST", [this](const json::object& reply) { logged_in(reply); }, false};
 }
 
 void interactive::run_command(const invocation& call) {
   const auto& args = call.args;
   const std::string& command = call.command;
   if (command == "register" || command == "login") {
-    if (args.size() != 2) throw cli_error(exit_usage, "usage: " + command + " NAME PASSWORD");
-    if (command == "login") {
-      std::lock_guard lock(mutex_);
-      if (!logged_in_) user_ = args[0];
-    }
-    send(command == "register" ? register_request(args[0], args[1]) : login_request(args[0], args[1]), true);
+    if (args.empty()) throw cli_error(exit_usage, "usage: " + command + " NAME [PASSWORD]");
+    credentials(command, args[0], args.size() > 1 ? args[1] : std::string());
     return;
   }
-  if (command == "listen") {
-    note("listen is not needed here: messages are printed as they arrive");
-    return;
-  }
-  std::string self;
-  {
-    std::lock_guard lock(mutex_);
-    self = user_;
-  }
-  if (self.empty()) throw cli_error(exit_usage, "log in first: login NAME PASSWORD");
-
+  if (command == "listen") throw cli_error(exit_usage, "listen is not needed here: messages are printed as they arrive");
+  if (!session_.online()) throw cli_error(exit_usage, "not connected; waiting to reconnect");
+  const std::string self = session_.user();
+  if (self.empty()) throw cli_error(exit_usage, "log in first: login NAME");
   if (command == "friend-request") {
-    send(friend_request(self, args[0]), true);
+    request(friend_request(self, args[0]));
   } else if (command == "accept" || command == "reject") {
-    send(friend_response(self, args[0], command == "accept"), false);
+    answer_friend(args[0], command == "accept");
   } else if (command == "unfriend") {
-    send(friend_remove(self, args[0]), true);
+    request(friend_remove(self, args[0]));
   } else if (command == "friends") {
-    send(friend_list_request(self), true);
+    request(friend_list_request(self));
   } else if (command == "send") {
-    send(text_message(self, args[0], joined(args, 1)), true);
+    send_text(args);
+  } else if (command == "send-file") {
+    std::vector<std::string> words(args.begin(), args.end() - 1);
+    const target to = resolve_receiver(words, groups_);
+    transfers_.add_upload(session_, std::make_unique<upload_job>(self, to.receiver, show_user(to.label, who_),
+                                                                 args.back(),
+                                                                 upload_job::options{call.media_type, call.limit_rate}));
+  } else if (command == "fetch") {
+    transfers_.fetch(session_, args[0], args.size() > 1 ? args[1] : std::string());
   } else if (command == "group-create") {
-    send(group_create(self, args[0], std::vector<std::string>(args.begin() + 1, args.end())), true);
+    const auto split = split_group_create(args, friends_);
+    request(group_create(self, split.name, split.members));
   } else if (command == "group-accept" || command == "group-reject") {
-    answer_invitation(args[0], command == "group-accept");
-  } else if (command == "group-leave") {
-    send(group_leave(self, group_ref{args[0]}), true);
-  } else if (command == "group-remove") {
-    send(group_remove(self, group_ref{args[0]}), true);
-  } else if (command == "group-leader") {
-    send(group_leader_change(self, group_ref{args[0]}, args[1]), true);
+    answer_invitation(args, command == "group-accept");
   } else if (command == "groups") {
-    send(group_list_request(self), true);
+    request(group_list_request(self));
   } else if (command == "status") {
     if (!is_valid_status(args[0])) throw cli_error(exit_usage, "status must be online, away, busy or offline");
-    send(status_update(self, args[0]), false);
+    session_.send(status_update(self, args[0]));
+    feed_.note("your status is " + args[0]);
   } else if (command == "history") {
-    send(history_request(self, call.history), true);
+    feed_.list_history(session_, call.history);
+  } else {
+    group_command(call);
   }
 }
 
-// GROUP_INVITE_RESPONSE must name the inviter: take it from the invitations seen so far,
-// or ask the node for the list (the printer shows it and records the invitations).
-void interactive::answer_invitation(const std::string& group, bool accept) {
-  const group_ref ref{group};
-  auto lookup = [&] { return matching_invitations(invitations_, ref); };
-  std::vector<invitation> found;
-  std::string self;
-  std::uint64_t lists_seen = 0;
-  {
-    std::lock_guard lock(mutex_);
-    found = lookup();
-    self = user_;
-    lists_seen = group_lists_seen_;
-  }
-  if (found.empty()) {
-    send(group_list_request(self), true);
-    std::unique_lock lock(mutex_);
-    if (!changed_.wait_for(lock, config_.timeout, [&] { return group_lists_seen_ > lists_seen || closed_; }) ||
-        closed_) {
-      throw cli_error(exit_usage, "no GROUP_LIST_RESPONSE to look up the invitation in");
+void interactive::send_text(const std::vector<std::string>& args) {
+  const auto split = split_receiver(args, groups_, 1);
+  const std::string content = join_words(split.rest);
+  const target to = split.to;
+  request(text_message(session_.user(), to.receiver, content), [this, to, content](const json::object& ack) {
+    if (const auto f = failure_of(ack)) {
+      out_.out("message to " + show_user(to.label, who_) + " not sent: " + failure_text(*f));
+      return;
     }
-    found = lookup();
-  }
-  if (found.empty()) throw cli_error(exit_failure, "no invitation to " + group + " (" + code_text(4007) + ")");
+    chat_item item;
+    item.timestamp = int_field(ack, "timestamp").value_or(0);
+    item.sender = session_.user();
+    item.receiver = to.receiver;
+    item.content = content;
+    item.message_id = string_field(payload_of(ack), "messageId");
+    if (to.is_group) {
+      item.group_id = to.receiver;
+      item.group = to.label;
+    }
+    feed_.mark_seen(item.message_id);
+    if (config_.json) {
+      feed_.show(ack);
+    } else {
+      out_.out(chat_line(item, who_, false));
+    }
+  });
+}
+
+// The answer has no reply; the friend list afterwards shows whether it was applied (the
+// node applies one connection's requests in order). A refusal comes as an ERROR.
+void interactive::answer_friend(const std::string& other, bool accept) {
+  session_.send(friend_response(session_.user(), other, accept));
+  request(friend_list_request(session_.user()), [this, other, accept](const json::object& list) {
+    if (failure_of(list)) return;
+    friends_ = friends_of(list, "friends");
+    if (accept && friend_list_has(list, "friends", other)) feed_.note("you and " + other + " are friends now");
+    if (!accept && !friend_list_has(list, "incoming", other)) feed_.note("declined the friend request of " + other);
+  }, true);
+}
+
+void interactive::answer_invitation(const std::vector<std::string>& words, bool accept) {
+  const group_ref ref{join_words(words)};
+  const auto found = matching_invitations(invitations_, ref);
+  if (found.empty()) throw cli_error(exit_failure, "no invitation to " + ref.text + ": " + code_text(4007));
   if (found.size() > 1) {
     std::string ids;
     for (const auto& i : found) ids += " " + i.group_id;
-    throw cli_error(exit_failure, "several invitations are named " + group + "; use the #id:" + ids);
+    throw cli_error(exit_failure, "several invitations are named " + ref.text + "; use the #id:" + ids);
   }
-  {
-    std::lock_guard lock(mutex_);
-    std::erase_if(invitations_, [&](const invitation& i) { return i.group_id == found.front().group_id; });
+  const invitation invite = found.front();
+  std::erase_if(invitations_, [&](const invitation& i) { return i.group_id == invite.group_id; });
+  session_.send(group_invite_response(session_.user(), invite, accept));
+  request(group_list_request(session_.user()), [this, invite, accept](const json::object& list) {
+    if (failure_of(list)) return;
+    groups_ = groups_of(list);
+    invitations_ = invitations_of(list);
+    const bool member = std::any_of(groups_.begin(), groups_.end(),
+                                    [&](const group_entry& g) { return g.group_id == invite.group_id; });
+    if (accept && member) feed_.note("joined " + invite.name);
+    if (!accept && !member) feed_.note("declined the invitation to " + invite.name);
+  }, true);
+}
+
+void interactive::group_command(const invocation& call) {
+  std::vector<std::string> words = call.args;
+  const std::string self = session_.user();
+  if (call.command == "group-leader") {
+    const std::string leader = words.back();
+    words.pop_back();
+    request(group_leader_change(self, group_ref{resolve_group(words, groups_).receiver}, leader));
+  } else if (call.command == "group-leave") {
+    request(group_leave(self, group_ref{resolve_group(words, groups_).receiver}));
+  } else if (call.command == "group-remove") {
+    request(group_remove(self, group_ref{resolve_group(words, groups_).receiver}));
   }
-  send(group_invite_response(self, found.front(), accept), false);
 }
 
 }  // namespace chatnode::cli

@@ -1,79 +1,104 @@
-// Interactive mode: commands typed on stdin are only sent; a printer thread shows every
-// message the node sends as it arrives (replies included), and answers the history
-// sync's steps. Nothing waits on the connection's queue but the printer, so no reply is
-// ever taken from it.
+// Interactive mode: one poll() loop over the terminal and the node. Typed lines become
+// requests; whatever the node sends is printed as it arrives, above the prompt, which is
+// drawn again with what is being typed. On a terminal the line editor gives arrow keys,
+// history, Ctrl-A/E/U/W and completion; from a pipe, lines are read as they come. The
+// session reconnects by itself and the feed catches up on what was missed.
 #pragma once
 
 #include "client/cli/command_line.hpp"
-#include "client/connection.hpp"
+#include "client/cli/console.hpp"
+#include "client/cli/feed.hpp"
+#include "client/cli/format.hpp"
+#include "client/cli/line_editor.hpp"
+#include "client/cli/session.hpp"
+#include "client/cli/targets.hpp"
+#include "client/cli/transfers.hpp"
 
 #include <boost/json/object.hpp>
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <mutex>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace chatnode::cli {
 
 class interactive {
  public:
-  interactive(client::connection& conn, const settings& config);
-  ~interactive();
-  interactive(const interactive&) = delete;
-  interactive& operator=(const interactive&) = delete;
-
-  // Reads commands until `quit` or end of input, then logs out. Returns the exit status:
-  // 0, or 2 when the node closed the connection first.
+  interactive(session& s, console& out, const settings& config);
+  // Reads commands until `quit` or end of input, then logs out. Returns 0, or 2 when the
+  // connection was lost for good.
   int run();
 
  private:
+  using reply_handler = std::function<void(const json::object&)>;
   struct pending_request {
-    std::string id;
     std::string type;
+    reply_handler on_reply;  // empty: the reply is shown as it is
+    bool quiet = false;      // a request of the client's own: its reply is not shown
+  };
+  struct secret_prompt {
+    std::string command;  // login or register
+    std::string user;
   };
 
-  // Printer thread.
-  void print_loop();
+  // ---- the loop ----
+  void turn();
+  void read_input();
+  void on_key(char byte);
+  void on_line(const std::string& line);
+  bool settled() const;
+  void draw_prompt();
+  std::string prompt_text() const;
+  void complete();
+
+  // ---- the node ----
+  void handle(session::event& e);
   void on_message(const json::object& message);
-  void settle_pending(const json::object& message);
+  void note_list_events(const std::string& type, const json::object& message);
+  void refresh_friends();
+  void refresh_groups();
+  void logged_in(const json::object& login_response);
 
-  // Main thread. False once the session should end.
-  bool execute(const std::string& line);
+  // ---- commands ----
+  void execute(const std::string& line);
   void run_command(const invocation& call);
-  // Sends `message`; with a reply expected, remembers it so the end of input waits for it.
-  void send(json::object message, bool expects_reply);
-  void answer_invitation(const std::string& group, bool accept);
-  void finish();
+  void credentials(const std::string& command, const std::string& user, const std::string& password);
+  void send_text(const std::vector<std::string>& args);
+  void answer_friend(const std::string& other, bool accept);
+  void answer_invitation(const std::vector<std::string>& words, bool accept);
+  void group_command(const invocation& call);
+  void show_help(const std::vector<std::string>& words);
+  // Sends a request with a fresh id; its reply goes to `on_reply` (or is shown).
+  void request(json::object message, reply_handler on_reply = {}, bool quiet = false);
+  void notice(const std::string& line);  // the client's own remark, on stderr
 
-  // Output: every line goes through here so the prompt stays after it.
-  void emit(const std::vector<std::string>& lines);
-  void note(const std::string& line);  // local feedback, on stderr
-  void prompt();
-
-  client::connection& conn_;
+  session& session_;
+  console& out_;
   const settings& config_;
-  const bool tty_;
-  std::thread printer_;
-  std::atomic<bool> stop_{false};
-  std::mutex output_mutex_;
+  viewer who_;
+  feed feed_;
+  transfers transfers_;
+  line_editor editor_;
+  const bool tty_input_;
+  const int footer_fd_;
+  std::string drawn_prompt_;
+  std::string pipe_buffer_;
 
-  // Shared between the threads, under mutex_.
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::string user_;         // the user requests act as (set when login is sent)
-  bool logged_in_ = false;   // the node confirmed the login
-  bool closed_ = false;      // the connection ended
-  bool logging_out_ = false; // we sent USER_LOGOUT
-  std::vector<pending_request> pending_;
-  std::vector<invitation> invitations_;  // from GROUP_INVITE and GROUP_LIST_RESPONSE
-  std::uint64_t group_lists_seen_ = 0;
+  std::vector<group_entry> groups_;
+  std::vector<friend_entry> friends_;
+  std::vector<invitation> invitations_;
+  bool friends_refreshing_ = false;
+  bool groups_refreshing_ = false;
+  std::map<std::string, pending_request> pending_;
+  std::optional<secret_prompt> secret_;
   unsigned next_id_ = 1;
+  bool quit_ = false;
+  bool input_ended_ = false;
+  std::optional<std::chrono::steady_clock::time_point> input_end_;
+  bool gave_up_ = false;
 };
 
 }  // namespace chatnode::cli

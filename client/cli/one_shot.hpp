@@ -1,14 +1,16 @@
 // One-shot mode: log in (unless registering), run one command, wait for the node's answer,
 // print it and log out. Replies are matched by the request's id; everything else the node
-// sends meanwhile (inbox, presence) is skipped, except by `listen`, which prints it all.
+// sends meanwhile (inbox, presence) is skipped. listen, send-file and fetch, which follow
+// a stream of messages and reconnect, are in live_command.
 #pragma once
 
 #include "client/cli/command_line.hpp"
-#include "client/connection.hpp"
+#include "client/cli/console.hpp"
+#include "client/cli/format.hpp"
+#include "client/cli/session.hpp"
 
 #include <boost/json/object.hpp>
 
-#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,7 +20,7 @@ namespace chatnode::cli {
 
 class one_shot {
  public:
-  one_shot(client::connection& conn, const settings& config, const invocation& call);
+  one_shot(session& s, console& out, const settings& config, const invocation& call);
   // Returns the exit status; throws cli_error for failures (status 1 or 2).
   int run();
 
@@ -32,28 +34,29 @@ class one_shot {
   void send_silent(json::object message, std::string what);
   // Takes messages until one matches; others are skipped.
   json::object await(const std::function<bool(const json::object&)>& match, std::string_view what);
-  // Throws cli_error(exit_failure) "what: <code> <meaning>" when `reply` reports a failure.
+  // Throws cli_error(exit_failure) "what failed: <meaning> (<code>)" when `reply` reports a failure.
   void check(const json::object& reply, std::string_view what) const;
-  void print_raw(const json::object& message) const;
-  void print(const std::string& line) const;
-
-  void log_in(const std::string& user, const std::string& password);
-  void log_out();
+  // The reply as a person reads it, or as JSON with --json.
+  void print_reply(const json::object& reply);
+  void print(const std::string& line) { out_.out(line); }
 
   void do_register();
   void do_login();
+  void send_text();
+  void create_group();
   void answer_friend_request(bool accept);
   void answer_invitation(bool accept);
+  void group_command();
   void set_status();
   void history();
-  int listen();
+  std::vector<group_entry> my_groups();
 
-  client::connection& conn_;
+  session& session_;
+  console& out_;
   const settings& config_;
   const invocation& call_;
-  std::string self_;
+  viewer who_;
   unsigned next_id_ = 1;
-  bool logged_in_ = false;
   struct silent_request {
     std::string id;
     std::string type;
