@@ -324,8 +324,25 @@ std::unique_ptr<connection> connection::connect(const connect_options& opts) {
   auto& tcp_layer = beast::get_lowest_layer(*p->ws);
   auto cancel = [&] { tcp_layer.close(); };
   tcp_layer.expires_at(deadline);
+  if (!opts.local_address.empty()) {
+    // Bound before connecting, so one endpoint only (a range would reopen the socket).
+    const auto local = net::ip::make_address(opts.local_address, ec);
+    if (ec) fail(ec, "local address " + opts.local_address);
+    endpoints.resize(1);
+    tcp_layer.socket().open(endpoints.front().protocol(), ec);
+    if (!ec) tcp_layer.socket().bind(tcp::endpoint(local, 0), ec);
+    if (ec) fail(ec, "binding to " + opts.local_address);
+  }
   ec = p->run_step(
-      deadline, [&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); }, cancel);
+      deadline,
+      [&](auto handler) {
+        if (opts.local_address.empty()) {
+          tcp_layer.async_connect(endpoints, std::move(handler));
+        } else {
+          tcp_layer.async_connect(endpoints.front(), std::move(handler));
+        }
+      },
+      cancel);
   if (ec) fail(ec, "TCP connect to " + opts.host + ":" + std::to_string(opts.port));
   tcp_layer.socket().set_option(tcp::no_delay(true), ec);
 

@@ -24,6 +24,8 @@ struct connect_options {
   std::string server_name = "localhost";  // SNI and the name the certificate must carry
   std::string path = "/ws";
   std::chrono::milliseconds timeout{10000};  // connect + TLS + WebSocket handshake
+  // Optional local address to connect from (tests use 127.0.0.2… to be "another address").
+  std::string local_address;
   // Optional client certificate (federation-style mTLS tests); empty = none.
   std::string cert_file;
   std::string key_file;

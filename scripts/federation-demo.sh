@@ -45,8 +45,8 @@ start_node() {  # name: starts the node, waits (at most 30 s) for its ready line
 start_node alpha
 start_node beta
 
-alpha() { "$client_bin" --ca "$demo/ca/ca.crt" --port 7451 --server-name alpha.localhost "$@"; }
-beta() { "$client_bin" --ca "$demo/ca/ca.crt" --port 7461 --server-name beta.localhost "$@"; }
+alpha() { "$client_bin" --ca "$demo/ca/ca.crt" --server 127.0.0.1:7451 --server-name alpha.localhost "$@"; }
+beta() { "$client_bin" --ca "$demo/ca/ca.crt" --server 127.0.0.1:7461 --server-name beta.localhost "$@"; }
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 say "alice registers on alpha.localhost, bob on beta.localhost"
@@ -65,6 +65,19 @@ alpha --user alice --password pw-alice send bob@beta.localhost "our nodes talk o
 
 say "bob logs in on beta and reads what waited for him (the inbox comes first)"
 beta --user bob --password pw-bob listen --count 3 --seconds 10 || true
+
+say "alice sends bob a file across the link; bob fetches it (the node checks every chunk, the client the SHA-256)"
+printf 'minutes of the alpha/beta meeting\n' >"$demo/minutes.txt"
+alpha --user alice --password pw-alice send-file bob@beta.localhost "$demo/minutes.txt"
+media_id=""
+for _ in $(seq 50); do  # the file reaches beta once beta has fetched it from alpha
+  media_id=$(beta --user bob --password pw-bob --json listen --seconds 1 \
+    | sed -n 's/.*"type":"MEDIA_MESSAGE".*"mediaId":"\([^"]*\)".*/\1/p' | head -n 1)
+  [ -n "$media_id" ] && break
+done
+[ -n "$media_id" ] || { echo "the file did not reach beta" >&2; exit 1; }
+beta --user bob --password pw-bob fetch "$media_id" "$demo/minutes-received.txt"
+cmp "$demo/minutes.txt" "$demo/minutes-received.txt" && echo "the same bytes arrived"
 
 say "bob answers"
 beta --user bob --password pw-bob send alice@alpha.localhost "hi alice, bob here on beta"

@@ -5,6 +5,8 @@
 #include "client/cli/media_files.hpp"
 #include "crypto/encoding.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -57,13 +59,14 @@ std::string sha256_of_file(const fs::path& path) {
 
 }  // namespace
 
-download_job::download_job(const std::string& self, const client::media_offer& offer, fs::path target)
+download_job::download_job(const std::string& self, const client::media_offer& offer, fs::path target, bool json)
     : target_(std::move(target)),
       part_(target_.string() + ".part"),
       journal_(target_.string() + ".part.chunks"),
       name_(target_.filename().string()),
       download_(self, offer),
       progress_(display_media_name(offer.media_id), offer.size),
+      json_(json),
       last_progress_(steady::now()) {
   std::error_code ec;
   if (fs::exists(target_, ec)) throw cli_error(exit_usage, target_.string() + " exists already; give another PATH");
@@ -153,7 +156,11 @@ bool download_job::consume(session& s, const json::object& message, console& out
       }
       remove_part_files();
       const auto& o = download_.offer();
-      out.out("saved " + media_summary(o.media_id, o.media_type, o.size) + " as " + target_.string());
+      if (json_) {
+        out.out(json::serialize(message));
+      } else {
+        out.out("saved " + media_summary(o.media_id, o.media_type, o.size) + " as " + target_.string());
+      }
       break;
     }
     case event::failed:

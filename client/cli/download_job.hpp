@@ -26,7 +26,9 @@ class download_job {
   // Prepares `target` (a file that must not exist yet): picks up PATH.part when a
   // journal says it holds the first chunks of this media. Throws cli_error(exit_usage)
   // for a target that exists or cannot be written.
-  download_job(const std::string& self, const client::media_offer& offer, std::filesystem::path target);
+  // `json`: the offer and the COMPLETE_ACK are printed as JSON lines instead of sentences.
+  download_job(const std::string& self, const client::media_offer& offer, std::filesystem::path target,
+               bool json = false);
   ~download_job();
   download_job(const download_job&) = delete;
   download_job& operator=(const download_job&) = delete;
@@ -66,6 +68,7 @@ class download_job {
   client::media_download download_;
   class progress progress_;
   bool failed_locally_ = false;
+  bool json_ = false;
   std::chrono::steady_clock::time_point last_progress_;
 };
 

@@ -34,7 +34,9 @@ void feed::logged_in(const json::object& login_response) {
   if (const auto t = int_field(login_response, "timestamp"); t && !baseline_time_) baseline_time_ = *t - 1;
 }
 
-void feed::reconnected(session& s) { queue_catch_up(s); }
+void feed::reconnected(session& s) {
+  if (s.logged_in()) queue_catch_up(s);
+}
 
 void feed::queue_catch_up(session& s) {
   for (const auto& j : queue_) {

@@ -326,7 +326,11 @@ std::string chat_line(const chat_item& item, const viewer& who, bool with_id) {
   } else {
     line += sender;
   }
-  if (!item.media_id.empty()) return line + " sent " + media_summary(item.media_id, item.media_type, item.media_size);
+  if (!item.media_id.empty()) {
+    line += " sent " + media_summary(item.media_id, item.media_type, item.media_size);
+    // In history the id is what `fetch` needs (while the media is still offered).
+    return with_id ? line + "; media " + item.media_id : line;
+  }
   return line + ": " + item.content;
 }
 

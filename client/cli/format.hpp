@@ -52,7 +52,8 @@ chat_item chat_item_of_message(const boost::json::object& message);
 chat_item chat_item_of_history(const boost::json::object& item);
 // "12:04 alice: Hello", "12:05 [Book club] carol: hi", "12:06 bob -> alice: Hi" (sent by
 // the viewer to a user), "12:07 alice sent photo.jpg (image/jpeg, 2.5 MiB)"; with
-// `with_id` (or --verbose) the messageId first: "[17] 12:04 alice: Hello".
+// `with_id` (or --verbose) the messageId first: "[17] 12:04 alice: Hello", and with
+// `with_id` a media's id last ("...; media abcdefghijkl-photo.jpg").
 std::string chat_line(const chat_item& item, const viewer& who, bool with_id);
 // The chat line of a media offer plus how to download it.
 std::string offer_line(const chat_item& item, const viewer& who);

@@ -305,7 +305,9 @@ void interactive::execute(const std::string& line) {
   if (words.empty() || words.front().front() == '#') return;  // blank or a comment
   const std::string& verb = words.front();
   if (verb == "quit" || verb == "exit") {
-    quit_ = true;
+    // Like the end of input: what was asked is still answered, then the session ends.
+    input_ended_ = true;
+    input_end_ = steady::now();
     return;
   }
   if (verb == "help" || verb == "?") {
@@ -371,7 +373,7 @@ void interactive::run_command(const invocation& call) {
   }
   if (command == "listen") throw cli_error(exit_usage, "listen is not needed here: messages are printed as they arrive");
   if (!session_.online()) throw cli_error(exit_usage, "not connected; waiting to reconnect");
-  const std::string self = session_.user();
+  const std::string self = session_.acting_user();
   if (self.empty()) throw cli_error(exit_usage, "log in first: login NAME");
   if (command == "friend-request") {
     request(friend_request(self, args[0]));
@@ -388,7 +390,7 @@ void interactive::run_command(const invocation& call) {
     const target to = resolve_receiver(words, groups_);
     transfers_.add_upload(session_, std::make_unique<upload_job>(self, to.receiver, show_user(to.label, who_),
                                                                  args.back(),
-                                                                 upload_job::options{call.media_type, call.limit_rate}));
+                                                                 upload_job::options{call.media_type, call.limit_rate, config_.json}));
   } else if (command == "fetch") {
     transfers_.fetch(session_, args[0], args.size() > 1 ? args[1] : std::string());
   } else if (command == "group-create") {
@@ -413,14 +415,14 @@ void interactive::send_text(const std::vector<std::string>& args) {
   const auto split = split_receiver(args, groups_, 1);
   const std::string content = join_words(split.rest);
   const target to = split.to;
-  request(text_message(session_.user(), to.receiver, content), [this, to, content](const json::object& ack) {
+  request(text_message(session_.acting_user(), to.receiver, content), [this, to, content](const json::object& ack) {
     if (const auto f = failure_of(ack)) {
       out_.out("message to " + show_user(to.label, who_) + " not sent: " + failure_text(*f));
       return;
     }
     chat_item item;
     item.timestamp = int_field(ack, "timestamp").value_or(0);
-    item.sender = session_.user();
+    item.sender = session_.acting_user();
     item.receiver = to.receiver;
     item.content = content;
     item.message_id = string_field(payload_of(ack), "messageId");
@@ -440,8 +442,8 @@ void interactive::send_text(const std::vector<std::string>& args) {
 // The answer has no reply; the friend list afterwards shows whether it was applied (the
 // node applies one connection's requests in order). A refusal comes as an ERROR.
 void interactive::answer_friend(const std::string& other, bool accept) {
-  session_.send(friend_response(session_.user(), other, accept));
-  request(friend_list_request(session_.user()), [this, other, accept](const json::object& list) {
+  session_.send(friend_response(session_.acting_user(), other, accept));
+  request(friend_list_request(session_.acting_user()), [this, other, accept](const json::object& list) {
     if (failure_of(list)) return;
     friends_ = friends_of(list, "friends");
     if (accept && friend_list_has(list, "friends", other)) feed_.note("you and " + other + " are friends now");
@@ -460,8 +462,8 @@ void interactive::answer_invitation(const std::vector<std::string>& words, bool 
   }
   const invitation invite = found.front();
   std::erase_if(invitations_, [&](const invitation& i) { return i.group_id == invite.group_id; });
-  session_.send(group_invite_response(session_.user(), invite, accept));
-  request(group_list_request(session_.user()), [this, invite, accept](const json::object& list) {
+  session_.send(group_invite_response(session_.acting_user(), invite, accept));
+  request(group_list_request(session_.acting_user()), [this, invite, accept](const json::object& list) {
     if (failure_of(list)) return;
     groups_ = groups_of(list);
     invitations_ = invitations_of(list);
@@ -474,7 +476,7 @@ void interactive::answer_invitation(const std::vector<std::string>& words, bool 
 
 void interactive::group_command(const invocation& call) {
   std::vector<std::string> words = call.args;
-  const std::string self = session_.user();
+  const std::string self = session_.acting_user();
   if (call.command == "group-leader") {
     const std::string leader = words.back();
     words.pop_back();

@@ -116,12 +116,12 @@ int live_command::send_file() {
   }
   const target to = resolve_receiver(words, groups);
   auto job = std::make_unique<upload_job>(config_.user, to.receiver, show_user(to.label, who_), path,
-                                          upload_job::options{call_.media_type, call_.limit_rate});
+                                          upload_job::options{call_.media_type, call_.limit_rate, config_.json});
   transfers_.add_upload(session_, std::move(job));
   while (transfers_.busy()) {
     if (!turn(1000ms)) throw cli_error(exit_usage, "the upload stopped: the connection to the node is gone");
   }
-  return transfers_.failures() == 0 ? exit_ok : exit_failure;
+  return transfers_.exit_status();
 }
 
 int live_command::fetch() {
@@ -135,7 +135,7 @@ int live_command::fetch() {
     }
     if (!turn(100ms)) throw cli_error(exit_usage, "the download stopped: the connection to the node is gone");
   }
-  return transfers_.failures() == 0 ? exit_ok : exit_failure;
+  return transfers_.exit_status();
 }
 
 }  // namespace chatnode::cli

@@ -59,6 +59,7 @@ json::object one_shot::await(const std::function<bool(const json::object&)>& mat
     if (e->what != session::event::kind::message) {
       throw cli_error(exit_usage, "the connection ended while waiting for " + std::string(what));
     }
+    who_.learn(e->message);
     if (silent_ && is_reply_to(e->message, silent_->id, silent_->type)) check(e->message, silent_->what);
     if (match(e->message)) return std::move(e->message);
   }

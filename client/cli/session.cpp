@@ -150,6 +150,7 @@ void session::drain_connection() {
         password_hash_ = pending_hash_;
       }
       pending_login_id_.clear();
+      pending_user_.clear();
     }
     events_.push_back({event::kind::message, std::move(*message), {}});
   }
@@ -159,6 +160,9 @@ void session::drain_connection() {
 void session::connection_ended() {
   const int code = conn_->close_code();
   conn_.reset();
+  // A login whose answer never came did not happen.
+  pending_login_id_.clear();
+  pending_user_.clear();
   std::string why = "connection lost";
   if (code != 0) why += " (WebSocket close code " + std::to_string(code) + ")";
   events_.push_back({event::kind::lost, {}, why});

@@ -61,8 +61,11 @@ class session {
   bool send(const boost::json::object& message);
   bool online() const { return conn_ != nullptr; }
   bool logged_in() const { return conn_ != nullptr && !user_.empty(); }
-  // The user requests act as ("" before a login succeeded).
+  // The logged-in user ("" before a login succeeded).
   const std::string& user() const { return user_; }
+  // Who requests act as: the logged-in user, or the one a login in flight names (the
+  // node finishes a login before it reads the next request, so requests may follow it).
+  const std::string& acting_user() const { return user_.empty() ? pending_user_ : user_; }
   client::connection* connection() { return conn_.get(); }
 
   // For a poll() loop: the descriptor that turns readable when something arrived (-1

@@ -3,6 +3,8 @@
 
 #include "client/cli/media_files.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +35,12 @@ void transfers::fetch(session& s, const std::string& media_id, const std::string
   for (const auto& d : downloads_) {
     if (d->media_id() == media_id) throw cli_error(exit_usage, media_id + " is being fetched already");
   }
+  // Refuse an existing file before waiting for the offer (a directory is checked later,
+  // when the offer says the media's name).
+  std::error_code ec;
+  if (!path.empty() && fs::exists(path, ec) && !fs::is_directory(path, ec)) {
+    throw cli_error(exit_usage, path + " exists already; give another PATH");
+  }
   if (const auto it = offers_.find(media_id); it != offers_.end()) {
     start_download(s, it->second, path);
     return;
@@ -44,15 +52,20 @@ void transfers::start_download(session& s, const client::media_offer& offer, con
   fs::path target = path.empty() ? fs::path(save_name(offer.media_id, offer.media_type)) : fs::path(path);
   std::error_code ec;
   if (!path.empty() && fs::is_directory(target, ec)) target /= save_name(offer.media_id, offer.media_type);
-  auto job = std::make_unique<download_job>(s.user(), offer, target);
+  if (config_.json) out_.out(json::serialize(offer_messages_.at(offer.media_id)));
+  auto job = std::make_unique<download_job>(s.user(), offer, target, config_.json);
   job->start(s, out_);
   downloads_.push_back(std::move(job));
 }
 
 bool transfers::consume(session& s, const json::object& message) {
   if (const auto offer = client::parse_media_offer(message)) {
-    if (offers_.size() >= max_known_offers) offers_.erase(offers_.begin());
+    if (offers_.size() >= max_known_offers) {
+      offer_messages_.erase(offers_.begin()->first);
+      offers_.erase(offers_.begin());
+    }
     offers_[offer->media_id] = *offer;
+    offer_messages_[offer->media_id] = message;
     if (const auto it = wanted_.find(offer->media_id); it != wanted_.end()) {
       const std::string path = it->second;
       wanted_.erase(it);
@@ -60,7 +73,7 @@ bool transfers::consume(session& s, const json::object& message) {
         start_download(s, *offer, path);
       } catch (const cli_error& e) {
         out_.err(std::string("fetch ") + offer->media_id + ": " + e.what());
-        ++failures_;
+        ++local_errors_;
       }
     }
     return false;  // the offer is still shown

@@ -42,8 +42,9 @@ class transfers {
   bool waiting_for_offers() const { return !wanted_.empty(); }
   // The media ids asked for whose offer has not come.
   std::vector<std::string> missing_offers() const;
-  // Finished transfers that failed, so far.
-  std::size_t failures() const { return failures_; }
+  // The exit status the transfers so far call for: 0, 1 (refused by the node, or a
+  // download that did not check out) or 2 (a file that could not be written).
+  int exit_status() const { return local_errors_ > 0 ? exit_usage : failures_ > 0 ? exit_failure : exit_ok; }
   // "[photo.jpg 45%] " for the interactive prompt ("" when idle).
   std::string prompt_status() const;
 
@@ -59,8 +60,10 @@ class transfers {
   std::vector<std::unique_ptr<upload_job>> uploads_;
   std::vector<std::unique_ptr<download_job>> downloads_;
   std::map<std::string, client::media_offer> offers_;  // seen on this run, by mediaId
+  std::map<std::string, json::object> offer_messages_;  // the same offers as they came (--json)
   std::map<std::string, std::string> wanted_;          // mediaId → path, waiting for the offer
   std::size_t failures_ = 0;
+  std::size_t local_errors_ = 0;
 };
 
 }  // namespace chatnode::cli

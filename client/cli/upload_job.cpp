@@ -4,6 +4,8 @@
 #include "client/cli/media_files.hpp"
 #include "crypto/encoding.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +46,7 @@ upload_job::upload_job(const std::string& self, const std::string& receiver, std
     : name_(path.filename().string()),
       receiver_label_(std::move(receiver_label)),
       rate_(opts.bytes_per_second),
+      json_(opts.json),
       next_send_(steady::now()),
       last_progress_(steady::now()) {
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -86,6 +89,9 @@ bool upload_job::consume(session& s, const json::object& message, console& out) 
   const event e = upload_->on_message(message);
   if (e == event::not_mine) return false;
   last_progress_ = steady::now();
+  if (json_ && (e == event::opened || e == event::completed || e == event::failed)) {
+    out.out(json::serialize(message));
+  }
   const std::string what = media_summary(upload_->info().media_id, upload_->info().media_type, upload_->info().size);
   switch (e) {
     case event::opened:
@@ -99,8 +105,8 @@ bool upload_job::consume(session& s, const json::object& message, console& out) 
     case event::completed:
       if (auto ack = upload_->complete_ack()) {
         s.send(*ack);
-        out.out("sent " + what + " to " + receiver_label_);
-      } else {
+        if (!json_) out.out("sent " + what + " to " + receiver_label_);
+      } else if (!json_) {
         out.out(name_ + " was sent to " + receiver_label_ + " before (media " + upload_->info().media_id +
                 "); not sent again");
       }

@@ -22,6 +22,7 @@ class upload_job {
   struct options {
     std::string media_type;                     // empty: guessed from the file name
     std::optional<std::uint64_t> bytes_per_second;  // --limit-rate
+    bool json = false;  // print the node's ACK and COMPLETE as JSON lines instead of sentences
   };
   enum class outcome { running, done, failed };
 
@@ -61,6 +62,7 @@ class upload_job {
   std::string receiver_label_;
   std::optional<client::media_upload> upload_;  // set once the file is read
   std::optional<std::uint64_t> rate_;
+  bool json_ = false;
   std::chrono::steady_clock::time_point next_send_;
   std::chrono::steady_clock::time_point last_progress_;
   std::optional<class progress> progress_;
