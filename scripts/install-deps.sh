@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-program-options1.81-dev
   libssl-dev liblmdb-dev lmdb-utils libcrypto++-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  systemd iproute2 adduser  # packaging tests (tests/packaging): systemd-analyze, ip, the postinst
 )
 
 missing=()

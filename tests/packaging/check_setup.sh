@@ -18,7 +18,11 @@ for s in postinst prerm postrm; do
   expect_eq "$rc" 1 "$s with an unknown action"
 done
 
-run_setup() { set +e; out=$("$setup" "$@" 2>&1); rc=$?; set -e; }
+# As nobody: a valid command line then stops at "must run as root", so this machine's own
+# /etc/chatnode is never touched.
+as_nobody=()
+[ "$(id -u)" -ne 0 ] || as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+run_setup() { set +e; out=$("${as_nobody[@]}" "$setup" "$@" 2>&1); rc=$?; set -e; }
 run_setup --help
 expect_eq "$rc" 0 "--help"
 echo "$out" | grep -q "usage: chatnode-setup --domain DOMAIN" || fail "--help: $out"
@@ -28,17 +32,20 @@ run_setup --domain
 expect_eq "$rc" 2 "--domain without a value"
 run_setup --domain alpha.example --frobnicate
 expect_eq "$rc" 2 "an unknown option"
+run_setup --domain ""
+expect_eq "$rc" 2 "an empty domain"
 
 label63=$(printf 'a%.0s' $(seq 63))
 long253=$(printf "$label63.%.0s" 1 2 3)$(printf 'b%.0s' $(seq 61))
 domains=(alpha.example Alpha.EXAMPLE localhost a-b.c0 1.2.3.4 xn--bcher-kva.example "$label63.x" "$long253"
-  -a.b a-.b a..b .a a. a_b.c "ex ample" "${label63}a.x" "${long253}c" "" "a/b" "a*b" "a;b")
+  -a.b a-.b a..b .a a. a_b.c "ex ample" "${label63}a.x" "${long253}c" "a/b" "a*b" "a;b")
 for d in "${domains[@]}"; do
   run_setup --domain "$d"
   setup_refused=$([ "$rc" -eq 2 ] && echo refused || echo accepted)
-  set +e; "$chatnode" init --domain "$d" --dir "$tmp/init" >/dev/null 2>&1; init_rc=$?; set -e
+  # Only init's domain check counts (it may fail later for other reasons, e.g. a long CN).
+  init_out=$("$chatnode" init --domain="$d" --dir "$tmp/init" 2>&1 || true)
+  node_refused=$(echo "$init_out" | grep -q 'is not a valid domain name' && echo refused || echo accepted)
   rm -rf "$tmp/init"
-  node_refused=$([ "$init_rc" -ne 0 ] && echo refused || echo accepted)
   expect_eq "$setup_refused" "$node_refused" "chatnode-setup vs chatnode init on domain '$d' ($out)"
 done
 echo "ok: ${#domains[@]} domains judged alike by chatnode-setup and chatnode init"

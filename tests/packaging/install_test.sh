@@ -6,59 +6,33 @@
 # usage: install_test.sh DEB_DIR WORK_DIR VERSION      (needs root: unshare, overlayfs, chroot)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-inside=/opt/chatnode-test  # where the deb and these scripts sit in the throwaway root
+. "$here/throwaway_root.sh"
 ready_timeout_tenths=300   # the node must print its ready line within 30 s
 stop_timeout_tenths=300
 
 # --- on the host -----------------------------------------------------------------------
 run_outside() {
-  local work=$2 version=$3 deb
+  local work=$2 version=$3 deb rc=0
   [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root (unshare, overlayfs, chroot)"; exit 77; }
-  deb=$(echo "$1/chatnode_${version}-1_$(dpkg --print-architecture).deb")
+  deb=$1/chatnode_${version}-1_$(dpkg --print-architecture).deb
   [ -f "$deb" ] || { echo "FAIL: no $deb" >&2; exit 1; }
-  remove_work "$work"
-  mkdir -p "$work"/{upper,scratch,root} "$work/upper$inside"
-  cp "$deb" "$work/upper$inside/chatnode.deb"
-  cp "$here/install_test.sh" "$here/lib.sh" "$here/../../packaging/Containerfile" "$work/upper$inside/"
-  local rc=0
+  prepare_work "$work" "$deb"
   unshare --mount --net --pid --fork --propagation private \
     bash "$here/install_test.sh" --namespace "$work" "$version" || rc=$?
   remove_work "$work"
   return "$rc"
 }
 
-# The namespace's mounts die with it; refuse to delete through one that did not.
-remove_work() {
-  [ -e "$1" ] || return 0
-  if findmnt -rn -o TARGET | grep -q "^$1/"; then
-    echo "FAIL: something is still mounted under $1; not deleting it" >&2
-    exit 1
-  fi
-  rm -rf --one-file-system "$1"
-}
-
 # --- in the new namespaces, before chroot ---------------------------------------------
 run_namespace() {
-  local work=$1 version=$2 root=$1/root
-  mount -t overlay overlay -o "lowerdir=/,upperdir=$work/upper,workdir=$work/scratch" "$root"
-  mount -t proc proc "$root/proc"
-  mount --rbind /dev "$root/dev"
-  mount -t tmpfs -o mode=0755 tmpfs "$root/run"
-  mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
+  local work=$1 version=$2
+  mount_root "$work"
   ip link set lo up
-  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+  chroot "$work/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
     bash "$inside/install_test.sh" --in-root "$inside/chatnode.deb" "$version"
 }
 
 # --- in the throwaway root -------------------------------------------------------------
-# Whatever this machine had of chatnode is not part of the test: start from nothing.
-scrub() {
-  if dpkg-query -W chatnode >/dev/null 2>&1; then dpkg -P chatnode >/dev/null 2>&1 || true; fi
-  rm -rf /etc/chatnode /var/lib/chatnode
-  if getent passwd chatnode >/dev/null; then deluser --quiet --system chatnode; fi
-  if getent group chatnode >/dev/null; then delgroup --quiet --system chatnode; fi
-}
-
 step_install() {
   local deb=$1 version=$2 out uid gid home shell verify
   out=$(dpkg -i "$deb" 2>&1) || { echo "$out" >&2; fail "dpkg -i"; }
@@ -94,12 +68,14 @@ step_setup() {
 }
 
 # Runs a command as user chatnode, as the unit (User=, Group=) and the image (USER) do.
-as_chatnode() { setpriv --reuid=chatnode --regid=chatnode --init-groups "$@"; }
+as_chatnode_exec=(setpriv --reuid=chatnode --regid=chatnode --init-groups)
+as_chatnode() { "${as_chatnode_exec[@]}" "$@"; }
 
 # The node as the unit runs it (or the given command line); waits for the ready line.
 start_node() {
   [ $# -gt 0 ] || set -- chatnode serve --config /etc/chatnode/chatnode.json
-  as_chatnode "$@" >/tmp/node.out 2>/tmp/node.err &
+  # Not through the function: $! must be the node itself, which SIGTERM is for.
+  "${as_chatnode_exec[@]}" "$@" >/tmp/node.out 2>/tmp/node.err &
   node_pid=$!
   local i
   for ((i = 0; i < ready_timeout_tenths; i++)); do
@@ -114,7 +90,12 @@ stop_node() {
   kill -TERM "$node_pid"
   local i
   for ((i = 0; i < stop_timeout_tenths; i++)); do
-    kill -0 "$node_pid" 2>/dev/null || { wait "$node_pid" || fail "the node exited non-zero on SIGTERM"; return 0; }
+    if ! kill -0 "$node_pid" 2>/dev/null; then
+      local rc=0
+      wait "$node_pid" || rc=$?
+      [ "$rc" -eq 0 ] || fail "the node exited with $rc on SIGTERM: $(tail -5 /tmp/node.err)"
+      return 0
+    fi
     sleep 0.1
   done
   fail "the node did not stop within $((stop_timeout_tenths / 10)) s of SIGTERM"
@@ -209,13 +190,13 @@ step_container() {
 run_in_root() {
   local deb=$1 version=$2
   . "$inside/lib.sh"
-  scrub
+  scrub_chatnode
   step_install "$deb" "$version"
   step_setup
   step_serve
   step_upgrade "$deb"
   step_remove_purge
-  scrub
+  scrub_chatnode
   step_container "$deb"
 }
 
