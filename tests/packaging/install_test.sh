@@ -101,20 +101,16 @@ stop_node() {
   fail "the node did not stop within $((stop_timeout_tenths / 10)) s of SIGTERM"
 }
 
-client() {
-  chatnode-client --ca /etc/chatnode/ca/ca.crt --host 127.0.0.1 --port 7443 --server-name alpha.test "$@"
-}
+client() { node_client alpha.test /etc/chatnode/ca/ca.crt "$@"; }
 
 # Serving: TLS with the setup's certificate, LMDB in /var/lib/chatnode, the web client.
 step_serve() {
   start_node
-  expect_eq "$(curl -sS --cacert /etc/chatnode/ca/ca.crt --resolve alpha.test:7443:127.0.0.1 \
-    https://alpha.test:7443/healthz)" ok "GET /healthz"
+  expect_eq "$(node_get alpha.test /etc/chatnode/ca/ca.crt /healthz)" ok "GET /healthz"
   client register alice pw-alice >/dev/null || fail "register alice"
   expect_eq "$(stat -c %U /var/lib/chatnode/data/data.mdb)" chatnode "owner of data.mdb"
   if [ -f /usr/share/chatnode/web/index.html ]; then
-    curl -sS --cacert /etc/chatnode/ca/ca.crt --resolve alpha.test:7443:127.0.0.1 \
-      https://alpha.test:7443/ -o /tmp/index.html
+    node_get alpha.test /etc/chatnode/ca/ca.crt / >/tmp/index.html
     cmp /tmp/index.html /usr/share/chatnode/web/index.html || fail "GET / is not the installed web client"
   fi
   stop_node
@@ -180,8 +176,7 @@ step_container() {
   cd /var/lib/chatnode  # the image's WORKDIR
   start_node "$entrypoint" "${cmd[@]}"
   cd /
-  expect_eq "$(curl -sS --cacert /var/lib/chatnode/ca/ca.crt --resolve beta.test:7443:127.0.0.1 \
-    https://beta.test:7443/healthz)" ok "GET /healthz from the image's command"
+  expect_eq "$(node_get beta.test /var/lib/chatnode/ca/ca.crt /healthz)" ok "GET /healthz from the image's command"
   stop_node
   dpkg -P chatnode >/dev/null
   echo "ok: the image's user, init into the volume and its command serve beta.test"

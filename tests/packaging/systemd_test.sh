@@ -149,13 +149,8 @@ start_and_wait_ready() {
   wait_ready
 }
 
-client() {
-  chatnode-client --ca /etc/chatnode/ca/ca.crt --host 127.0.0.1 --port 7443 --server-name alpha.test "$@"
-}
-
-healthz() {
-  curl -sS --cacert /etc/chatnode/ca/ca.crt --resolve alpha.test:7443:127.0.0.1 https://alpha.test:7443/healthz
-}
+client() { node_client alpha.test /etc/chatnode/ca/ca.crt "$@"; }
+healthz() { node_get alpha.test /etc/chatnode/ca/ca.crt /healthz; }
 
 step_install_unconfigured() {
   dpkg -i "$1" >/dev/null 2>&1 || fail "dpkg -i under systemd"
