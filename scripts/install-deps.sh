@@ -9,7 +9,15 @@ packages=(
   libssl-dev liblmdb-dev lmdb-utils libcrypto++-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd iproute2 adduser  # packaging tests (tests/packaging): systemd-analyze, ip, the postinst
+  chromium  # the web client's browser tests (tests/web)
 )
+
+# The web client is built with npm (web/package.json): Node.js 18 or newer. Debian 12's
+# nodejs is 18; a newer node already on the machine (with its own npm) is kept.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 18 ] || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,68 @@
+// Two people on one node, in two browser profiles: register, befriend (request, Accept),
+// see each other's presence live, chat both ways with the sent state, local times and the
+// unread count, set a status, and end the friendship.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { World } from './harness';
+import { befriend, connectionIs, item, message, messages, open, register, send, sent } from './ui';
+
+test('two users befriend, see presence, chat both ways, and part', { timeout: 180000 }, async (t) => {
+  const world = new World();
+  let ok = false;
+  try {
+    const node = await world.node('localhost');
+    const alice = await world.page(node);
+    const bob = await world.page(node);
+    await register(alice, 'alice', 'alice password');
+    await register(bob, 'bob', 'bob password');
+    await connectionIs(alice, 'Online');
+
+    await befriend(alice, bob, 'alice@localhost', 'bob@localhost');
+    await item(alice, 'Friends', 'bob@localhost').getByText('Online').waitFor();
+
+    await open(alice, 'bob@localhost');
+    await send(alice, 'Hello Bob');
+    await sent(alice, 'Hello Bob');
+
+    // Bob has not opened the conversation: it is listed with one unread message.
+    const row = item(bob, 'Conversations', 'alice@localhost');
+    await row.getByText('1 unread').waitFor();
+    await open(bob, 'alice@localhost', 'Conversations');
+    await message(bob, 'Hello Bob').waitFor();
+    await row.getByText('1 unread').waitFor({ state: 'detached' });
+
+    // Local time on every message, from the node's timestamp.
+    const time = message(bob, 'Hello Bob').locator('time');
+    const iso = await time.getAttribute('datetime');
+    assert.ok(iso && Math.abs(Date.parse(iso) - Date.now()) < 120000, `timestamp ${iso}`);
+    const shown = await time.textContent();
+    const local = await bob.evaluate((d) => new Date(d).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }), iso!);
+    assert.equal(shown, local);
+
+    await send(bob, 'Hi Alice, how are you?');
+    await sent(bob, 'Hi Alice, how are you?');
+    await message(alice, 'Hi Alice, how are you?').waitFor();
+    await send(alice, 'Great, thanks!');
+    await message(bob, 'Great, thanks!').waitFor();
+    assert.deepEqual(
+      (await messages(alice).locator('p.text').allTextContents()),
+      ['Hello Bob', 'Hi Alice, how are you?', 'Great, thanks!'],
+    );
+
+    // Presence is live: Bob sets "Away", Alice sees it.
+    await bob.getByLabel('Status').selectOption('away');
+    await item(alice, 'Friends', 'bob@localhost').getByText('Away').waitFor();
+    await bob.getByLabel('Status').selectOption('online');
+    await item(alice, 'Friends', 'bob@localhost').getByText('Online').waitFor();
+
+    // Alice ends the friendship; Bob's list follows.
+    await alice.getByRole('button', { name: 'Remove friend' }).click();
+    await alice.getByRole('dialog').getByRole('button', { name: 'Remove friend' }).click();
+    await item(alice, 'Friends', 'bob@localhost').waitFor({ state: 'detached' });
+    await item(bob, 'Friends', 'alice@localhost').waitFor({ state: 'detached' });
+    ok = true;
+  } finally {
+    await world.close(!ok);
+  }
+  t.diagnostic('done');
+});
