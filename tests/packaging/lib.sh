@@ -10,5 +10,5 @@ node_get() { curl -sS --cacert "$2" --resolve "$1:7443:127.0.0.1" "https://$1:74
 node_client() {
   local domain=$1 ca=$2
   shift 2
-  chatnode-client --ca "$ca" --host 127.0.0.1 --port 7443 --server-name "$domain" "$@"
+  chatnode-client --ca "$ca" --server 127.0.0.1:7443 --server-name "$domain" "$@"
 }
