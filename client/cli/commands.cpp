@@ -322,7 +322,10 @@ bool same_user(std::string_view listed, std::string_view wanted) {
   const std::string a = lower(listed);
   const std::string b = lower(wanted);
   if (a == b) return true;
-  if (b.find('@') == std::string::npos) return a.substr(0, a.find('@')) == b;
+  // A bare name stands for a user of the own domain: it matches the name part.
+  if (a.find('@') == std::string::npos || b.find('@') == std::string::npos) {
+    return a.substr(0, a.find('@')) == b.substr(0, b.find('@'));
+  }
   return false;
 }
 

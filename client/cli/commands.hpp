@@ -122,8 +122,8 @@ std::vector<friend_entry> friends_of(const json::object& friend_list_response, s
 // True when FRIEND_LIST_RESPONSE lists `user` (bare name or full id) in `section`
 // ("friends", "incoming" or "outgoing").
 bool friend_list_has(const json::object& friend_list_response, std::string_view section, std::string_view user);
-// Compares user ids the way the node does (case-insensitively); a bare name matches the
-// name part of a full id.
+// Compares user ids the way the node does (case-insensitively); a bare name (either side)
+// matches the name part of a full id.
 bool same_user(std::string_view listed, std::string_view wanted);
 
 }  // namespace chatnode::cli

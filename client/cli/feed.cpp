@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
+#include <utility>
 
 namespace chatnode::cli {
 
@@ -14,6 +15,8 @@ constexpr std::int64_t catch_up_page = 500;
 constexpr std::size_t max_catch_up = 10000;
 // Message ids remembered for showing each message once (the oldest are forgotten first).
 constexpr std::size_t max_seen_ids = 10000;
+// Messages held while the own domain is not known yet; more are shown at once.
+constexpr std::size_t max_held = 1000;
 
 std::optional<std::uint64_t> parse_id(const std::string& text) {
   std::uint64_t value = 0;
@@ -55,7 +58,7 @@ void feed::queue_catch_up(session& s) {
 }
 
 void feed::list_history(session& s, const history_filter& filter) {
-  queue_.push_back({history_sync(s.user(), filter, "history-" + std::to_string(next_id_++)), false, false});
+  queue_.push_back({history_sync(s.acting_user(), filter, "history-" + std::to_string(next_id_++)), false, false});
   if (queue_.size() == 1) start_next(s);
 }
 
@@ -139,7 +142,7 @@ void feed::show_catch_up_item(const json::object& item) {
   message["timestamp"] = int_field(item, "timestamp").value_or(0);
   message["catchUp"] = true;
   message["payload"] = item;
-  if (!first_sight(id)) return;
+  if (!first_sight(id) || (limit_ && shown_ >= *limit_)) return;
   ++catch_up_shown_;
   ++shown_;
   if (config_.json) {
@@ -150,8 +153,28 @@ void feed::show_catch_up_item(const json::object& item) {
   }
 }
 
+void feed::hold() {
+  if (!held_since_) held_since_ = std::chrono::steady_clock::now();
+}
+
+void feed::release() {
+  held_since_.reset();
+  auto held = std::exchange(held_, {});
+  for (const auto& message : held) show(message);
+}
+
+bool feed::held_longer_than(std::chrono::milliseconds limit) const {
+  return held_since_ && std::chrono::steady_clock::now() - *held_since_ > limit;
+}
+
 void feed::show(const json::object& message) {
   who_.learn(message);
+  if (held_since_) {
+    held_.push_back(message);
+    if (held_.size() >= max_held) release();
+    return;
+  }
+  if (limit_ && shown_ >= *limit_) return;
   const std::string type = type_of(message);
   if (is_chat(type)) {
     const std::string id = string_field(payload_of(message), "messageId");

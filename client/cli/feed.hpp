@@ -13,6 +13,9 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
+#include <vector>
+
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -43,10 +46,18 @@ class feed {
   void mark_seen(const std::string& message_id);
   // Prints a line of the client's own (human mode only).
   void note(const std::string& line);
+  // Holds what show() gets until release(): right after a login the client does not know
+  // its own domain yet (the user typed a bare name), and names would be shown in full.
+  void hold();
+  void release();
+  // True while holding for longer than `limit` (the caller then releases anyway).
+  bool held_longer_than(std::chrono::milliseconds limit) const;
 
   bool syncing() const { return !queue_.empty(); }
   // Messages shown so far (node messages and caught-up ones).
   std::size_t shown() const { return shown_; }
+  // Shows no more than `count` messages in all (listen --count).
+  void limit(std::size_t count) { limit_ = count; }
 
  private:
   struct job {
@@ -72,8 +83,11 @@ class feed {
   std::size_t catch_up_shown_ = 0;
   std::size_t catch_up_items_ = 0;
   std::size_t shown_ = 0;
+  std::optional<std::size_t> limit_;
   std::deque<job> queue_;
   unsigned next_id_ = 1;
+  std::optional<std::chrono::steady_clock::time_point> held_since_;
+  std::vector<json::object> held_;
 };
 
 }  // namespace chatnode::cli

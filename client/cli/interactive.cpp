@@ -16,6 +16,8 @@ using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 constexpr std::size_t read_chunk = 4096;
+// Lines typed during a login wait for it; beyond this many they are dropped.
+constexpr std::size_t max_waiting_lines = 1000;
 // The loop looks at its timers at least this often.
 constexpr std::chrono::milliseconds max_turn{1000};
 
@@ -62,6 +64,7 @@ int interactive::run() {
 
 void interactive::turn() {
   transfers_.pump(session_);
+  if (settling_since_ && steady::now() - *settling_since_ > config_.timeout) settled_in();
   std::array<pollfd, 2> fds{pollfd{input_ended_ ? -1 : STDIN_FILENO, POLLIN, 0}, pollfd{session_.fd(), POLLIN, 0}};
   const auto wait = std::min({max_turn, session_.max_wait(), transfers_.max_wait(max_turn)});
   const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait.count()));
@@ -126,6 +129,10 @@ void interactive::on_key(char byte) {
 }
 
 void interactive::on_line(const std::string& line) {
+  if (settling_since_ && !secret_) {
+    if (waiting_lines_.size() < max_waiting_lines) waiting_lines_.push_back(line);
+    return;
+  }
   if (secret_) {
     const secret_prompt asked = *secret_;
     secret_.reset();
@@ -143,6 +150,7 @@ void interactive::on_line(const std::string& line) {
 // Nothing more to wait for at the end of input: no reply due (up to --timeout), no
 // history sync or transfer running.
 bool interactive::settled() const {
+  if (settling_since_ || !waiting_lines_.empty()) return false;
   if (transfers_.busy() && session_.online()) return false;
   const bool replies_due = feed_.syncing() || std::any_of(pending_.begin(), pending_.end(),
                                                           [](const auto& p) { return !p.second.quiet; });
@@ -209,6 +217,7 @@ void interactive::handle(session::event& e) {
       // Replies to what was sent on the lost connection will not come.
       std::erase_if(pending_, [](const auto&) { return true; });
       friends_refreshing_ = groups_refreshing_ = false;
+      if (settling_since_) settled_in();
       return;
     case session::event::kind::reconnected:
       transfers_.reconnected(session_);
@@ -221,6 +230,7 @@ void interactive::handle(session::event& e) {
 }
 
 void interactive::on_message(const json::object& message) {
+  who_.learn(message);  // the own domain, from the first reply that names the user
   if (transfers_.consume(session_, message)) return;
   if (feed_.consume(session_, message)) return;
   const std::string id = id_of(message);
@@ -256,6 +266,7 @@ void interactive::refresh_friends() {
   request(friend_list_request(session_.user()), [this](const json::object& reply) {
     friends_refreshing_ = false;
     if (!failure_of(reply)) friends_ = friends_of(reply, "friends");
+    if (initial_lists_ > 0 && --initial_lists_ == 0) settled_in();
   }, true);
 }
 
@@ -264,18 +275,36 @@ void interactive::refresh_groups() {
   groups_refreshing_ = true;
   request(group_list_request(session_.user()), [this](const json::object& reply) {
     groups_refreshing_ = false;
-    if (failure_of(reply)) return;
-    groups_ = groups_of(reply);
-    invitations_ = invitations_of(reply);
+    if (!failure_of(reply)) {
+      groups_ = groups_of(reply);
+      invitations_ = invitations_of(reply);
+    }
+    if (initial_lists_ > 0 && --initial_lists_ == 0) settled_in();
   }, true);
 }
 
 void interactive::logged_in(const json::object& login_response) {
+  feed_.release();
   feed_.show(login_response);
-  if (failure_of(login_response)) return;
+  if (failure_of(login_response)) {
+    settled_in();
+    return;
+  }
+  // What arrives until the friend list says the own domain is held, then shown.
+  if (session_.user().find('@') == std::string::npos) feed_.hold();
   feed_.logged_in(login_response);
+  friends_refreshing_ = groups_refreshing_ = false;
+  initial_lists_ = 2;
   refresh_friends();
   refresh_groups();
+}
+
+void interactive::settled_in() {
+  settling_since_.reset();
+  initial_lists_ = 0;
+  feed_.release();
+  auto lines = std::exchange(waiting_lines_, {});
+  for (const auto& line : lines) execute(line);
 }
 
 void interactive::request(json::object message, reply_handler on_reply, bool quiet) {
@@ -360,6 +389,7 @@ void interactive::credentials(const std::string& command, const std::string& use
   who_.self = user;
   const std::string id = "i" + std::to_string(next_id_++);
   session_.send_login(user, password, id);
+  settling_since_ = steady::now();
   pending_[id] = {"LOGIN_REQUEST", [this](const json::object& reply) { logged_in(reply); }, false};
 }
 

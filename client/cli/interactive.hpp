@@ -61,6 +61,8 @@ class interactive {
   void refresh_friends();
   void refresh_groups();
   void logged_in(const json::object& login_response);
+  // Runs the lines typed while the login and the first lists were on their way.
+  void settled_in();
 
   // ---- commands ----
   void execute(const std::string& line);
@@ -94,6 +96,11 @@ class interactive {
   bool groups_refreshing_ = false;
   std::map<std::string, pending_request> pending_;
   std::optional<secret_prompt> secret_;
+  // From a login until its answer and the first friend and group lists are in, typed lines
+  // wait (group names and the own domain are not known before); at most --timeout.
+  std::optional<std::chrono::steady_clock::time_point> settling_since_;
+  int initial_lists_ = 0;
+  std::vector<std::string> waiting_lines_;
   unsigned next_id_ = 1;
   bool quit_ = false;
   bool input_ended_ = false;

@@ -13,6 +13,9 @@ namespace {
 using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
+// The id of the client's own FRIEND_LIST_REQUEST that tells it its full id.
+constexpr const char* self_request_id = "cli-self";
+
 transfers::progress_style style_for(const settings& config, console& out) {
   if (config.json) return transfers::progress_style::none;
   if (out.stderr_is_tty()) return transfers::progress_style::bar;
@@ -32,6 +35,12 @@ live_command::live_command(session& s, console& out, const settings& config, con
 
 int live_command::run() {
   feed_.logged_in(session_.log_in(config_.user, config_.password));
+  // The own domain (names of it are shown short) comes with the friend list's username.
+  if (config_.user.find('@') == std::string::npos) {
+    auto whoami = friend_list_request(config_.user);
+    whoami["id"] = self_request_id;
+    if (session_.send(whoami)) feed_.hold();
+  }
   int status = exit_ok;
   if (call_.command == "listen") status = listen();
   if (call_.command == "send-file") status = send_file();
@@ -42,6 +51,7 @@ int live_command::run() {
 
 bool live_command::turn(std::chrono::milliseconds limit) {
   transfers_.pump(session_);
+  if (feed_.held_longer_than(config_.timeout)) feed_.release();
   const auto wait = std::min({limit, session_.max_wait(), transfers_.max_wait(limit)});
   pollfd p{session_.fd(), POLLIN, 0};
   ::poll(&p, p.fd >= 0 ? 1 : 0, static_cast<int>(std::max(wait, 0ms).count()));
@@ -53,11 +63,17 @@ bool live_command::turn(std::chrono::milliseconds limit) {
 void live_command::handle(session::event& e) {
   switch (e.what) {
     case session::event::kind::message:
+      if (id_of(e.message) == self_request_id) {
+        who_.learn(e.message);
+        feed_.release();
+        return;
+      }
       if (transfers_.consume(session_, e.message)) return;
       if (feed_.consume(session_, e.message)) return;
       if (call_.command == "listen") feed_.show(e.message);
       return;
     case session::event::kind::lost:
+      feed_.release();
       transfers_.connection_lost();
       feed_.connection_lost();
       return;
@@ -73,6 +89,7 @@ void live_command::handle(session::event& e) {
 }
 
 int live_command::listen() {
+  if (call_.count) feed_.limit(static_cast<std::size_t>(*call_.count));
   const std::optional<steady::time_point> deadline =
       call_.seconds ? std::optional(steady::now() + std::chrono::duration_cast<steady::duration>(
                                                         std::chrono::duration<double>(*call_.seconds)))
@@ -131,7 +148,7 @@ int live_command::fetch() {
   offer_deadline_ = steady::now() + config_.timeout;
   while (transfers_.busy()) {
     if (transfers_.waiting_for_offers() && session_.online() && steady::now() >= offer_deadline_) {
-      throw cli_error(exit_failure, "no media " + media_id + " is waiting for you (" + code_text(8001) + ")");
+      throw cli_error(exit_failure, "fetch " + media_id + " failed: " + code_text(8001));
     }
     if (!turn(100ms)) throw cli_error(exit_usage, "the download stopped: the connection to the node is gone");
   }
