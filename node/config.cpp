@@ -126,6 +126,13 @@ std::filesystem::path resolve(const std::filesystem::path& base_dir, const std::
 
 }  // namespace
 
+std::filesystem::path default_web_root() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return std::filesystem::path("/usr/share/chatnode/web");
+  return (exe.parent_path() / ".." / "share" / "chatnode" / "web").lexically_normal();
+}
+
 config parse_config(const json::object& root, const std::filesystem::path& file) {
   config c;
   c.file = file;
@@ -243,6 +250,16 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
     m.delivery_window = static_cast<unsigned>(r.get_uint("delivery_window", m.delivery_window, 1, 64));
     r.finish();
   }
+  if (const json::object* web = top.get_object("web")) {
+    object_reader r(*web, "web.");
+    c.web.enabled = r.get_bool("enabled", c.web.enabled);
+    if (auto root_text = r.get_string("root", ""); !root_text.empty()) {
+      c.web.root = resolve(base, root_text);
+      c.web.root_is_default = false;
+    }
+    r.finish();
+  }
+  if (c.web.root_is_default) c.web.root = default_web_root();
   top.finish();
   return c;
 }

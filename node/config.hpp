@@ -53,6 +53,16 @@ struct media_config {
   unsigned delivery_window = 8;                  // chunks in flight per download
 };
 
+// The web client the client port serves at `/` (node/web_files.hpp, docs/web-client.md).
+struct web_config {
+  bool enabled = true;
+  std::filesystem::path root;  // the built client; default: default_web_root()
+  bool root_is_default = true; // a missing default root is a warning, a configured one an error
+};
+// `<directory of the running chatnode>/../share/chatnode/web`: /usr/share/chatnode/web for an
+// installed binary, build/<preset>/share/chatnode/web in a build tree.
+std::filesystem::path default_web_root();
+
 struct config {
   std::filesystem::path file;  // where it was read from (relative paths resolve against it)
   std::string domain;
@@ -83,6 +93,7 @@ struct config {
   std::size_t store_max_map_size_mb = 1024 * 1024;
   limits_config limits;
   media_config media;
+  web_config web;
 };
 
 // Reads and validates FILE; throws config_error naming the key at fault.

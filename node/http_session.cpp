@@ -88,7 +88,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     res->set(http::field::upgrade, "websocket");
     res->set(http::field::content_type, "text/plain");
     res->body() = "this path takes WebSocket connections\n";
-  } else {
+  } else if (!state_->web().answer(req, *res)) {  // the web client (web_files.hpp), else 404
     res->result(http::status::not_found);
     res->set(http::field::content_type, "text/plain");
     res->body() = "not found\n";

@@ -82,6 +82,7 @@ server::server(config cfg)
       shutdown_timer_(ioc_),
       purge_timer_(ioc_) {
   configure_server_tls(client_tls_, cfg_.client.cert, cfg_.client.key);
+  state_->set_web(web_files::from_config(cfg_.web));
   if (cfg_.federation.enabled()) {
     // A node must not speak for a domain its own certificate does not name.
     federation::check_own_certificate(cfg_.federation.cert, cfg_.domain);

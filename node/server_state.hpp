@@ -5,6 +5,7 @@
 #include "config.hpp"
 #include "registry.hpp"
 #include "router.hpp"
+#include "web_files.hpp"
 
 #include "store/writer.hpp"
 
@@ -28,6 +29,9 @@ class server_state {
       : cfg_(cfg), route_(route), online_(online), writer_(writer) {}
 
   const config& cfg() const noexcept { return cfg_; }
+  // The web client's files, loaded once at start-up (before serving) and read-only after.
+  const web_files& web() const noexcept { return web_; }
+  void set_web(web_files files) { web_ = std::move(files); }
   router& route() noexcept { return route_; }
 
   void add_session(const std::shared_ptr<ws_session>& s);
@@ -60,6 +64,7 @@ class server_state {
   mutable std::mutex mutex_;
   std::unordered_map<const ws_session*, std::weak_ptr<ws_session>> sessions_;
   std::vector<metrics_source> metrics_sources_;
+  web_files web_;
 };
 
 }  // namespace chatnode::node

@@ -1,5 +1,6 @@
 // Builds the web client's tests for ctest: type-checks them (tsc), then bundles each
-// *.test.ts (with the client modules it imports) into OUT/<dir>/<name>.mjs for `node`.
+// *.test.ts (with the client modules it imports) into OUT/<dir>/<name>.mjs for `node`
+// (and browser/screenshots.ts, which makes the screenshots of docs/web-client.md).
 // playwright-core stays outside the bundle; OUT lies inside TOOLS, so Node finds it in
 // TOOLS/node_modules.
 //
@@ -40,7 +41,8 @@ if (tsc.status !== 0) {
 
 rmSync(out, { recursive: true, force: true });
 for (const dir of ['unit', 'browser']) {
-  const tests = readdirSync(path.join(here, dir)).filter((f) => f.endsWith('.test.ts'));
+  // Every test, and the screenshot maker of docs/web-client.md.
+  const tests = readdirSync(path.join(here, dir)).filter((f) => f.endsWith('.test.ts') || f === 'screenshots.ts');
   mkdirSync(path.join(out, dir), { recursive: true });
   await esbuild.build({
     entryPoints: tests.map((f) => path.join(here, dir, f)),

@@ -12,7 +12,7 @@ test('two users befriend, see presence, chat both ways, and part', { timeout: 18
   try {
     const node = await world.node('localhost');
     const alice = await world.page(node);
-    const bob = await world.page(node);
+    const bob = await world.page(node, undefined, { timezoneId: 'Asia/Kathmandu', locale: 'en-GB' }); // UTC+5:45
     await register(alice, 'alice', 'alice password');
     await register(bob, 'bob', 'bob password');
     await connectionIs(alice, 'Online');
@@ -36,8 +36,13 @@ test('two users befriend, see presence, chat both ways, and part', { timeout: 18
     const iso = await time.getAttribute('datetime');
     assert.ok(iso && Math.abs(Date.parse(iso) - Date.now()) < 120000, `timestamp ${iso}`);
     const shown = await time.textContent();
-    const local = await bob.evaluate((d) => new Date(d).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' }), iso!);
-    assert.equal(shown, local);
+    const local = await bob.evaluate((d) => {
+      const t = new Date(d);
+      return [t.getHours(), t.getMinutes()];
+    }, iso!);
+    const utc = new Date(iso!);
+    assert.notEqual(local[1], utc.getUTCMinutes(), 'the page is in another time zone than UTC');
+    assert.match(shown!, new RegExp(`^0?${local[0]}:${String(local[1]).padStart(2, '0')}$`), 'local time, 24-hour (en-GB)');
 
     await send(bob, 'Hi Alice, how are you?');
     await sent(bob, 'Hi Alice, how are you?');

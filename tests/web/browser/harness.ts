@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHATNODE = process.env['CHATNODE_BIN'] ?? 'chatnode';
 export const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
@@ -173,9 +173,9 @@ export class World {
   }
 
   /** A fresh browser profile (own storage) with one page on `node`'s web client. */
-  async page(node: ChatNode, viewport = { width: 1280, height: 800 }): Promise<Page> {
+  async page(node: ChatNode, viewport = { width: 1280, height: 800 }, options: BrowserContextOptions = {}): Promise<Page> {
     if (!this.browser) await this.launch();
-    const context = await this.browser!.newContext({ viewport });
+    const context = await this.browser!.newContext({ viewport, ...options });
     this.contexts.push(context);
     context.setDefaultTimeout(WAIT_MS);
     const page = await context.newPage();

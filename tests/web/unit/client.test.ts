@@ -121,7 +121,7 @@ test('the inbox at login lands in conversations with unread counts; opening one 
   assert.equal(s.storage.getItem('chatnode.read.alice@alpha.example'), JSON.stringify({ 'bob@alpha.example': conv.items[1]!.messageId }));
 });
 
-test('the first login fetches the recent history; opening a conversation its last page; scrolling up pages with `before`', async () => {
+test('the first login fetches the latest messages; opening a conversation its last page; scrolling up pages with `before`', async () => {
   const s = setup();
   for (let i = 0; i < 120; i++)
     s.node.addMessage({ timestamp: 1700000000 + i, sender: i % 2 ? 'alice@alpha.example' : 'bob@alpha.example', receiver: i % 2 ? 'bob@alpha.example' : 'alice@alpha.example', content: `m${i}` });
@@ -129,15 +129,15 @@ test('the first login fetches the recent history; opening a conversation its las
   await flush();
   assert.equal(await result, null);
   const recent = s.node.sent('MESSAGE_HISTORY_REQUEST')[0]!;
-  assert.deepEqual(recent.payload, { username: 'alice@alpha.example', limit: 200 });
+  assert.deepEqual(recent.payload, { username: 'alice@alpha.example', limit: 100 });
   // Every step of the sync was acknowledged.
   assert.equal(s.node.sent('MESSAGE_HISTORY_BEGIN_ACK').length, 1);
-  assert.deepEqual(s.node.sent('MESSAGE_HISTORY_DATA_ACK').map((a) => a.payload['chunkIndex']), [1, 2]);
+  assert.deepEqual(s.node.sent('MESSAGE_HISTORY_DATA_ACK').map((a) => a.payload['chunkIndex']), [1, 2, 3]);
   assert.equal(s.node.sent('MESSAGE_HISTORY_COMPLETE_ACK').length, 1);
 
   const conv = s.client.model.conversations.get('bob@alpha.example')!;
-  assert.equal(conv.items.length, 120);
-  conv.items.splice(0, 100); // as if only the last 20 were here
+  assert.equal(conv.items.length, 100); // the latest 100 of 120
+  conv.items.splice(0, 80); // as if only the last 20 were here
   conv.reachedStart = false;
   await s.client.messaging.loadOlder('bob@alpha.example');
   await flush();

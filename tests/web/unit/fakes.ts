@@ -100,6 +100,10 @@ export interface HistoryItem extends WireMessage {
   messageId: string;
 }
 
+/** Messages per MESSAGE_HISTORY_DATA (the node sends up to 100; fewer here, so that
+ *  syncs take several chunks and acks). */
+const HISTORY_CHUNK = 40;
+
 /** A node for one user, answering the requests the client makes. */
 export class FakeNode {
   readonly sockets: FakeSocket[] = [];
@@ -202,7 +206,7 @@ export class FakeNode {
     items = typeof p['after'] === 'string' ? items.slice(0, limit) : items.slice(Math.max(0, items.length - limit));
     if (!items.length) return reply('MESSAGE_HISTORY_RESPONSE', { username: this.user, code: 6001 });
     const chunks: HistoryItem[][] = [];
-    for (let i = 0; i < items.length; i += 100) chunks.push(items.slice(i, i + 100));
+    for (let i = 0; i < items.length; i += HISTORY_CHUNK) chunks.push(items.slice(i, i + HISTORY_CHUNK));
     this.syncs.set(s, { chunks, next: 0 });
     reply('MESSAGE_HISTORY_RESPONSE', { username: this.user, code: 0 });
     s.push({ type: 'MESSAGE_HISTORY_BEGIN', timestamp: 1700000000, payload: { username: this.user, code: 0 } });

@@ -24,7 +24,7 @@ import { fields, toWireMessage, type Envelope, type WireMessage } from './types'
 /** Messages asked for when a conversation opens, and per page when scrolling up. */
 export const HISTORY_PAGE = 50;
 /** The latest messages of all conversations fetched at the first login of a page. */
-export const RECENT_MESSAGES = 200;
+export const RECENT_MESSAGES = 100;
 /** Catch-up after a reconnect: pages of this many, at most CATCH_UP_PAGES of them. */
 export const CATCH_UP_PAGE = 500;
 export const CATCH_UP_PAGES = 20;

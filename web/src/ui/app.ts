@@ -9,6 +9,8 @@ import { LoginView } from './login_view';
 import { Sidebar } from './sidebar';
 
 const NOTICE_MS = 6000;
+/** Notices shown at once; an older one makes room for a new one. */
+const MAX_TOASTS = 3;
 const TITLE = 'chatnode';
 
 export class App {
@@ -137,6 +139,7 @@ export class App {
       };
       const toast = h('div', { class: `toast ${n.kind}` }, h('span', {}, n.text), h('button', { type: 'button', class: 'link', 'aria-label': 'Dismiss', onclick: close }, '×'));
       this.toasts.append(toast);
+      while (this.toasts.children.length > MAX_TOASTS) this.toasts.firstElementChild?.remove();
       window.setTimeout(close, NOTICE_MS);
     }
   }

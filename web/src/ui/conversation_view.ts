@@ -12,6 +12,8 @@ const CLIP = 'M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 
 const SEND = 'M4 12l16-8-6 16-2.5-6.5L4 12z';
 const FILE = 'M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5zM14 3v5h5';
 const CHECK = 'M5 12.5l4.5 4.5L19 7.5';
+const PEOPLE = 'M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM23 21v-2a4 4 0 0 0-3-3.9M16 3.1a4 4 0 0 1 0 7.8';
+const UNFRIEND = 'M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM17 11h6';
 /** Within this many pixels of the top, the previous page is fetched. */
 const LOAD_OLDER_PX = 80;
 /** Within this many pixels of the bottom, new messages keep the view at the bottom. */
@@ -141,7 +143,8 @@ export class ConversationView {
       const g = m.groups.get(conv.key);
       this.subtitle.textContent = g ? `${g.members.length} member${g.members.length === 1 ? '' : 's'} · led by ${g.leader}` : 'You are not in this group';
       this.headActions.replaceChildren(
-        h('button', { type: 'button', class: 'small-button', disabled: !g, onclick: () => groupInfoDialog(this.client, conv.key) }, 'Members'),
+        h('button', { type: 'button', class: 'small-button', 'aria-label': 'Members', title: 'Members', disabled: !g, onclick: () => groupInfoDialog(this.client, conv.key) },
+          icon(PEOPLE), h('span', { class: 'label-text' }, 'Members')),
       );
       return;
     }
@@ -151,7 +154,8 @@ export class ConversationView {
     this.headAvatar.append(h('span', { class: `presence ${status ?? 'none'}` }));
     this.headActions.replaceChildren(
       status
-        ? h('button', { type: 'button', class: 'small-button', onclick: () => void this.removeFriend(conv.key) }, 'Remove friend')
+        ? h('button', { type: 'button', class: 'small-button', 'aria-label': 'Remove friend', title: 'Remove friend', onclick: () => void this.removeFriend(conv.key) },
+            icon(UNFRIEND), h('span', { class: 'label-text' }, 'Remove friend'))
         : h('span'),
     );
   }

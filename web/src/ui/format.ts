@@ -1,7 +1,7 @@
 // How times, sizes and states read on the page (local time zone, the browser's locale).
 
 export function formatTime(seconds: number): string {
-  return new Date(seconds * 1000).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(seconds * 1000).toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
 }
 
 export function dayKey(seconds: number): string {

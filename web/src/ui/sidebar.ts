@@ -10,6 +10,8 @@ import { STATUS_LABELS, formatWhen } from './format';
 import { logo } from './logo';
 
 const PLUS = 'M12 5v14M5 12h14';
+/** How long "Friend request sent to …" stays under the field. */
+const NOTE_MS = 5000;
 const LOGOUT = 'M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l5-5-5-5M15 12H3';
 
 export class Sidebar {
@@ -18,6 +20,8 @@ export class Sidebar {
   private readonly meName: HTMLElement;
   private readonly meAvatar: HTMLElement;
   private readonly status: HTMLSelectElement;
+  private readonly statusDot: HTMLElement;
+  private noteTimer: number | null = null;
   private readonly requests: HTMLElement;
   private readonly incoming: HTMLUListElement;
   private readonly invitations: HTMLUListElement;
@@ -41,6 +45,7 @@ export class Sidebar {
       { 'aria-label': 'Status', class: 'status-select', onchange: () => this.setStatus() },
       ...(['online', 'away', 'busy', 'offline'] as Status[]).map((s) => h('option', { value: s }, s === 'offline' ? 'Appear offline' : STATUS_LABELS[s]!)),
     );
+    this.statusDot = h('span', { class: 'presence online' });
     this.connection = h('div', { class: 'connection', role: 'status' });
     this.incoming = h('ul', { class: 'rows', 'aria-label': 'Friend requests' });
     this.invitations = h('ul', { class: 'rows', 'aria-label': 'Group invitations' });
@@ -60,7 +65,7 @@ export class Sidebar {
       { class: 'sidebar', 'aria-label': 'Chats and friends' },
       h('header', { class: 'me-bar' },
         h('div', { class: 'brand small' }, logo(), h('span', {}, 'chatnode')),
-        h('div', { class: 'me' }, this.meAvatar, h('div', { class: 'me-text' }, this.meName, this.status)),
+        h('div', { class: 'me' }, this.meAvatar, h('div', { class: 'me-text' }, this.meName, h('span', { class: 'status-line' }, this.statusDot, this.status))),
         h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Log out', title: 'Log out', onclick: () => client.logout() }, icon(LOGOUT))),
       this.connection,
       h('div', { class: 'side-scroll' },
@@ -86,6 +91,7 @@ export class Sidebar {
     this.meName.textContent = m.me;
     this.meAvatar.replaceChildren(avatar(m.me, m.me));
     this.status.value = m.myStatus;
+    this.statusDot.className = `presence ${m.myStatus}`;
     this.renderRequests();
     this.renderChats();
     this.renderFriends();
@@ -131,7 +137,7 @@ export class Sidebar {
 
   private chatRow(c: Conversation) {
     const last = [...c.items].reverse().find((i) => !i.notice) ?? c.items[c.items.length - 1];
-    const preview = last ? (last.media ? `📎 ${last.media.name}` : last.content) : c.kind === 'group' ? 'New group' : '';
+    const preview = last ? (last.media ? `${last.media.type.startsWith('image/') ? 'Photo' : 'File'}: ${last.media.name}` : last.content) : c.kind === 'group' ? 'New group' : '';
     const who = last && c.kind === 'group' && !last.notice ? (last.outgoing ? 'You: ' : `${last.sender.split('@')[0]}: `) : last?.outgoing ? 'You: ' : '';
     const status = c.kind === 'direct' ? this.client.model.friends.get(c.key) : undefined;
     const when = formatWhen(c.lastActivity);
@@ -185,6 +191,8 @@ export class Sidebar {
     }
     this.addFriendMessage.textContent = `Friend request sent to ${who.toLowerCase()}.`;
     this.addFriend.value = '';
+    if (this.noteTimer !== null) window.clearTimeout(this.noteTimer);
+    this.noteTimer = window.setTimeout(() => (this.addFriendMessage.textContent = ''), NOTE_MS);
   }
 
   private answer(user: string, accept: boolean): void {
