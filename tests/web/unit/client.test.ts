@@ -125,9 +125,8 @@ test('the first login fetches the latest messages; opening a conversation its la
   const s = setup();
   for (let i = 0; i < 120; i++)
     s.node.addMessage({ timestamp: 1700000000 + i, sender: i % 2 ? 'alice@alpha.example' : 'bob@alpha.example', receiver: i % 2 ? 'bob@alpha.example' : 'alice@alpha.example', content: `m${i}` });
-  const result = s.client.login('alice', 'pw-alice', true);
-  await flush();
-  assert.equal(await result, null);
+  assert.equal(await s.client.login('alice', 'pw-alice', true), null);
+  await until(() => s.node.sent('MESSAGE_HISTORY_COMPLETE_ACK').length > 0, 'the first history sync');
   const recent = s.node.sent('MESSAGE_HISTORY_REQUEST')[0]!;
   assert.deepEqual(recent.payload, { username: 'alice@alpha.example', limit: 100 });
   // Every step of the sync was acknowledged.
