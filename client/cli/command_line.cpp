@@ -39,9 +39,10 @@ const std::vector<command_spec> commands = {
     {"friends", "", "list friends with their status, and friend requests", 0, 0, true},
     {"send", "RECEIVER TEXT...", "send a text to a user or a group (a #id, or one of your group names)", 2,
      unbounded_args, true},
-    {"send-file", "RECEIVER PATH", "send a file to a user or a group, with progress; resumes after a reconnect", 2,
+    {"send-file", "RECEIVER PATH [--type MIME] [--limit-rate RATE]", "send a file to a user or a group, with progress; resumes after a reconnect", 2,
      unbounded_args, true},
-    {"fetch", "MEDIA_ID [PATH]", "download a media offered to you, check its SHA-256, write it to PATH", 1, 2, true},
+    {"fetch", "MEDIA_ID [PATH] [--limit-rate RATE]", "download a media offered to you, check its SHA-256, write it to PATH",
+     1, 2, true},
     {"group-create", "NAME [MEMBER...]", "create a group and invite friends to it", 1, unbounded_args, true},
     {"group-accept", "GROUP", "accept the invitation to GROUP (a name or #id)", 1, unbounded_args, true},
     {"group-reject", "GROUP", "decline the invitation to GROUP (a name or #id)", 1, unbounded_args, true},
@@ -96,6 +97,10 @@ po::options_description command_options(std::string_view command) {
         ("type", po::value<std::string>()->value_name("MIME"), "the media type (default: from the extension)")
         ("limit-rate", po::value<std::string>()->value_name("RATE"),
          "send at most RATE bytes per second (K, M, G: powers of 1024)");
+  } else if (command == "fetch") {
+    options.add_options()
+        ("limit-rate", po::value<std::string>()->value_name("RATE"),
+         "receive at most RATE bytes per second (K, M, G: powers of 1024)");
   }
   return options;
 }

@@ -59,14 +59,17 @@ std::string sha256_of_file(const fs::path& path) {
 
 }  // namespace
 
-download_job::download_job(const std::string& self, const client::media_offer& offer, fs::path target, bool json)
+download_job::download_job(const std::string& self, const client::media_offer& offer, fs::path target,
+                           const options& opts)
     : target_(std::move(target)),
       part_(target_.string() + ".part"),
       journal_(target_.string() + ".part.chunks"),
       name_(target_.filename().string()),
       download_(self, offer),
       progress_(display_media_name(offer.media_id), offer.size),
-      json_(json),
+      json_(opts.json),
+      rate_(opts.bytes_per_second),
+      next_ack_(steady::now()),
       last_progress_(steady::now()) {
   std::error_code ec;
   if (fs::exists(target_, ec)) throw cli_error(exit_usage, target_.string() + " exists already; give another PATH");
@@ -120,6 +123,11 @@ void download_job::start(session& s, console& out) {
   if (state() != outcome::running) return;
   if (!s.send(download_.accept())) return;
   last_progress_ = steady::now();
+  if (download_.stored_chunks() > 0) {
+    out.err("resuming " + display_media_name(download_.offer().media_id) + ": " +
+            std::to_string(download_.stored_chunks()) + " of " + std::to_string(download_.offer().total_chunks) +
+            " chunks already here");
+  }
   // A run that stopped after the last chunk: nothing more will come, check and complete.
   if (download_.all_stored()) finish_bytes(s, out);
 }
@@ -137,8 +145,8 @@ bool download_job::consume(session& s, const json::object& message, console& out
         fail(out, "cannot write " + part_.string() + ": " + errno_text());
         return true;
       }
-      s.send(download_.stored());
-      if (download_.all_stored()) finish_bytes(s, out);
+      acks_due_.emplace_back(download_.stored(), last_chunk_size_);
+      pump(s, out);
       break;
     case event::duplicate:
       s.send(download_.reack());
@@ -173,8 +181,37 @@ bool download_job::consume(session& s, const json::object& message, console& out
   return true;
 }
 
+void download_job::pump(session& s, console& out) {
+  while (!acks_due_.empty() && state() == outcome::running && s.online()) {
+    if (rate_ && steady::now() < next_ack_) return;
+    const auto [ack, size] = std::move(acks_due_.front());
+    acks_due_.pop_front();
+    if (!s.send(ack)) return;
+    if (rate_) {
+      const auto cost = std::chrono::duration_cast<steady::duration>(
+          std::chrono::duration<double>(static_cast<double>(size) / static_cast<double>(*rate_)));
+      next_ack_ = std::max(next_ack_, steady::now() - cost) + cost;
+    }
+    // The node takes COMPLETE only after every chunk was acknowledged.
+    if (acks_due_.empty() && download_.all_stored()) finish_bytes(s, out);
+  }
+}
+
+std::chrono::milliseconds download_job::max_wait(std::chrono::milliseconds cap) const {
+  if (acks_due_.empty() || !rate_) return cap;
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(next_ack_ - steady::now());
+  return std::clamp(left, std::chrono::milliseconds(0), cap);
+}
+
+void download_job::connection_lost() {
+  // Chunks stored but not acknowledged are listed in receivedChunks after the reconnect.
+  acks_due_.clear();
+  download_.connection_lost();
+}
+
 void download_job::store_chunk() {
   const auto& bytes = download_.chunk_bytes();
+  last_chunk_size_ = bytes.size();
   const std::string line = std::to_string(download_.chunk_index()) + " " + std::to_string(bytes.size()) + "\n";
   // The bytes first, then the journal line: a journal never lists bytes that are not there.
   if (!write_all(part_fd_, bytes.data(), bytes.size()) || !write_all(journal_fd_, line.data(), line.size())) {

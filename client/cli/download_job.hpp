@@ -12,6 +12,8 @@
 #include "client/media_download.hpp"
 
 #include <chrono>
+#include <deque>
+#include <utility>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -22,13 +24,18 @@ namespace chatnode::cli {
 class download_job {
  public:
   enum class outcome { running, done, failed };
+  struct options {
+    // --limit-rate: chunks are acknowledged no faster than this (the node sends a few
+    // chunks ahead of the acknowledgements, so this paces it).
+    std::optional<std::uint64_t> bytes_per_second;
+    bool json = false;  // the offer and the COMPLETE_ACK as JSON lines instead of sentences
+  };
 
   // Prepares `target` (a file that must not exist yet): picks up PATH.part when a
   // journal says it holds the first chunks of this media. Throws cli_error(exit_usage)
   // for a target that exists or cannot be written.
-  // `json`: the offer and the COMPLETE_ACK are printed as JSON lines instead of sentences.
   download_job(const std::string& self, const client::media_offer& offer, std::filesystem::path target,
-               bool json = false);
+               const options& opts);
   ~download_job();
   download_job(const download_job&) = delete;
   download_job& operator=(const download_job&) = delete;
@@ -37,7 +44,11 @@ class download_job {
   void start(session& s, console& out);
   // A node message: true when it was about this download.
   bool consume(session& s, const json::object& message, console& out);
-  void connection_lost() { download_.connection_lost(); }
+  // Sends the acknowledgements the rate allows now (and the COMPLETE after the last).
+  void pump(session& s, console& out);
+  std::chrono::milliseconds max_wait(std::chrono::milliseconds cap) const;
+  void connection_lost();
+  std::optional<std::uint64_t> rate() const { return rate_; }
 
   outcome state() const;
   const std::string& name() const { return name_; }
@@ -69,6 +80,11 @@ class download_job {
   class progress progress_;
   bool failed_locally_ = false;
   bool json_ = false;
+  std::optional<std::uint64_t> rate_;
+  // Acknowledgements held back by the rate, with the size of the chunk each stands for.
+  std::deque<std::pair<json::object, std::size_t>> acks_due_;
+  std::chrono::steady_clock::time_point next_ack_;
+  std::size_t last_chunk_size_ = 0;
   std::chrono::steady_clock::time_point last_progress_;
 };
 

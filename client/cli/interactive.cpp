@@ -422,7 +422,7 @@ void interactive::run_command(const invocation& call) {
                                                                  args.back(),
                                                                  upload_job::options{call.media_type, call.limit_rate, config_.json}));
   } else if (command == "fetch") {
-    transfers_.fetch(session_, args[0], args.size() > 1 ? args[1] : std::string());
+    transfers_.fetch(session_, args[0], args.size() > 1 ? args[1] : std::string(), call.limit_rate);
   } else if (command == "group-create") {
     const auto split = split_group_create(args, friends_);
     request(group_create(self, split.name, split.members));

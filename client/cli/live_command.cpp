@@ -80,7 +80,7 @@ void live_command::handle(session::event& e) {
     case session::event::kind::reconnected:
       offer_deadline_ = steady::now() + config_.timeout;
       transfers_.reconnected(session_);
-      feed_.reconnected(session_);
+      if (call_.command == "listen") feed_.reconnected(session_);  // the others show no messages
       return;
     case session::event::kind::gave_up:
       gave_up_ = true;
@@ -143,7 +143,7 @@ int live_command::send_file() {
 
 int live_command::fetch() {
   const std::string& media_id = call_.args[0];
-  transfers_.fetch(session_, media_id, call_.args.size() > 1 ? call_.args[1] : std::string());
+  transfers_.fetch(session_, media_id, call_.args.size() > 1 ? call_.args[1] : std::string(), call_.limit_rate);
   // The node offers every media waiting for the user right after login.
   offer_deadline_ = steady::now() + config_.timeout;
   while (transfers_.busy()) {

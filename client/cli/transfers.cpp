@@ -31,7 +31,8 @@ void transfers::add_upload(session& s, std::unique_ptr<upload_job> job) {
   uploads_.push_back(std::move(job));
 }
 
-void transfers::fetch(session& s, const std::string& media_id, const std::string& path) {
+void transfers::fetch(session& s, const std::string& media_id, const std::string& path,
+                      std::optional<std::uint64_t> bytes_per_second) {
   for (const auto& d : downloads_) {
     if (d->media_id() == media_id) throw cli_error(exit_usage, media_id + " is being fetched already");
   }
@@ -41,19 +42,21 @@ void transfers::fetch(session& s, const std::string& media_id, const std::string
   if (!path.empty() && fs::exists(path, ec) && !fs::is_directory(path, ec)) {
     throw cli_error(exit_usage, path + " exists already; give another PATH");
   }
+  const wanted_download want{path, bytes_per_second};
   if (const auto it = offers_.find(media_id); it != offers_.end()) {
-    start_download(s, it->second, path);
+    start_download(s, it->second, want);
     return;
   }
-  wanted_[media_id] = path;
+  wanted_[media_id] = want;
 }
 
-void transfers::start_download(session& s, const client::media_offer& offer, const std::string& path) {
+void transfers::start_download(session& s, const client::media_offer& offer, const wanted_download& want) {
+  const std::string& path = want.path;
   fs::path target = path.empty() ? fs::path(save_name(offer.media_id, offer.media_type)) : fs::path(path);
   std::error_code ec;
   if (!path.empty() && fs::is_directory(target, ec)) target /= save_name(offer.media_id, offer.media_type);
   if (config_.json) out_.out(json::serialize(offer_messages_.at(offer.media_id)));
-  auto job = std::make_unique<download_job>(s.user(), offer, target, config_.json);
+  auto job = std::make_unique<download_job>(s.user(), offer, target, download_job::options{want.rate, config_.json});
   job->start(s, out_);
   downloads_.push_back(std::move(job));
 }
@@ -67,10 +70,10 @@ bool transfers::consume(session& s, const json::object& message) {
     offers_[offer->media_id] = *offer;
     offer_messages_[offer->media_id] = message;
     if (const auto it = wanted_.find(offer->media_id); it != wanted_.end()) {
-      const std::string path = it->second;
+      const wanted_download want = it->second;
       wanted_.erase(it);
       try {
-        start_download(s, *offer, path);
+        start_download(s, *offer, want);
       } catch (const cli_error& e) {
         out_.err(std::string("fetch ") + offer->media_id + ": " + e.what());
         ++local_errors_;
@@ -90,6 +93,8 @@ bool transfers::consume(session& s, const json::object& message) {
 
 void transfers::pump(session& s) {
   for (auto& u : uploads_) u->pump(s);
+  for (auto& d : downloads_) d->pump(s, out_);
+  reap();
   if (!s.online()) return;
   const auto stall = config_.timeout * stall_timeouts;
   const auto now = steady::now();
@@ -110,19 +115,20 @@ void transfers::connection_lost() {
 void transfers::reconnected(session& s) {
   for (auto& u : uploads_) u->start(s);
   // Downloads wait for the node's new offer (right after login) before accepting again.
-  for (auto& d : downloads_) wanted_[d->media_id()] = d->target().string();
+  for (auto& d : downloads_) wanted_[d->media_id()] = {d->target().string(), d->rate()};
   downloads_.clear();
 }
 
 std::chrono::milliseconds transfers::max_wait(std::chrono::milliseconds cap) const {
   auto wait = cap;
   for (const auto& u : uploads_) wait = std::min(wait, u->max_wait(cap));
+  for (const auto& d : downloads_) wait = std::min(wait, d->max_wait(cap));
   return wait;
 }
 
 std::vector<std::string> transfers::missing_offers() const {
   std::vector<std::string> ids;
-  for (const auto& [id, path] : wanted_) ids.push_back(id);
+  for (const auto& [id, want] : wanted_) ids.push_back(id);
   return ids;
 }
 

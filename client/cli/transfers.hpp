@@ -27,7 +27,8 @@ class transfers {
   // Fetches `media_id` as soon as its offer is known (at once when it was seen). `path`:
   // empty for the media's own name in the current directory, a directory to put it in,
   // or the file to write. Throws cli_error(exit_usage) for a path it cannot use.
-  void fetch(session& s, const std::string& media_id, const std::string& path);
+  void fetch(session& s, const std::string& media_id, const std::string& path,
+             std::optional<std::uint64_t> bytes_per_second = std::nullopt);
   // A node message: offers are remembered (and left for the caller to show); true when a
   // transfer took the message.
   bool consume(session& s, const json::object& message);
@@ -49,7 +50,11 @@ class transfers {
   std::string prompt_status() const;
 
  private:
-  void start_download(session& s, const client::media_offer& offer, const std::string& path);
+  struct wanted_download {
+    std::string path;
+    std::optional<std::uint64_t> rate;
+  };
+  void start_download(session& s, const client::media_offer& offer, const wanted_download& want);
   void reap();
   void show_progress();
 
@@ -61,7 +66,7 @@ class transfers {
   std::vector<std::unique_ptr<download_job>> downloads_;
   std::map<std::string, client::media_offer> offers_;  // seen on this run, by mediaId
   std::map<std::string, json::object> offer_messages_;  // the same offers as they came (--json)
-  std::map<std::string, std::string> wanted_;          // mediaId → path, waiting for the offer
+  std::map<std::string, wanted_download> wanted_;      // by mediaId, waiting for the offer
   std::size_t failures_ = 0;
   std::size_t local_errors_ = 0;
 };

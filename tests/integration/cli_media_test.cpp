@@ -7,6 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <regex>
@@ -162,6 +164,79 @@ TEST(IntegrationCliMedia, GroupMediaAndRefusals) {
   const auto unknown_group = s.run("alice", {"send-file", "No", "such", "group", (files.path() / "notes.txt").string()});
   EXPECT_EQ(unknown_group.status, 1) << unknown_group;
   EXPECT_TRUE(contains(unknown_group.err, "(4002)")) << unknown_group;
+}
+
+// A fetch killed half-way leaves PATH.part and its journal; running it again goes on after
+// the chunks it has (the node resumes after the acknowledged ones) and checks the whole file.
+TEST(IntegrationCliMedia, AnInterruptedFetchGoesOnWhenRunAgain) {
+  cli_node s;
+  s.add_user("alice");
+  s.add_user("bob");
+  s.befriend("alice", "bob");
+  temp_dir files;
+  const auto big = random_bytes(1024 * 1024, 23);  // 16 chunks
+  write_bytes(files.path() / "big.bin", big);
+  ASSERT_EQ(s.run("alice", {"send-file", "bob", (files.path() / "big.bin").string()}).status, 0);
+  const std::string id = latest_media_id(s, "bob");
+
+  temp_dir downloads;
+  const fs::path target = downloads.path() / "big.bin";
+  {
+    cli_process first(s.as("bob", {"--verbose", "fetch", id, target.string(), "--limit-rate", "256K"}));
+    ASSERT_TRUE(first.wait_error("big.bin: 25% (")) << first.err();
+    first.signal(SIGKILL);
+    first.wait();
+  }
+  EXPECT_TRUE(fs::exists(target.string() + ".part"));
+  EXPECT_TRUE(fs::exists(target.string() + ".part.chunks"));
+  EXPECT_FALSE(fs::exists(target));
+  // The node has noticed bob's connection is gone (else the next login is 2002).
+  ASSERT_TRUE(eventually([&] { return contains(s.run("alice", {"friends"}).out, "bob: offline"); }));
+
+  const auto again = s.run("bob", {"fetch", id, target.string()});
+  ASSERT_EQ(again.status, 0) << again;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(again.err, m, std::regex("resuming big\\.bin: ([0-9]+) of 16 chunks already here\n")))
+      << again;
+  EXPECT_GE(std::stoi(m[1]), 4) << again;
+  EXPECT_LT(std::stoi(m[1]), 16) << again;
+  const std::string got = read_file_text(target);
+  EXPECT_EQ(sha256_hex(std::vector<std::uint8_t>(got.begin(), got.end())), sha256_hex(big));
+  EXPECT_FALSE(fs::exists(target.string() + ".part"));
+  EXPECT_FALSE(fs::exists(target.string() + ".part.chunks"));
+}
+
+// Interactive mode shows the offer, fetches in the background and sends files itself.
+TEST(IntegrationCliMedia, InteractiveFetchAndSendFile) {
+  cli_node s;
+  s.add_user("alice");
+  s.add_user("bob");
+  s.befriend("alice", "bob");
+  temp_dir files;
+  const auto notes = random_bytes(100 * 1024, 24);
+  write_bytes(files.path() / "notes.txt", notes);
+
+  cli_process bob(s.as("bob", {}));
+  ASSERT_TRUE(bob.wait_output("logged in as bob\n")) << bob.out() << bob.err();
+  ASSERT_EQ(s.run("alice", {"send-file", "bob", (files.path() / "notes.txt").string()}).status, 0);
+  std::smatch m;
+  ASSERT_TRUE(bob.wait_output_match(std::regex(hhmm + " alice sent notes\\.txt \\(text/plain, 100\\.0 KiB\\); to "
+                                                      "download: fetch ([a-z2-7]{12}-notes\\.txt)\n")))
+      << bob.out();
+  const std::string out = bob.out();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("fetch ([a-z2-7]{12}-notes\\.txt)\n")));
+  temp_dir downloads;
+  bob.write("fetch " + std::string(m[1]) + " " + downloads.path().string() + "\n");
+  ASSERT_TRUE(bob.wait_output("saved notes.txt (text/plain, 100.0 KiB) as " + (downloads.path() / "notes.txt").string()))
+      << bob.out() << bob.err();
+  EXPECT_EQ(file_bytes(downloads.path() / "notes.txt"), notes);
+
+  bob.write("send-file alice " + (downloads.path() / "notes.txt").string() + "\n");
+  ASSERT_TRUE(bob.wait_output("sent notes.txt (text/plain, 100.0 KiB) to alice\n")) << bob.out() << bob.err();
+  bob.close_stdin();
+  EXPECT_EQ(bob.wait(), 0) << bob.out() << bob.err();
+  const auto history = s.run("alice", {"history", "--limit", "1"});
+  EXPECT_TRUE(contains(history.out, " bob sent notes.txt (text/plain, 100.0 KiB); media ")) << history;
 }
 
 }  // namespace

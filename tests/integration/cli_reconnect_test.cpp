@@ -140,5 +140,42 @@ TEST(IntegrationCliReconnect, AnUploadCutByANodeCrashResumes) {
   EXPECT_EQ(sha256_hex(std::vector<std::uint8_t>(got.begin(), got.end())), sha256_hex(big));
 }
 
+TEST(IntegrationCliReconnect, AFetchCutByANodeCrashResumes) {
+  cli_node s;
+  s.add_user("alice");
+  s.add_user("bob");
+  s.befriend("alice", "bob");
+  temp_dir files;
+  const auto big = random_bytes(1024 * 1024, 22);  // 16 chunks
+  write_bytes(files.path() / "big.bin", big);
+  ASSERT_EQ(s.run("alice", {"send-file", "bob", (files.path() / "big.bin").string()}).status, 0);
+  const auto history = s.run("bob", {"history", "--limit", "1"});
+  std::smatch id;
+  ASSERT_TRUE(std::regex_search(history.out, id, std::regex("; media ([A-Za-z0-9._~-]+)\n"))) << history;
+
+  // Acknowledging 256 KiB/s paces the node (it sends at most 8 chunks ahead of the acks):
+  // the crash lands in the middle of the download.
+  temp_dir downloads;
+  const fs::path target = downloads.path() / "big.bin";
+  cli_process bob(s.as("bob", {"--verbose", "fetch", id[1], target.string(), "--limit-rate", "256K"}));
+  ASSERT_TRUE(bob.wait_error("big.bin: 25% (")) << bob.out() << bob.err();
+  s.node().freeze();
+  s.node().kill9();
+  s.restart_on(s.port());
+
+  ASSERT_EQ(bob.wait(), 0) << bob.out() << bob.err();
+  const std::string err = bob.err();
+  EXPECT_TRUE(contains(err, "reconnected as bob\n")) << err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(err, m, std::regex("resuming big\\.bin: ([0-9]+) of 16 chunks already here\n")))
+      << err;
+  EXPECT_GE(std::stoi(m[1]), 4) << err;
+  EXPECT_LT(std::stoi(m[1]), 16) << err;
+  EXPECT_EQ(bob.out(), "saved big.bin (application/octet-stream, 1.0 MiB) as " + target.string() + "\n");
+  const std::string got = read_file_text(target);
+  EXPECT_EQ(sha256_hex(std::vector<std::uint8_t>(got.begin(), got.end())), sha256_hex(big));
+  EXPECT_FALSE(fs::exists(target.string() + ".part"));
+}
+
 }  // namespace
 }  // namespace chatnode::testing
