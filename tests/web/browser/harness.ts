@@ -15,6 +15,7 @@ export const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
 /** Every wait on the page or a node is bounded by this. */
 export const WAIT_MS = 20000;
 const READY_MS = 20000;
+const LAUNCH_MS = 60000;
 const STOP_MS = 10000;
 
 /** A loopback port that was free a moment ago (below the ephemeral range, like the C++ harness). */
@@ -168,7 +169,8 @@ export class World {
       `--ignore-certificate-errors-spki-list=${pins.join(',')}`,
     ];
     if (hosts.length) args.push(`--host-resolver-rules=${hosts.map((h) => `MAP ${h} 127.0.0.1`).join(', ')}`);
-    this.browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args, timeout: WAIT_MS });
+    // The first start on a fresh machine builds font caches: give it longer than a page wait.
+    this.browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args, timeout: LAUNCH_MS });
     return this.browser;
   }
 

@@ -108,6 +108,8 @@ async function main(): Promise<void> {
 
     await alice.screenshot({ path: path.join(out, 'laptop.png') });
     await bob.screenshot({ path: path.join(out, 'phone.png') });
+    await bob.getByRole('button', { name: 'Back to chats' }).click();
+    await bob.screenshot({ path: path.join(out, 'phone-list.png') });
     console.log(`screenshots in ${out}`);
   } finally {
     await world.close(false);
