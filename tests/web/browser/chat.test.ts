@@ -1,10 +1,11 @@
 // Two people on one node, in two browser profiles: register, befriend (request, Accept),
 // see each other's presence live, chat both ways with the sent state, local times and the
-// unread count, set a status, and end the friendship.
+// unread count, set a status, find the offline inbox at the next login, and end the
+// friendship.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { World } from './harness';
-import { befriend, connectionIs, item, message, messages, open, register, send, sent } from './ui';
+import { befriend, connectionIs, item, login, message, messages, open, register, send, sent } from './ui';
 
 test('two users befriend, see presence, chat both ways, and part', { timeout: 180000 }, async (t) => {
   const world = new World();
@@ -58,6 +59,17 @@ test('two users befriend, see presence, chat both ways, and part', { timeout: 18
     await bob.getByLabel('Status').selectOption('away');
     await item(alice, 'Friends', 'bob@localhost').getByText('Away').waitFor();
     await bob.getByLabel('Status').selectOption('online');
+    await item(alice, 'Friends', 'bob@localhost').getByText('Online').waitFor();
+
+    // Bob logs out; what Alice writes meanwhile waits in his inbox and is there, unread,
+    // when he logs in again (with his password: logging out revoked his token).
+    await bob.getByRole('button', { name: 'Log out' }).click();
+    await item(alice, 'Friends', 'bob@localhost').getByText('Offline').waitFor();
+    await send(alice, 'Call me when you are back');
+    await sent(alice, 'Call me when you are back');
+    await login(bob, 'bob', 'bob password');
+    await item(bob, 'Conversations', 'alice@localhost').getByText('1 unread').waitFor();
+    await item(bob, 'Conversations', 'alice@localhost').getByText('Call me when you are back').waitFor();
     await item(alice, 'Friends', 'bob@localhost').getByText('Online').waitFor();
 
     // Alice ends the friendship; Bob's list follows.

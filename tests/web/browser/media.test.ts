@@ -98,6 +98,17 @@ test('an image sent to a group is previewed by the others; a file is downloaded 
     const path = await download.path();
     const { readFileSync } = await import('node:fs');
     assert.ok(readFileSync(path).equals(pdf), 'the saved file is the one sent');
+
+    // A file dropped on the conversation is sent like an attached one.
+    await open(alice, 'bob@localhost');
+    await alice.locator('main.conversation').evaluate((el) => {
+      const data = new DataTransfer();
+      data.items.add(new File(['dropped text'], 'notes.txt', { type: 'text/plain' }));
+      el.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    await message(alice, '').filter({ hasText: 'notes.txt' }).getByText('Sent').waitFor();
+    await messages(bob).getByRole('listitem').filter({ hasText: 'notes.txt' }).getByText('text/plain · 12 B').waitFor();
     ok = true;
   } finally {
     await world.close(!ok);
