@@ -12,9 +12,11 @@ namespace chatnode::cli {
 
 namespace {
 
-// Letters of the id part: RFC 4648 base32 in lower case (no padding needed: 60 bits).
-constexpr std::string_view base32 = "abcdefghijklmnopqrstuvwxyz234567";
-constexpr std::size_t id_letters = 12;
+// The id part: 16 letters and digits, then '.', then the name — the form the web client
+// uses too (web/src/protocol/ids.ts), so each shows the other's file names.
+constexpr std::string_view id_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+constexpr std::size_t id_letters = 16;
+constexpr char id_separator = '.';
 constexpr std::size_t max_name_bytes = 100;
 constexpr std::size_t max_extension_bytes = 16;
 
@@ -78,17 +80,14 @@ std::string media_id_for(std::string_view self, std::string_view receiver, std::
   hash.update(file_name);
   const auto digest = hash.finish();
   std::string id;
-  // 5 bits per letter, taken from the first 8 bytes.
-  std::uint64_t bits = 0;
-  for (std::size_t i = 0; i < 8; ++i) bits = bits << 8 | digest[i];
-  for (std::size_t i = 0; i < id_letters; ++i) id += base32[(bits >> (59 - 5 * i)) & 0x1f];
-  return id + "-" + safe_file_name(file_name);
+  for (std::size_t i = 0; i < id_letters; ++i) id += id_alphabet[digest[i] % id_alphabet.size()];
+  return id + id_separator + safe_file_name(file_name);
 }
 
 std::string media_name(std::string_view media_id) {
-  if (media_id.size() <= id_letters + 1 || media_id[id_letters] != '-') return {};
+  if (media_id.size() <= id_letters + 1 || media_id[id_letters] != id_separator) return {};
   if (!std::all_of(media_id.begin(), media_id.begin() + id_letters,
-                   [](char c) { return base32.find(c) != std::string_view::npos; })) {
+                   [](char c) { return id_alphabet.find(c) != std::string_view::npos; })) {
     return {};
   }
   std::string_view name = media_id.substr(id_letters + 1);

@@ -1,6 +1,7 @@
 // How chatnode-client names media (docs/cli.md, "Media"): the protocol has no file name,
-// so the client puts it into the mediaId it chooses, "<12 letters>-<file name>", and reads
-// it back from offers and history. Also the MIME type guessed from a file name.
+// so the client puts it into the mediaId it chooses, "<16 letters/digits>.<file name>" (as
+// the web client does), and reads it back from offers and history. Also the MIME type
+// guessed from a file name.
 #pragma once
 
 #include <string>
@@ -9,8 +10,8 @@
 namespace chatnode::cli {
 
 // The mediaId for sending a file named `file_name` whose content has SHA-256 `content_sha256`
-// (hex) from `self` to `receiver`: 12 base32 letters of SHA-256 over those four, a '-' and
-// the file name made safe ([A-Za-z0-9._-], at most 100 bytes, extension kept). The same
+// (hex) from `self` to `receiver`: 16 letters and digits from SHA-256 over those four, a '.'
+// and the file name made safe ([A-Za-z0-9._-], at most 100 bytes, extension kept). The same
 // file to the same receiver gets the same id, so sending it again resumes an unfinished
 // upload instead of starting another.
 std::string media_id_for(std::string_view self, std::string_view receiver, std::string_view content_sha256,

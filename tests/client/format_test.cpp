@@ -77,9 +77,9 @@ TEST_F(Format, ChatLines) {
                   "", "", 0};
   EXPECT_TRUE(chat_line(group, bob, false).ends_with(" [Book club] carol: hi"));
   chat_item media{t0, "alice@alpha.example", "bob@alpha.example", "", "20", "", "",
-                  "abcdefghijkl-photo.jpg", "image/jpeg", 2621440};
+                  "abcdefghijklMN12.photo.jpg", "image/jpeg", 2621440};
   EXPECT_TRUE(chat_line(media, bob, false).ends_with(" alice sent photo.jpg (image/jpeg, 2.5 MiB)"));
-  EXPECT_TRUE(offer_line(media, bob).ends_with("; to download: fetch abcdefghijkl-photo.jpg"));
+  EXPECT_TRUE(offer_line(media, bob).ends_with("; to download: fetch abcdefghijklMN12.photo.jpg"));
 }
 
 TEST_F(Format, EventsAreSentences) {

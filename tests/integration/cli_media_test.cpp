@@ -71,7 +71,7 @@ TEST(IntegrationCliMedia, SendFileAndFetchBothWays) {
   ASSERT_TRUE(std::regex_match(offered.out, m,
                                std::regex(hhmm + " alice went offline\n" + hhmm +
                                           " alice sent report\\.pdf \\(application/pdf, 300\\.0 KiB\\); to "
-                                          "download: fetch ([a-z2-7]{12}-report\\.pdf)\n")))
+                                          "download: fetch ([A-Za-z0-9]{16}\\.report\\.pdf)\n")))
       << offered;
   const std::string media_id = m[1];
 
@@ -142,7 +142,7 @@ TEST(IntegrationCliMedia, GroupMediaAndRefusals) {
   for (const char* member : {"bob", "carol"}) {
     const auto offered = s.run(member, {"listen", "--count", "2", "--seconds", "10"});
     EXPECT_TRUE(std::regex_match(offered.out, std::regex(hhmm + " alice went offline\n" + hhmm + " \\[Book club\\] alice sent notes\\.txt \\(text/plain, "
-                                                                "5\\.0 KiB\\); to download: fetch [a-z2-7]{12}-notes\\.txt\n")))
+                                                                "5\\.0 KiB\\); to download: fetch [A-Za-z0-9]{16}\\.notes\\.txt\n")))
         << member << ": " << offered;
     const std::string id = latest_media_id(s, member);
     temp_dir dir;
@@ -221,10 +221,10 @@ TEST(IntegrationCliMedia, InteractiveFetchAndSendFile) {
   ASSERT_EQ(s.run("alice", {"send-file", "bob", (files.path() / "notes.txt").string()}).status, 0);
   std::smatch m;
   ASSERT_TRUE(bob.wait_output_match(std::regex(hhmm + " alice sent notes\\.txt \\(text/plain, 100\\.0 KiB\\); to "
-                                                      "download: fetch ([a-z2-7]{12}-notes\\.txt)\n")))
+                                                      "download: fetch ([A-Za-z0-9]{16}\\.notes\\.txt)\n")))
       << bob.out();
   const std::string out = bob.out();
-  ASSERT_TRUE(std::regex_search(out, m, std::regex("fetch ([a-z2-7]{12}-notes\\.txt)\n")));
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("fetch ([A-Za-z0-9]{16}\\.notes\\.txt)\n")));
   temp_dir downloads;
   bob.write("fetch " + std::string(m[1]) + " " + downloads.path().string() + "\n");
   ASSERT_TRUE(bob.wait_output("saved notes.txt (text/plain, 100.0 KiB) as " + (downloads.path() / "notes.txt").string()))
