@@ -44,6 +44,9 @@ export class ConversationView {
   private readonly composeError: HTMLElement;
   private readonly dropHint: HTMLElement;
   private key: string | null = null;
+  /** Screen readers hear each new message of the open conversation (not history pages). */
+  private readonly announcer: HTMLElement;
+  private newestIncoming: string | undefined;
 
   constructor(
     private readonly client: ChatClient,
@@ -73,6 +76,7 @@ export class ConversationView {
       h('button', { type: 'submit', class: 'icon-button primary send', 'aria-label': 'Send', title: 'Send (Enter)' }, icon(SEND)),
     );
     this.dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, 'Drop files to send them');
+    this.announcer = h('div', { class: 'sr-only', 'aria-live': 'polite' });
     this.element = h(
       'main',
       { class: 'conversation', 'aria-label': 'Conversation' },
@@ -88,6 +92,7 @@ export class ConversationView {
       this.composeError,
       this.composer,
       this.dropHint,
+      this.announcer,
     );
     this.element.addEventListener('dragover', (e) => this.onDrag(e, true));
     this.element.addEventListener('dragleave', (e) => {
@@ -107,6 +112,7 @@ export class ConversationView {
     if (switched) {
       this.list.replaceChildren();
       this.composeError.textContent = '';
+      this.newestIncoming = undefined;
     }
     this.render(true);
     if (switched) void this.client.messaging.loadInitial(key);
@@ -126,6 +132,7 @@ export class ConversationView {
     const heightBefore = this.scroller.scrollHeight;
     const topBefore = this.scroller.scrollTop;
     syncList(this.list, this.rows(conv));
+    this.announce(conv, toBottom);
     this.topNote.textContent = conv.loadingOlder ? 'Loading older messages…' : conv.reachedStart && conv.items.length ? 'This is the beginning of the conversation.' : '';
     this.composer.hidden = conv.closed;
     if (toBottom || atBottom) this.scroller.scrollTop = this.scroller.scrollHeight;
@@ -133,6 +140,15 @@ export class ConversationView {
       // Older messages came in above: keep what the person was reading in place.
       this.scroller.scrollTop = topBefore + (this.scroller.scrollHeight - heightBefore);
     }
+  }
+
+  private announce(conv: Conversation, opening: boolean): void {
+    let newest: ChatItem | undefined;
+    for (const i of conv.items) if (!i.outgoing && !i.notice && i.messageId !== undefined) newest = i;
+    const before = this.newestIncoming;
+    this.newestIncoming = newest?.messageId;
+    if (opening || !newest || before === undefined || newest.messageId === before) return;
+    this.announcer.textContent = `${newest.sender}: ${newest.media ? newest.media.name : newest.content}`;
   }
 
   private renderHead(conv: Conversation): void {
