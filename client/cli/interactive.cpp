@@ -53,7 +53,7 @@ int interactive::run() {
   if (tty_input_) raw.emplace(STDIN_FILENO);
   if (!config_.user.empty()) credentials("login", config_.user, config_.password);
   draw_prompt();
-  while (!quit_ && !gave_up_) {
+  while (!gave_up_) {
     if (input_ended_ && settled()) break;
     turn();
   }

@@ -102,7 +102,6 @@ class interactive {
   int initial_lists_ = 0;
   std::vector<std::string> waiting_lines_;
   unsigned next_id_ = 1;
-  bool quit_ = false;
   bool input_ended_ = false;
   std::optional<std::chrono::steady_clock::time_point> input_end_;
   bool gave_up_ = false;

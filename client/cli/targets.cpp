@@ -4,6 +4,7 @@
 #include "client/cli/command_line.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 namespace chatnode::cli {
@@ -78,21 +79,29 @@ receiver_split split_receiver(const std::vector<std::string>& words, const std::
   return out;
 }
 
-target resolve_group(const std::vector<std::string>& words, const std::vector<group_entry>& groups) {
+namespace {
+
+// The group `words` name among `groups`, by id or by name; nullopt when none has the name.
+std::optional<target> named_group(const std::vector<std::string>& words, const std::vector<group_entry>& groups) {
   const std::string name = join_words(words);
   if (!name.empty() && name.front() == '#' && words.size() == 1) return id_target(name, groups);
   const auto found = named(groups, name);
   if (found.size() > 1) ambiguous(name, found);
   if (found.size() == 1) return group_target(*found.front());
+  return std::nullopt;
+}
+
+}  // namespace
+
+target resolve_group(const std::vector<std::string>& words, const std::vector<group_entry>& groups) {
+  if (auto group = named_group(words, groups)) return *group;
+  const std::string name = join_words(words);
   return {name, name, true};  // not one of the known groups: the node decides (4002)
 }
 
 target resolve_receiver(const std::vector<std::string>& words, const std::vector<group_entry>& groups) {
+  if (auto group = named_group(words, groups)) return *group;
   const std::string name = join_words(words);
-  if (!name.empty() && name.front() == '#' && words.size() == 1) return id_target(name, groups);
-  const auto found = named(groups, name);
-  if (found.size() > 1) ambiguous(name, found);
-  if (found.size() == 1) return group_target(*found.front());
   if (words.size() == 1) return {name, name, false};
   throw cli_error(exit_failure, "\"" + name + "\": " + code_text(4002));
 }
