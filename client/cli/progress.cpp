@@ -12,6 +12,8 @@ namespace {
 constexpr int log_step_percent = 10;
 constexpr std::size_t min_bar_cells = 10;
 constexpr std::size_t max_bar_cells = 40;
+// Room kept for " 100%  1023.9 MiB of 1023.9 MiB  1023.9 MiB/s".
+constexpr std::size_t tail_room = 46;
 
 }  // namespace
 
@@ -45,7 +47,8 @@ std::string progress::bar(std::size_t width) const {
     tail += "  " + human_size(static_cast<std::uint64_t>(static_cast<double>(done_ - start_done_) / seconds)) + "/s";
   }
   std::string name = name_;
-  const std::size_t fixed = tail.size() + 3;  // " [" and "]"
+  // The cells do not depend on the tail, whose length changes as the numbers do.
+  const std::size_t fixed = tail_room + 3;  // " [" and "]"
   const std::size_t room = width > fixed + 1 ? width - fixed - 1 : 0;  // for the name and the cells
   if (room < name.size() + min_bar_cells) name = name.substr(0, room > min_bar_cells ? room - min_bar_cells : 0);
   const std::size_t cells = std::clamp(room - std::min(room, name.size()), min_bar_cells, max_bar_cells);
