@@ -5,6 +5,7 @@
 
 #include "crypto/certs.hpp"
 #include "crypto/encoding.hpp"
+#include "crypto/tls_policy.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/x509v3.h>
@@ -31,9 +32,7 @@ bool iequal(std::string_view a, std::string_view b) {
 }
 
 void common_setup(ssl::context& ctx, const tls_files& files) {
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  crypto::apply_tls_policy(ctx.native_handle());
   boost::system::error_code ec;
   ctx.use_certificate_chain_file(files.cert.string(), ec);
   if (ec) throw std::runtime_error("federation.cert: cannot load " + files.cert.string() + ": " + ec.message());

@@ -3,6 +3,8 @@
 // state() belongs to the session's strand (the router is called on it).
 #pragma once
 
+#include "rate_limits.hpp"
+
 #include "protocol/ids.hpp"
 
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace chatnode::node {
 
@@ -25,6 +28,9 @@ struct session_state {
   bool closed = false;                    // the connection ended
   std::shared_ptr<history_sync> history;  // set while a MESSAGE_HISTORY sync runs
   std::shared_ptr<media_downloads> media;  // set once a media delivery starts
+  std::vector<std::string> tokens;         // digests of the resumption tokens this session used
+                                           // or was given: USER_LOGOUT revokes them
+  token_bucket requests;                   // limits.requests_per_second / requests_burst
 };
 
 class client_session : public std::enable_shared_from_this<client_session> {
@@ -45,6 +51,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   virtual void when_idle(std::function<void()> fn) = 0;
   // A short label for logs: the remote address.
   virtual const std::string& remote() const = 0;
+  // Who is asking, for per-address budgets: the IPv4 address, or the IPv6 /64 prefix.
+  virtual const std::string& address() const { return remote(); }
   // A user of another node acting through a federation event (router_federation.cpp):
   // their domain, so replies go into that domain's outbox instead. Null for connections.
   virtual const std::string* via_domain() const noexcept { return nullptr; }

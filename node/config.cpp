@@ -5,10 +5,12 @@
 #include "crypto/encoding.hpp"
 #include "protocol/ids.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include <fstream>
+#include <type_traits>
 #include <set>
 #include <sstream>
 
@@ -42,6 +44,35 @@ listen_address parse_listen(const std::string& text, const std::string& key) {
   unsigned long port = std::stoul(port_text);
   if (port > 65535) throw config_error(key + ": port out of range in \"" + text + "\"");
   out.port = static_cast<std::uint16_t>(port);
+  return out;
+}
+
+bool cidr::contains(const std::array<std::uint8_t, 16>& address) const noexcept {
+  for (unsigned bit = 0; bit < prefix; ++bit) {
+    const unsigned byte = bit / 8, mask = 0x80u >> (bit % 8);
+    if ((address[byte] & mask) != (network[byte] & mask)) return false;
+  }
+  return true;
+}
+
+cidr parse_cidr(const std::string& text, const std::string& key) {
+  const auto slash = text.find('/');
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(text.substr(0, slash), ec);
+  if (ec) throw config_error(key + ": \"" + text + "\" is not an address or address/prefix");
+  cidr out;
+  const bool v4 = address.is_v4();
+  out.network = v4 ? boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, address.to_v4()).to_bytes()
+                   : address.to_v6().to_bytes();
+  const unsigned max = v4 ? 32 : 128;
+  unsigned prefix = max;
+  if (slash != std::string::npos) {
+    const std::string p = text.substr(slash + 1);
+    if (p.empty() || p.size() > 3 || p.find_first_not_of("0123456789") != std::string::npos || std::stoul(p) > max)
+      throw config_error(key + ": bad prefix length in \"" + text + "\"");
+    prefix = static_cast<unsigned>(std::stoul(p));
+  }
+  out.prefix = v4 ? prefix + 96 : prefix;
   return out;
 }
 
@@ -189,6 +220,10 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
     c.federation.allow = r.get_domain_list("allow");
     c.federation.deny = r.get_domain_list("deny");
     c.federation.dial_on_start = r.get_bool("dial_on_start", false);
+    c.federation.max_clock_skew = std::chrono::seconds(
+        r.get_uint("max_clock_skew_seconds", c.federation.max_clock_skew.count(), 0, 86400));
+    c.federation.max_event_age = std::chrono::seconds(
+        r.get_uint("max_event_age_seconds", c.federation.max_event_age.count(), 60, std::uint64_t{10} * 365 * 86400));
     r.finish();
   }
   if (const json::object* kdf = top.get_object("kdf")) {
@@ -230,11 +265,30 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
     l.write_queue_bytes = r.get_uint("write_queue_bytes", l.write_queue_bytes, 1024, std::uint64_t{1} << 32);
     l.handshake_timeout = std::chrono::seconds(r.get_uint("handshake_timeout_seconds", l.handshake_timeout.count(), 1, 3600));
     l.idle_timeout = std::chrono::seconds(r.get_uint("idle_timeout_seconds", l.idle_timeout.count(), 2, 86400));
-    l.login_max_failures = static_cast<unsigned>(r.get_uint("login_max_failures", l.login_max_failures, 1, 1000));
-    l.login_lockout = std::chrono::seconds(r.get_uint("login_lockout_seconds", l.login_lockout.count(), 1, 86400));
-    l.max_pending_kdf = r.get_uint("max_pending_kdf", l.max_pending_kdf, 1, 100000);
-    l.max_connections = r.get_uint("max_connections", l.max_connections, 1, 10000000);
-    l.max_text_bytes = r.get_uint("max_text_bytes", l.max_text_bytes, 1, 64u << 20);
+    auto count = [&](const char* key, auto& field, std::uint64_t min, std::uint64_t max) {
+      field = static_cast<std::remove_reference_t<decltype(field)>>(r.get_uint(key, field, min, max));
+    };
+    auto seconds = [&](const char* key, std::chrono::seconds& field, std::uint64_t min, std::uint64_t max) {
+      field = std::chrono::seconds(r.get_uint(key, static_cast<std::uint64_t>(field.count()), min, max));
+    };
+    count("login_max_failures", l.login_max_failures, 1, 1000);
+    seconds("login_lockout_seconds", l.login_lockout, 1, 86400);
+    count("address_max_failures", l.address_max_failures, 1, 1000000);
+    count("kdf_per_address", l.kdf_per_address, 1, 1000);
+    count("max_pending_kdf", l.max_pending_kdf, 1, 100000);
+    count("max_pending_registrations", l.max_pending_registrations, 1, 100000);
+    count("registrations_per_address_hour", l.registrations_per_address_hour, 1, 1000000);
+    count("registrations_per_minute", l.registrations_per_minute, 1, 1000000);
+    seconds("login_timeout_seconds", l.login_timeout, 1, 3600);
+    seconds("frame_read_timeout_seconds", l.frame_read_timeout, 1, 3600);
+    count("max_connections", l.max_connections, 1, 10000000);
+    count("max_connections_per_address", l.max_connections_per_address, 1, 10000000);
+    count("requests_per_second", l.requests_per_second, 1, 10000000);
+    count("requests_burst", l.requests_burst, 1, 100000000);
+    count("max_inbox_messages", l.max_inbox_messages, 1, 100000000);
+    count("friend_requests_per_hour", l.friend_requests_per_hour, 1, 1000000);
+    count("friend_requests_per_pair_day", l.friend_requests_per_pair_day, 1, 1000000);
+    count("max_text_bytes", l.max_text_bytes, 1, 64u << 20);
     r.finish();
     if (l.max_frame_bytes < l.max_message_bytes)
       throw config_error("limits.max_frame_bytes: must not be below limits.max_message_bytes");
@@ -248,6 +302,27 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
     m.quota_bytes = r.get_uint("quota_bytes", m.quota_bytes, 1, std::uint64_t{1} << 50);
     m.retention = std::chrono::seconds(r.get_uint("retention_seconds", m.retention.count(), 60, std::uint64_t{10} * 365 * 86400));
     m.delivery_window = static_cast<unsigned>(r.get_uint("delivery_window", m.delivery_window, 1, 64));
+    r.finish();
+  }
+  if (const json::object* tokens = top.get_object("tokens")) {
+    object_reader r(*tokens, "tokens.");
+    c.tokens.lifetime = std::chrono::seconds(r.get_uint("lifetime_seconds", c.tokens.lifetime.count(), 60, std::uint64_t{10} * 365 * 86400));
+    c.tokens.max_per_user = r.get_uint("max_per_user", c.tokens.max_per_user, 1, 10000);
+    r.finish();
+  }
+  c.metrics.allow = {parse_cidr("127.0.0.0/8", "metrics.allow"), parse_cidr("::1", "metrics.allow")};
+  if (const json::object* metrics = top.get_object("metrics")) {
+    object_reader r(*metrics, "metrics.");
+    if (auto listen = r.get_string("listen", ""); !listen.empty()) c.metrics.listen = parse_listen(listen, "metrics.listen");
+    c.metrics.token = r.get_string("token", "");
+    if (const json::value* allow = r.find("allow")) {
+      if (!allow->is_array()) throw config_error("metrics.allow: expected an array of address ranges");
+      c.metrics.allow.clear();
+      for (const auto& item : allow->as_array()) {
+        if (!item.is_string()) throw config_error("metrics.allow: expected an array of address ranges");
+        c.metrics.allow.push_back(parse_cidr(std::string(item.as_string()), "metrics.allow"));
+      }
+    }
     r.finish();
   }
   if (const json::object* web = top.get_object("web")) {

@@ -6,6 +6,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,11 +38,45 @@ struct limits_config {
   std::size_t write_queue_bytes = 8 * 1024 * 1024;
   std::chrono::seconds handshake_timeout{10};  // TCP+TLS+HTTP upgrade
   std::chrono::seconds idle_timeout{300};      // WebSocket: ping at half, close if no reply
-  unsigned login_max_failures = 5;             // consecutive, per user
+  unsigned login_max_failures = 5;             // consecutive, per (address, user)
   std::chrono::seconds login_lockout{30};      // doubles per further failure, capped at 1 h
-  std::size_t max_pending_kdf = 64;            // queued password hashes; more: ERROR 9007
+  unsigned address_max_failures = 20;          // failed logins per address per hour, any users
+  unsigned kdf_per_address = 2;                // password hashes waiting or running per address
+  std::size_t max_pending_kdf = 64;            // queued login hashes; more: ERROR 9007
+  std::size_t max_pending_registrations = 16;  // queued registration hashes; more: ERROR 9007
+  unsigned registrations_per_address_hour = 10;
+  unsigned registrations_per_minute = 60;      // whole node
+  std::chrono::seconds login_timeout{60};      // a connection must log in within this
+  std::chrono::seconds frame_read_timeout{30}; // a started frame must arrive within this
   std::size_t max_connections = 50000;         // more: accepted and closed at once
+  std::size_t max_connections_per_address = 32;
+  unsigned requests_per_second = 50;           // per logged-in user, sustained; more: ERROR 9007
+  unsigned requests_burst = 200;
+  std::size_t max_inbox_messages = 10000;      // text/media waiting for one user; more: ACK 7004
+  unsigned friend_requests_per_hour = 30;      // per requester; more: ACK 3009
+  unsigned friend_requests_per_pair_day = 3;   // to one user who has not answered; more: ACK 3009
   std::size_t max_text_bytes = 16 * 1024;      // TEXT_MESSAGE content; more: ACK code 9006
+};
+
+struct tokens_config {
+  std::chrono::seconds lifetime{30 * 24 * 3600};  // resumption tokens expire after this
+  std::size_t max_per_user = 20;                  // the oldest is dropped beyond this
+};
+
+// An address range, "10.0.0.0/8" or "2001:db8::/32" (a bare address is a range of one).
+struct cidr {
+  std::array<std::uint8_t, 16> network{};  // IPv4 as v4-mapped IPv6
+  unsigned prefix = 128;                   // in IPv6 bits
+  bool contains(const std::array<std::uint8_t, 16>& address) const noexcept;
+};
+// Throws config_error naming `key`.
+cidr parse_cidr(const std::string& text, const std::string& key);
+
+struct metrics_config {
+  listen_address listen{};  // empty host: /metrics on the client port
+  std::string token;        // set: /metrics needs "Authorization: Bearer <token>"
+  std::vector<cidr> allow;  // may read /metrics without the token (default: loopback)
+  bool own_listener() const noexcept { return !listen.host.empty(); }
 };
 
 struct media_config {
@@ -82,6 +117,8 @@ struct config {
     std::vector<std::string> allow;  // domains allowed to link; empty: any the CA vouches for
     std::vector<std::string> deny;   // domains refused even if allowed
     bool dial_on_start = false;      // dial every configured peer at start-up
+    std::chrono::seconds max_clock_skew{300};            // a peer's timestamp ahead of ours by more: ours
+    std::chrono::seconds max_event_age{30 * 24 * 3600};  // behind ours by more: ours
     bool enabled() const noexcept { return !ca.empty(); }
   } federation;
   crypto::scrypt_params kdf;
@@ -93,6 +130,8 @@ struct config {
   std::size_t store_max_map_size_mb = 1024 * 1024;
   limits_config limits;
   media_config media;
+  tokens_config tokens;
+  metrics_config metrics;
   web_config web;
 };
 

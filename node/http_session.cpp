@@ -18,13 +18,10 @@ std::string endpoint_text(const tcp::socket& socket) {
 }
 }  // namespace
 
-http_session::http_session(tcp::socket&& socket, ssl::context& ctx, std::shared_ptr<server_state> state)
-    : stream_(std::move(socket), ctx), state_(std::move(state)) {
+http_session::http_session(tcp::socket&& socket, ssl::context& ctx, std::shared_ptr<server_state> state,
+                           std::unique_ptr<connection_slot> slot)
+    : stream_(std::move(socket), ctx), state_(std::move(state)), slot_(std::move(slot)) {
   remote_ = endpoint_text(beast::get_lowest_layer(stream_).socket());
-}
-
-http_session::~http_session() {
-  if (!upgraded_) state_->connections_open.fetch_sub(1, std::memory_order_relaxed);
 }
 
 void http_session::run() {
@@ -62,8 +59,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   auto& req = parser_->get();
   if (websocket::is_upgrade(req) && req.target() == "/ws") {
     beast::get_lowest_layer(stream_).expires_never();  // the WebSocket has its own timeouts
-    upgraded_ = true;
-    std::make_shared<ws_session>(std::move(stream_), state_, remote_)->run(parser_->release());
+    std::make_shared<ws_session>(std::move(stream_), state_, std::move(slot_), remote_)->run(parser_->release());
     return;
   }
   auto res = std::make_shared<http::response<http::string_body>>();
@@ -79,10 +75,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     res->result(http::status::ok);
     res->set(http::field::content_type, "text/plain");
     res->body() = "ok\n";
-  } else if (req.target() == "/metrics") {
-    res->result(http::status::ok);
-    res->set(http::field::content_type, "text/plain; version=0.0.4");
-    res->body() = state_->metrics_text();
+  } else if (req.target() == "/metrics" && !state_->cfg().metrics.own_listener()) {
+    state_->answer_metrics(beast::get_lowest_layer(stream_).socket(), req, *res);
   } else if (req.target() == "/ws") {
     res->result(http::status::upgrade_required);
     res->set(http::field::upgrade, "websocket");

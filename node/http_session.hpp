@@ -12,11 +12,12 @@
 namespace chatnode::node {
 
 class server_state;
+class connection_slot;
 
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
-  http_session(tcp::socket&& socket, ssl::context& ctx, std::shared_ptr<server_state> state);
-  ~http_session();
+  http_session(tcp::socket&& socket, ssl::context& ctx, std::shared_ptr<server_state> state,
+               std::unique_ptr<connection_slot> slot);
   void run();
 
  private:
@@ -28,11 +29,11 @@ class http_session : public std::enable_shared_from_this<http_session> {
 
   tls_stream stream_;
   std::shared_ptr<server_state> state_;
+  std::unique_ptr<connection_slot> slot_;  // passed on to the ws_session on upgrade
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
-  bool upgraded_ = false;
 };
 
 }  // namespace chatnode::node

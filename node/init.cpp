@@ -17,6 +17,15 @@ namespace chatnode::node {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
+json::object test_limits() {
+  constexpr std::uint64_t many = 1000000;
+  return json::object{{"address_max_failures", many},          {"kdf_per_address", 1000},
+                      {"registrations_per_address_hour", many}, {"registrations_per_minute", many},
+                      {"max_connections_per_address", many},    {"requests_per_second", many},
+                      {"requests_burst", many},                 {"friend_requests_per_hour", many},
+                      {"friend_requests_per_pair_day", many}};
+}
+
 void init_node(const init_options& opts, std::ostream& out) {
   const std::string domain = protocol::fold_case(opts.domain);
   if (!protocol::is_valid_domain(domain)) throw std::runtime_error("--domain: \"" + opts.domain + "\" is not a valid domain name");
@@ -67,6 +76,7 @@ void init_node(const init_options& opts, std::ostream& out) {
       {"federation", json::object{{"listen", opts.federation_listen}, {"ca", ca_in_config}, {"peers", std::move(peers)}}},
       {"kdf", json::object{{"N", kdf.n}, {"r", kdf.r}, {"p", kdf.p}}},
   };
+  if (opts.test_limits) cfg["limits"] = test_limits();
   {
     std::ofstream f(config_file, std::ios::trunc);
     f << json::serialize(cfg) << "\n";

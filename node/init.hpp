@@ -2,6 +2,8 @@
 // `chatnode serve --config DIR/chatnode.json` works at once.
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -19,7 +21,14 @@ struct init_options {
   bool force = false;  // overwrite an existing chatnode.json (keeps the data dir)
   // federation.peers: "domain=host:port" each.
   std::vector<std::string> peers;
+  // Writes test_limits() into the config: for test suites, audits and benchmarks, which
+  // register and log in many users from one address. Never for a public node.
+  bool test_limits = false;
 };
+
+// The abuse limits relaxed (docs/config.md lists each): registration, login, request and
+// friend-request rates, connections per address.
+boost::json::object test_limits();
 
 // Throws std::runtime_error with a readable message. Writes a summary to `out`.
 void init_node(const init_options& opts, std::ostream& out);

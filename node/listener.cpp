@@ -44,15 +44,15 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     return;
   }
   state_->connections_total.fetch_add(1, std::memory_order_relaxed);
-  if (state_->shutting_down() ||
-      state_->connections_open.load(std::memory_order_relaxed) >= state_->cfg().limits.max_connections) {
-    state_->connections_refused.fetch_add(1, std::memory_order_relaxed);
+  beast::error_code peer_ec;
+  const auto remote = socket.remote_endpoint(peer_ec);
+  auto slot = peer_ec ? nullptr : state_->open_slot(remote);
+  if (!slot) {
     beast::error_code ignored;
     socket.close(ignored);
   } else {
     socket.set_option(tcp::no_delay(true), ec);
-    state_->connections_open.fetch_add(1, std::memory_order_relaxed);
-    std::make_shared<http_session>(std::move(socket), ctx_, state_)->run();
+    std::make_shared<http_session>(std::move(socket), ctx_, state_, std::move(slot))->run();
   }
   do_accept();
 }

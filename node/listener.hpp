@@ -1,5 +1,6 @@
 // Accepts TCP connections on the client port, each on its own strand, and starts an
-// http_session for it (or closes it at once above limits.max_connections).
+// http_session for it (or closes it at once above limits.max_connections or
+// limits.max_connections_per_address).
 #pragma once
 
 #include "beast.hpp"

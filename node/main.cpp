@@ -7,6 +7,7 @@
 
 #include "audit/runner.hpp"
 #include "crypto/certs.hpp"
+#include "store/backup.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -28,6 +29,8 @@ constexpr const char* usage =
     "  init    make a config file, a data dir and a certificate for a domain\n"
     "  serve   run a node\n"
     "  certs   make a federation CA, issue node certificates, print SPKI pins\n"
+    "  backup  copy the data dir of a node, running or not, into a new directory\n"
+    "  restore put a backup in place of a stopped node's data\n"
     "  audit   run the test vectors of docs/vectors against running nodes\n"
     "  version print the version\n"
     "\n"
@@ -45,7 +48,10 @@ int cmd_init(const std::vector<std::string>& args) {
       ("client-listen", po::value(&opts.client_listen)->default_value(opts.client_listen), "client.listen address")
       ("federation-listen", po::value(&opts.federation_listen)->default_value(opts.federation_listen), "federation.listen address")
       ("peer", po::value(&opts.peers)->composing(), "a federation peer DOMAIN=HOST:PORT (repeatable)")
-      ("force", po::bool_switch(&opts.force), "overwrite an existing chatnode.json (the data dir is kept)");
+      ("force", po::bool_switch(&opts.force), "overwrite an existing chatnode.json (the data dir is kept)")
+      ("test-limits", po::bool_switch(&opts.test_limits),
+       "relax the abuse limits (registration, login, request rates) for test suites, audits and benchmarks;"
+       " never for a public node");
   po::variables_map vm;
   po::store(po::command_line_parser(args).options(desc).run(), vm);
   if (vm.count("help")) {
@@ -172,6 +178,36 @@ int cmd_certs(std::vector<std::string> args) {
   return 2;
 }
 
+// backup / restore (docs/operations.md "Backup and restore").
+int cmd_backup_restore(const std::string& command, const std::vector<std::string>& args) {
+  const bool backup = command == "backup";
+  po::options_description desc(backup ? "chatnode backup --config FILE DEST\n"
+                                        "Writes a consistent, compacted copy of the node's data dir into the new\n"
+                                        "directory DEST (mode 0700, data.mdb 0600), also while the node runs."
+                                      : "chatnode restore --config FILE SRC\n"
+                                        "Replaces the data of a stopped node with the backup in SRC. Everything the\n"
+                                        "node stored after the backup is lost (docs/operations.md says what exactly).");
+  std::string file, path;
+  desc.add_options()
+      ("help,h", "show this help")
+      ("config,c", po::value(&file)->required(), "the node's config file")
+      ("path", po::value(&path)->required(), backup ? "the directory to make" : "the backup directory");
+  po::positional_options_description positional;
+  positional.add("path", 1);
+  po::variables_map vm;
+  if (parse_args(args, desc, vm, &positional)) return 0;
+  const config cfg = load_config(file);
+  if (backup) {
+    chatnode::store::backup(cfg.data_dir, path);
+    std::cout << "backed up " << cfg.data_dir.string() << " to " << path << "\n";
+  } else {
+    chatnode::store::restore(path, cfg.data_dir);
+    std::cout << "restored " << cfg.data_dir.string() << " from " << path
+              << "; start the node: it federates again at once (new streams)\n";
+  }
+  return 0;
+}
+
 // Exit status: 0 every vector passed (or was skipped), 1 one failed, 2 usage error.
 int cmd_audit(const std::vector<std::string>& args) {
   po::options_description desc(
@@ -223,6 +259,7 @@ int main(int argc, char** argv) {
     if (command == "serve") return cmd_serve(args);
     if (command == "certs") return cmd_certs(args);
     if (command == "audit") return cmd_audit(args);
+    if (command == "backup" || command == "restore") return cmd_backup_restore(command, args);
     if (command == "version" || command == "--version") {
       std::cout << "chatnode " << CHATNODE_VERSION << "\n";
       return 0;

@@ -13,6 +13,8 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <stdexcept>
 
 namespace chatnode::node::model {
@@ -114,27 +116,60 @@ std::vector<std::string> requests_out(const store::txn& t, std::string_view requ
   return suffixes(t, table_id::requests_out, requester);
 }
 
+namespace {
+std::string inbox_count_key(std::string_view user) { return key2("inbox_count", user); }
+void add_inbox_count(store::txn& t, std::string_view user, std::int64_t delta) {
+  const std::string key = inbox_count_key(user);
+  std::uint64_t n = 0;
+  if (auto cur = t.get(table_id::meta, key); cur && cur->size() == 8) n = store::read_be64(*cur);
+  n = delta < 0 ? n - std::min<std::uint64_t>(n, static_cast<std::uint64_t>(-delta)) : n + static_cast<std::uint64_t>(delta);
+  if (n == 0) {
+    t.del(table_id::meta, key);
+  } else {
+    t.put(table_id::meta, key, store::be64(n));
+  }
+}
+}  // namespace
+
 void inbox_append(store::txn& t, std::string_view user, std::string_view frame) {
   t.put(table_id::inbox, key_seq(user, next_counter(t, "next_inbox_seq")), frame);
+  add_inbox_count(t, user, 1);
 }
 
-std::vector<inbox_entry> inbox_take(store::txn& t, std::string_view user, std::size_t max, bool& more) {
+std::vector<inbox_entry> inbox_read(const store::txn& t, std::string_view user, std::uint64_t after, std::size_t max_count,
+                                    std::size_t max_bytes, bool& more) {
   std::vector<inbox_entry> entries;
+  std::size_t bytes = 0;
   more = false;
-  for_each_under(t, table_id::inbox, user, [&](std::string_view suffix, std::string_view value) {
-    if (entries.size() == max) {
+  auto c = t.open_cursor(table_id::inbox);
+  const std::string prefix = key2(user, "");
+  for (auto item = c.seek(key_seq(user, after + 1)); item; item = c.next()) {
+    if (!item->first.starts_with(prefix) || item->first.size() != prefix.size() + 8) break;
+    // At least one entry per page, however large.
+    if (entries.size() == max_count || (!entries.empty() && bytes + item->second.size() > max_bytes)) {
       more = true;
-      return false;
+      break;
     }
-    if (suffix.size() == 8) entries.push_back({store::read_be64(suffix), std::string(value)});
-    return true;
-  });
-  for (const auto& e : entries) t.del(table_id::inbox, key_seq(user, e.seq));
+    bytes += item->second.size();
+    entries.push_back({store::read_be64(item->first, prefix.size()), std::string(item->second)});
+  }
   return entries;
 }
 
-void inbox_put(store::txn& t, std::string_view user, const inbox_entry& e) {
-  t.put(table_id::inbox, key_seq(user, e.seq), e.frame);
+void inbox_remove(store::txn& t, std::string_view user, std::uint64_t upto) {
+  std::vector<std::uint64_t> seqs;
+  for_each_under(t, table_id::inbox, user, [&](std::string_view suffix, std::string_view) {
+    if (suffix.size() != 8 || store::read_be64(suffix) > upto) return false;
+    seqs.push_back(store::read_be64(suffix));
+    return true;
+  });
+  for (auto seq : seqs) t.del(table_id::inbox, key_seq(user, seq));
+  add_inbox_count(t, user, -static_cast<std::int64_t>(seqs.size()));
+}
+
+std::uint64_t inbox_size(const store::txn& t, std::string_view user) {
+  auto cur = t.get(table_id::meta, inbox_count_key(user));
+  return cur && cur->size() == 8 ? store::read_be64(*cur) : 0;
 }
 
 std::string encode_message(const stored_message& m) {
@@ -393,17 +428,74 @@ void purge_media(store::txn& t, std::string_view media_id, const media_record& m
 
 namespace chatnode::node::model {
 
-std::string fed_stream(store::txn& t) {
-  if (auto v = t.get(table_id::meta, "fed_stream")) return std::string(*v);
-  std::string id = crypto::random_id(16);
+namespace {
+// An outbox value: u8 stream length, stream, u64 BE seq in the stream, the event (JSON).
+std::string outbox_value(std::string_view stream, std::uint64_t seq, std::string_view event) {
+  std::string v;
+  v.reserve(1 + stream.size() + 8 + event.size());
+  v.push_back(static_cast<char>(stream.size()));
+  v.append(stream);
+  store::append_be64(v, seq);
+  v.append(event);
+  return v;
+}
+std::optional<outbox_entry> parse_outbox_value(std::uint64_t global, std::string_view v) {
+  if (v.empty()) return std::nullopt;
+  const std::size_t n = static_cast<unsigned char>(v[0]);
+  if (v.size() < 1 + n + 8) return std::nullopt;
+  return outbox_entry{global, {std::string(v.substr(1, n)), store::read_be64(v, 1 + n)}, std::string(v.substr(1 + n + 8))};
+}
+// The first 12 characters of our stream ids are the start time in milliseconds (hex), so
+// this node can tell which of two of its streams came later, even across a restore.
+std::uint64_t stream_started(std::string_view stream) {
+  if (stream.size() < 13 || stream[12] != '.') return 0;  // a version-2 id: older than any
+  std::uint64_t ms = 0;
+  for (char c : stream.substr(0, 12)) {
+    const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return 0;
+    ms = ms * 16 + static_cast<std::uint64_t>(d);
+  }
+  return ms;
+}
+}  // namespace
+
+std::string new_fed_stream(store::txn& t, std::int64_t now_ms) {
+  char prefix[13];
+  std::snprintf(prefix, sizeof prefix, "%012llx", static_cast<unsigned long long>(now_ms) & 0xffffffffffffULL);
+  std::string id = std::string(prefix) + "." + crypto::random_id(10);
   t.put(table_id::meta, "fed_stream", id);
   return id;
 }
 
-std::uint64_t outbox_append(store::txn& t, std::string_view peer, std::string_view event) {
-  const std::uint64_t seq = next_counter(t, key2("outbox_seq", peer));
-  t.put(table_id::outbox, key_seq(peer, seq), event);
-  return seq;
+std::string fed_stream(const store::txn& t) {
+  if (auto v = t.get(table_id::meta, "fed_stream")) return std::string(*v);
+  return {};
+}
+
+bool stream_read_past(const stream_pos& seen, const stream_pos& event) {
+  if (seen.stream == event.stream) return seen.seq >= event.seq;
+  const auto a = stream_started(seen.stream), b = stream_started(event.stream);
+  return a != 0 && a > b;
+}
+
+stream_pos outbox_append(store::txn& t, std::string_view peer, std::string_view event) {
+  std::string stream = fed_stream(t);
+  if (stream.empty()) {
+    // The relay opens a stream at start-up; code that appends without one (tests) gets one here.
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    stream = new_fed_stream(t, std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  }
+  const std::uint64_t global = next_counter(t, key2("outbox_seq", peer));
+  // Numbered from 1 within the stream: the stream's first event for this peer records the base.
+  const std::string base_key = key2(key2("outbox_base", peer), stream);
+  std::uint64_t base = global - 1;
+  if (auto b = t.get(table_id::meta, base_key); b && b->size() == 8) {
+    base = store::read_be64(*b);
+  } else {
+    t.put(table_id::meta, base_key, store::be64(base));
+  }
+  t.put(table_id::outbox, key_seq(peer, global), outbox_value(stream, global - base, event));
+  return {stream, global - base};
 }
 
 std::vector<outbox_entry> outbox_read(const store::txn& t, std::string_view peer, std::uint64_t after, std::size_t max) {
@@ -413,7 +505,9 @@ std::vector<outbox_entry> outbox_read(const store::txn& t, std::string_view peer
   auto c = t.open_cursor(table_id::outbox);
   for (auto item = c.seek(key_seq(peer, after + 1)); item && out.size() < max; item = c.next()) {
     if (item->first.size() != prefix.size() + 8 || item->first.substr(0, prefix.size()) != prefix) break;
-    out.push_back({store::read_be64(item->first.substr(prefix.size())), std::string(item->second)});
+    auto e = parse_outbox_value(store::read_be64(item->first.substr(prefix.size())), item->second);
+    if (!e) throw std::runtime_error("outbox: malformed entry for " + std::string(peer));
+    out.push_back(std::move(*e));
   }
   return out;
 }
@@ -465,8 +559,8 @@ void fed_in_set(store::txn& t, std::string_view origin, std::string_view stream,
   if (auto v = t.get(table_id::meta, current); !v || *v != stream) t.put(table_id::meta, current, stream);
 }
 
-fed_position fed_in_current(const store::txn& t, std::string_view origin) {
-  fed_position pos;
+stream_pos fed_in_current(const store::txn& t, std::string_view origin) {
+  stream_pos pos;
   if (auto v = t.get(table_id::meta, key2("fed_in_stream", origin))) {
     pos.stream = std::string(*v);
     pos.seq = fed_in_last(t, origin, pos.stream);
@@ -474,26 +568,40 @@ fed_position fed_in_current(const store::txn& t, std::string_view origin) {
   return pos;
 }
 
-void group_pending_add(store::txn& t, std::string_view group_id, std::uint64_t seq, char kind, std::string_view user) {
-  std::string value(1, kind);
-  value.append(user);
-  t.put(table_id::meta, key_seq(key2("group_pending", group_id), seq), value);
+namespace {
+// group_pending value: kind, u8 stream length, stream, u64 BE seq, user.
+std::string pending_value(char kind, const stream_pos& at, std::string_view user) {
+  std::string v(1, kind);
+  v.push_back(static_cast<char>(at.stream.size()));
+  v.append(at.stream);
+  store::append_be64(v, at.seq);
+  v.append(user);
+  return v;
+}
+}  // namespace
+
+void group_pending_add(store::txn& t, std::string_view group_id, const stream_pos& at, char kind, std::string_view user) {
+  t.put(table_id::meta, key_seq(key2("group_pending", group_id), next_counter(t, "group_pending_seq")),
+        pending_value(kind, at, user));
 }
 
 std::vector<pending_group_change> group_pending(const store::txn& t, std::string_view group_id) {
   std::vector<pending_group_change> out;
-  for_each_under(t, table_id::meta, key2("group_pending", group_id), [&](std::string_view suffix, std::string_view value) {
-    if (suffix.size() == 8 && !value.empty())
-      out.push_back({store::read_be64(suffix), value.front(), std::string(value.substr(1))});
+  for_each_under(t, table_id::meta, key2("group_pending", group_id), [&](std::string_view suffix, std::string_view v) {
+    if (suffix.size() != 8 || v.size() < 2) return true;
+    const std::size_t n = static_cast<unsigned char>(v[1]);
+    if (v.size() < 2 + n + 8) return true;
+    out.push_back({store::read_be64(suffix), {std::string(v.substr(2, n)), store::read_be64(v, 2 + n)}, v.front(),
+                   std::string(v.substr(2 + n + 8))});
     return true;
   });
   return out;
 }
 
-void group_pending_drop(store::txn& t, std::string_view group_id, std::uint64_t upto) {
+void group_pending_drop(store::txn& t, std::string_view group_id, const std::function<bool(const pending_group_change&)>& done) {
   const std::string prefix = key2("group_pending", group_id);
   for (const auto& change : group_pending(t, group_id))
-    if (change.seq <= upto) t.del(table_id::meta, key_seq(prefix, change.seq));
+    if (done(change)) t.del(table_id::meta, key_seq(prefix, change.key));
 }
 
 }  // namespace chatnode::node::model

@@ -44,11 +44,14 @@ struct inbox_entry {
   std::string frame;
 };
 void inbox_append(store::txn& t, std::string_view user, std::string_view frame);
-// Removes and returns up to `max` of the user's waiting frames, oldest first; `more` tells
-// whether any are left.
-std::vector<inbox_entry> inbox_take(store::txn& t, std::string_view user, std::size_t max, bool& more);
-// Puts an entry back where it was (same sequence number, so order is kept).
-void inbox_put(store::txn& t, std::string_view user, const inbox_entry& e);
+// The user's waiting frames after sequence `after`, oldest first: at most `max_count` and
+// `max_bytes` (but at least one); `more` tells whether more follow. Nothing is removed.
+std::vector<inbox_entry> inbox_read(const store::txn& t, std::string_view user, std::uint64_t after, std::size_t max_count,
+                                    std::size_t max_bytes, bool& more);
+// Removes the user's frames up to sequence `upto` (once they were written to the user).
+void inbox_remove(store::txn& t, std::string_view user, std::uint64_t upto);
+// How many frames wait for the user.
+std::uint64_t inbox_size(const store::txn& t, std::string_view user);
 
 // ---- messages and history -----------------------------------------------------------
 struct stored_message {
@@ -148,13 +151,25 @@ void purge_media(store::txn& t, std::string_view media_id, const media_record& m
 namespace chatnode::node::model {
 
 // ---- federation (docs/federation.md "Delivery between nodes") -----------------------
-// This data dir's outbox stream id: random, made once; a receiver dedups by (origin, stream,
-// seq), so a node whose data dir was replaced starts a new stream instead of being ignored.
-std::string fed_stream(store::txn& t);
-// Appends an event for `peer`; returns its sequence number (1, 2, … per peer).
-std::uint64_t outbox_append(store::txn& t, std::string_view peer, std::string_view event);
-struct outbox_entry {
+// Events for a peer are numbered within a stream of this node: a new stream at every start
+// (new_fed_stream), so a data dir restored from a backup never reuses a number the peer has
+// already seen; events queued before the start keep their old stream. A receiver dedups by
+// (origin, stream, seq).
+struct stream_pos {
+  std::string stream;
   std::uint64_t seq = 0;
+};
+// Makes this run's stream id (its first 12 characters are the start time, hex ms).
+std::string new_fed_stream(store::txn& t, std::int64_t now_ms);
+// This run's stream id ("" before new_fed_stream).
+std::string fed_stream(const store::txn& t);
+// Whether a peer that has read this node's events up to `seen` has read `event` too.
+bool stream_read_past(const stream_pos& seen, const stream_pos& event);
+// Appends an event for `peer` in the current stream; returns its place in the stream.
+stream_pos outbox_append(store::txn& t, std::string_view peer, std::string_view event);
+struct outbox_entry {
+  std::uint64_t seq = 0;  // the peer's outbox order (all streams)
+  stream_pos at;          // what the peer is told
   std::string event;
 };
 // Up to `max` events for `peer` with seq > `after`, in order.
@@ -171,24 +186,21 @@ std::uint64_t fed_in_last(const store::txn& t, std::string_view origin, std::str
 void fed_in_set(store::txn& t, std::string_view origin, std::string_view stream, std::uint64_t seq);
 // The origin's current stream and the last event applied from it ({"", 0} if none): how
 // far this node had read the origin when it made something it sends back.
-struct fed_position {
-  std::string stream;
-  std::uint64_t seq = 0;
-};
-fed_position fed_in_current(const store::txn& t, std::string_view origin);
+stream_pos fed_in_current(const store::txn& t, std::string_view origin);
 
-// A user's answer to a group homed elsewhere, forwarded to the home as outbox event `seq`
+// A user's answer to a group homed elsewhere, forwarded to the home as outbox event `at`
 // and already applied to this node's copy of the record. Until a record from the home says
 // it has read that event, records from the home get the change applied again (they may
 // have been made before the home saw it). kind: 'a' accepted, 'd' declined, 'l' left.
 struct pending_group_change {
-  std::uint64_t seq = 0;
+  std::uint64_t key = 0;  // order of the changes
+  stream_pos at;
   char kind = 'a';
   std::string user;
 };
-void group_pending_add(store::txn& t, std::string_view group_id, std::uint64_t seq, char kind, std::string_view user);
+void group_pending_add(store::txn& t, std::string_view group_id, const stream_pos& at, char kind, std::string_view user);
 std::vector<pending_group_change> group_pending(const store::txn& t, std::string_view group_id);
-// Removes the group's pending changes with seq <= upto.
-void group_pending_drop(store::txn& t, std::string_view group_id, std::uint64_t upto);
+// Removes the group's pending changes for which `done` is true.
+void group_pending_drop(store::txn& t, std::string_view group_id, const std::function<bool(const pending_group_change&)>& done);
 
 }  // namespace chatnode::node::model

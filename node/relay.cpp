@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 
 namespace chatnode::node {
@@ -33,7 +34,9 @@ void relay::start() {
   std::promise<std::string> made;
   auto stream = made.get_future();
   auto result = std::make_shared<std::string>();
-  writer_.submit([result](store::txn& t) { *result = model::fed_stream(t); },
+  // A new stream for this run: a data dir restored from a backup never reuses a number.
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  writer_.submit([result, now_ms](store::txn& t) { *result = model::new_fed_stream(t, now_ms.count()); },
                  [&made, result](std::error_code ec) {
                    if (ec) {
                      made.set_exception(std::make_exception_ptr(std::runtime_error("federation stream id: " + ec.message())));
@@ -87,11 +90,19 @@ void relay::pump(const std::string& peer, peer_pump& p) {
     log(log_level::error, "federation", "reading the outbox for ", peer, ": ", e.what());
     return;
   }
+  // Everything before the first event still here was acknowledged (and trimmed).
+  if (base == 0 && !entries.empty()) p.floor = std::max(p.floor, entries.front().seq - 1);
   for (auto& e : entries) {
+    const std::uint64_t stream_base = e.seq - e.at.seq;
+    p.bases[e.at.stream] = stream_base;
+    // `after`: how far the peer acknowledged this stream, so a peer restored from a backup
+    // can tell a gap it must accept from a frame out of order.
+    const std::uint64_t after = p.floor > stream_base ? p.floor - stream_base : 0;
     std::string frame;
-    frame.reserve(e.event.size() + stream_.size() + 64);
-    frame.append(R"({"type":"FED_EVENT","stream":")").append(stream_).append(R"(","seq":)");
-    frame.append(std::to_string(e.seq)).append(R"(,"event":)").append(e.event).append("}");
+    frame.reserve(e.event.size() + e.at.stream.size() + 80);
+    frame.append(R"({"type":"FED_EVENT","stream":")").append(e.at.stream).append(R"(","seq":)");
+    frame.append(std::to_string(e.at.seq)).append(R"(,"after":)").append(std::to_string(after));
+    frame.append(R"(,"event":)").append(e.event).append("}");
     if (!fed_.send(peer, std::move(frame))) {
       p.up = false;
       return;
@@ -128,10 +139,9 @@ void relay::on_frame(const std::string& peer, std::string_view frame) {
   }
   const auto n = static_cast<std::uint64_t>(seq->as_int64());
   if (type->as_string() == "FED_ACK") {
-    if (stream->as_string() != stream_) return;  // for a previous data dir of this node
     const auto* code = o->if_contains("code");
     const auto* reason = o->if_contains("reason");
-    on_ack(peer, n, code && code->is_int64() ? static_cast<int>(code->as_int64()) : 0,
+    on_ack(peer, std::string(stream->as_string()), n, code && code->is_int64() ? static_cast<int>(code->as_int64()) : 0,
            reason && reason->is_string() ? std::string_view(reason->as_string()) : std::string_view());
     return;
   }
@@ -141,8 +151,10 @@ void relay::on_frame(const std::string& peer, std::string_view frame) {
     return;
   }
   std::string from_stream(stream->as_string());
+  const auto* after = o->if_contains("after");
+  const std::uint64_t acked = after && after->is_int64() && after->as_int64() > 0 ? static_cast<std::uint64_t>(after->as_int64()) : 0;
   // The event as parsed here (no second parse in the router).
-  route_.receive_remote(peer, from_stream, n, std::move(v.as_object().at("event").as_object()),
+  route_.receive_remote(peer, from_stream, n, acked, std::move(v.as_object().at("event").as_object()),
                         [this, peer, from_stream, n](remote_result r) {
                           if (r.code == -1) return;  // out of order: the peer resends from the gap
                           if (r.code == 9008) {
@@ -191,15 +203,21 @@ void relay::flush_ack(const std::string& peer) {
   a.seq = 0;
 }
 
-void relay::on_ack(const std::string& peer, std::uint64_t seq, int code, std::string_view reason) {
-  if (code != 0)
-    log(log_level::warn, "federation", peer, " refused event ", seq, " (", code, "): ", reason);
+void relay::on_ack(const std::string& peer, const std::string& stream, std::uint64_t stream_seq, int code,
+                   std::string_view reason) {
   std::lock_guard lock(mutex_);
   auto& p = peers_[peer];
+  // Acks name the event as the peer knows it: (stream, seq in the stream).
+  const auto b = p.bases.find(stream);
+  if (b == p.bases.end()) return;  // a stream of a previous data dir of this node
+  const std::uint64_t seq = b->second + stream_seq;
+  if (code != 0)
+    log(log_level::warn, "federation", peer, " refused event ", stream_seq, " of stream ", stream, " (", code, "): ", reason);
   if (seq <= p.acked) return;
   // Acks are cumulative: count the events this one covers (since the first sent by this process).
   if (p.first_sent != 0) p.events_acked += seq - std::max(p.acked, p.first_sent - 1);
   p.acked = seq;
+  p.floor = std::max(p.floor, seq);
   if (code != 0) ++p.events_refused;
   p.trim_to = std::max(p.trim_to, seq);
   if (!p.trimming) {

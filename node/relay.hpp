@@ -4,9 +4,11 @@
 // acknowledges (after its commit); hands received events to the router, which applies
 // each (origin, stream, seq) once, and acknowledges them after the commit.
 //
-// FED_EVENT {"type":"FED_EVENT","stream":S,"seq":N,"event":{…}}
+// FED_EVENT {"type":"FED_EVENT","stream":S,"seq":N,"after":A,"event":{…}}: A = how far the
+//           peer has acknowledged stream S (a peer restored from a backup skips to it)
 // FED_ACK   {"type":"FED_ACK","stream":S,"seq":N,"code":0|refusal,"reason"?:"…"}: every
 //           event up to N is stored (cumulative); a refusal acknowledges its event alone.
+// Each run of the node numbers its events in a new stream (model::new_fed_stream).
 #pragma once
 
 #include "config.hpp"
@@ -56,8 +58,10 @@ class relay final : public federation_port {
  private:
   struct peer_pump {
     bool up = false;
-    std::uint64_t sent = 0;     // highest seq sent on the current link
-    std::uint64_t acked = 0;    // highest seq the peer acknowledged
+    std::uint64_t sent = 0;     // highest outbox seq sent on the current link
+    std::uint64_t acked = 0;    // highest outbox seq the peer acknowledged
+    std::uint64_t floor = 0;    // every outbox seq up to this one is acknowledged
+    std::map<std::string, std::uint64_t> bases;  // stream -> outbox seq before its first event
     std::uint64_t trim_to = 0;  // highest seq to remove from the outbox
     bool trimming = false;      // a trim job is queued
     std::uint64_t first_sent = 0;  // the first seq this process sent (for events_acked)
@@ -68,7 +72,7 @@ class relay final : public federation_port {
 
   void on_frame(const std::string& peer, std::string_view frame);
   void on_state(const std::string& peer, federation::link_state state);
-  void on_ack(const std::string& peer, std::uint64_t seq, int code, std::string_view reason);
+  void on_ack(const std::string& peer, const std::string& stream, std::uint64_t stream_seq, int code, std::string_view reason);
   void pump(const std::string& peer, peer_pump& p);  // with mutex_ held
   void trim(const std::string& peer);
   // Acknowledgements are cumulative: applied events are acknowledged once per burst (the

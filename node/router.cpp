@@ -3,10 +3,12 @@
 #include "router.hpp"
 
 #include "accounts.hpp"
+#include "tokens.hpp"
 #include "log.hpp"
 #include "model.hpp"
 
 #include "crypto/kdf.hpp"
+#include "crypto/random.hpp"
 #include "protocol/ids.hpp"
 
 #include <algorithm>
@@ -64,15 +66,58 @@ bool is_server_only(p::message_type t) {
 
 }  // namespace
 
+namespace {
+auth_guard::settings guard_settings(const limits_config& l) {
+  auth_guard::settings g;
+  g.user_failures = l.login_max_failures;
+  g.user_lockout = l.login_lockout;
+  g.address_failures = l.address_max_failures;
+  g.address_in_flight = l.kdf_per_address;
+  g.registrations_per_address_hour = l.registrations_per_address_hour;
+  g.registrations_per_minute = l.registrations_per_minute;
+  return g;
+}
+// Requests that cost the node work or reach others count against limits.requests_per_second;
+// the acks and chunks of transfers already admitted do not (media and history have their own bounds).
+bool is_rate_limited(p::message_type t) {
+  using mt = p::message_type;
+  switch (t) {
+    case mt::media_message_data:
+    case mt::media_message_ack:
+    case mt::media_message_data_ack:
+    case mt::media_message_complete:
+    case mt::media_message_complete_ack:
+    case mt::message_history_begin_ack:
+    case mt::message_history_data_ack:
+    case mt::message_history_complete_ack:
+    case mt::user_logout:
+      return false;
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
 router::router(const config& cfg, store::database& db, store::writer& writer, registry& online,
-               blocking_executor run_blocking)
+               blocking_executor run_blocking, kdf_executor run_kdf)
     : cfg_(cfg),
       db_(db),
       writer_(writer),
       online_(online),
       run_blocking_(std::move(run_blocking)),
-      throttle_(cfg.limits.login_max_failures, cfg.limits.login_lockout) {
+      run_kdf_(std::move(run_kdf)),
+      guard_(guard_settings(cfg.limits)),
+      friend_requests_hourly_(std::chrono::hours(1), cfg.limits.friend_requests_per_hour),
+      friend_requests_pair_(std::chrono::hours(24), cfg.limits.friend_requests_per_pair_day),
+      dummy_credential_(crypto::hash_password(crypto::random_id(), cfg.kdf)) {
   decode_limits_.max_message_bytes = cfg.limits.max_message_bytes;
+  if (!run_kdf_) {
+    run_kdf_ = [this](kdf_queue::lane, std::function<void()> job) {
+      run_blocking_(std::move(job));
+      return true;
+    };
+  }
 }
 
 std::int64_t router::now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
@@ -126,6 +171,11 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
       send_error(s, p::code::forbidden, "acting user \"" + *actor + "\" is not the logged-in user", type_name, env.id);
       return true;
     }
+  }
+  if (is_rate_limited(type) && !st.requests.take(cfg_.limits.requests_per_second, cfg_.limits.requests_burst)) {
+    metrics_.requests_limited.fetch_add(1, std::memory_order_relaxed);
+    send_error(s, p::code::rate_limited, "too many requests; slow down (limits.requests_per_second)", type_name, env.id);
+    return true;
   }
 
   switch (type) {
@@ -266,6 +316,10 @@ void router::deliver(store::txn& t, effects& fx, const std::string& user, const 
   }
 }
 
+bool router::inbox_full(const store::txn& t, const std::string& user) const {
+  return is_local(user) && !online_.find_live(user) && model::inbox_size(t, user) >= cfg_.limits.max_inbox_messages;
+}
+
 void router::on_oversize(const std::shared_ptr<client_session>& s, std::size_t size) {
   send_error(s, p::code::too_large,
              "message of " + std::to_string(size) + " bytes exceeds the limit of " +
@@ -278,21 +332,13 @@ void router::on_binary(const std::shared_ptr<client_session>& s) {
              std::nullopt, std::nullopt);
 }
 
-bool router::reserve_kdf() {
-  std::size_t current = pending_kdf_.load(std::memory_order_relaxed);
-  while (current < cfg_.limits.max_pending_kdf) {
-    if (pending_kdf_.compare_exchange_weak(current, current + 1, std::memory_order_relaxed)) return true;
-  }
-  return false;
-}
-
 bool router::handle_register(const std::shared_ptr<client_session>& s, p::register_request& req,
                              const std::optional<std::string>& id) {
-  auto reply = [](bool ok, p::code c, const std::optional<std::string>& rid) {
-    return make_frame(p::register_response{ok, p::to_int(c)}, rid);
+  auto reply = [](p::code c, const std::optional<std::string>& rid) {
+    return make_frame(p::register_response{c == p::code::ok, p::to_int(c)}, rid);
   };
   if (!cfg_.registration_open) {
-    s->send(reply(false, p::code::auth_failed, id));
+    s->send(reply(p::code::auth_failed, id));
     return true;
   }
   auto uid = p::parse_user_id(req.username, cfg_.domain);
@@ -304,37 +350,46 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
   try {
     auto t = db_.begin_read();
     if (t.get(store::table_id::users, uid->name)) {
-      s->send(reply(false, p::code::user_exists, id));
+      s->send(reply(p::code::user_exists, id));
       return true;
     }
   } catch (const std::exception& e) {
     log(log_level::error, "router", "register ", uid->name, ": ", e.what());
-    s->send(reply(false, p::code::register_server_error, id));
+    s->send(reply(p::code::register_server_error, id));
     return true;
   }
-  if (!reserve_kdf()) {
-    send_error(s, p::code::rate_limited, "the node is busy; try again shortly", "REGISTER_REQUEST", id);
-    return true;
+  const std::string address = s->address();
+  switch (guard_.begin_registration(address)) {
+    case auth_guard::verdict::ok:
+      break;
+    case auth_guard::verdict::busy:
+      send_error(s, p::code::rate_limited, "another request from your address is being handled; try again shortly",
+                 "REGISTER_REQUEST", id);
+      return true;
+    default:
+      metrics_.registrations_limited.fetch_add(1, std::memory_order_relaxed);
+      send_error(s, p::code::rate_limited, "too many registrations; try again later", "REGISTER_REQUEST", id);
+      return true;
   }
-  run_blocking_([this, s, name = uid->name, password = std::move(req.password_hash), id] {
+  auto job = [this, s, address, name = uid->name, password = std::move(req.password_hash), id, reply] {
     account_record record;
     try {
       record.credential = crypto::hash_password(password, cfg_.kdf);
       record.created = now_seconds();
     } catch (const std::exception& e) {
-      pending_kdf_.fetch_sub(1, std::memory_order_relaxed);
+      guard_.end_registration(address);
       log(log_level::error, "router", "register ", name, ": ", e.what());
-      s->send(make_frame(p::register_response{false, p::to_int(p::code::register_server_error)}, id));
+      s->send(reply(p::code::register_server_error, id));
       s->resume_reading();
       return;
     }
-    pending_kdf_.fetch_sub(1, std::memory_order_relaxed);
+    guard_.end_registration(address);
     auto created = std::make_shared<bool>(false);
     writer_.submit(
         [name, value = encode_account(record), created](store::txn& t) {
           *created = t.put_if_absent(store::table_id::users, name, value);
         },
-        [this, s, name, created, id](std::error_code ec) {
+        [this, s, name, created, id, reply](std::error_code ec) {
           p::code c = p::code::ok;
           if (ec) {
             log(log_level::error, "router", "register ", name, ": ", ec.message());
@@ -343,12 +398,17 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
             c = p::code::user_exists;
           } else {
             metrics_.registrations.fetch_add(1, std::memory_order_relaxed);
-            log(log_level::info, "router", "registered ", name);
+            log(log_level::info, "router", "registered ", name, " from ", s->remote());
           }
-          s->send(make_frame(p::register_response{c == p::code::ok, p::to_int(c)}, id));
+          s->send(reply(c, id));
           s->resume_reading();
         });
-  });
+  };
+  if (!run_kdf_(kdf_queue::lane::registration, std::move(job))) {
+    guard_.end_registration(address);
+    send_error(s, p::code::rate_limited, "the node is busy; try again shortly", "REGISTER_REQUEST", id);
+    return true;
+  }
   return false;
 }
 
@@ -364,104 +424,144 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
     s->send(reply(p::code::user_not_found));
     return true;
   }
-  if (!throttle_.allowed(uid->name)) {
-    metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
-    send_error(s, p::code::rate_limited, "too many failed logins for this user; try again later",
-               "LOGIN_REQUEST", id);
-    return true;
+  const std::string address = s->address();
+  // Counted before any work: parallel guesses cannot exceed the budget, and a lockout stops
+  // this address, not the account owner elsewhere.
+  switch (guard_.begin_login(address, uid->name)) {
+    case auth_guard::verdict::ok:
+      break;
+    case auth_guard::verdict::busy:
+      send_error(s, p::code::rate_limited, "another login from your address is being checked; try again shortly",
+                 "LOGIN_REQUEST", id);
+      return true;
+    default:
+      metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
+      send_error(s, p::code::rate_limited, "too many failed logins from your address; try again later",
+                 "LOGIN_REQUEST", id);
+      return true;
   }
-  std::string credential;
+  const bool request_token = req.request_token.value_or(false);
+  auto failed = [this, s, address, name = uid->name, reply](p::code c) {
+    guard_.end_login(address, name, false);
+    metrics_.login_failures.fetch_add(1, std::memory_order_relaxed);
+    log(log_level::info, "router", "failed login for ", name, " from ", s->remote(), " (", p::to_int(c), ")");
+    s->send(reply(c));
+  };
+  std::optional<std::string> credential;
   try {
     auto t = db_.begin_read();
-    auto stored = t.get(store::table_id::users, uid->name);
-    if (!stored) {
-      s->send(reply(p::code::user_not_found));
-      return true;
+    if (req.token) {
+      // A resumption token costs a hash, not a KDF run.
+      const std::string digest = tokens::digest(*req.token);
+      if (tokens::user_of(t, digest, now_seconds()) != uid->full()) {
+        failed(p::code::invalid_credentials);
+        return true;
+      }
+      guard_.end_login(address, uid->name, true);
+      complete_login(s, std::move(*uid), request_token, digest, id);
+      return false;
     }
-    auto record = decode_account(*stored);
-    if (!record) throw std::runtime_error("unreadable account record");
-    credential = std::move(record->credential);
+    if (auto stored = t.get(store::table_id::users, uid->name)) {
+      auto record = decode_account(*stored);
+      if (!record) throw std::runtime_error("unreadable account record");
+      credential = std::move(record->credential);
+    }
   } catch (const std::exception& e) {
+    guard_.end_login(address, uid->name, false, false);
     log(log_level::error, "router", "login ", uid->name, ": ", e.what());
     s->send(reply(p::code::login_server_error));
     return true;
   }
-  if (!reserve_kdf()) {
-    send_error(s, p::code::rate_limited, "the node is busy; try again shortly", "LOGIN_REQUEST", id);
-    return true;
-  }
-  run_blocking_([this, s, user = std::move(*uid), password = std::move(req.password_hash),
-                 credential = std::move(credential), id, reply]() mutable {
-    const bool ok = crypto::verify_password(password, credential);
-    pending_kdf_.fetch_sub(1, std::memory_order_relaxed);
+  auto job = [this, s, address, user = std::move(*uid), password = std::move(*req.password_hash),
+              credential = std::move(credential), request_token, id, failed]() mutable {
+    // An unknown user is checked against a dummy credential: both answers take a KDF run.
+    const bool ok = crypto::verify_password(password, credential.value_or(dummy_credential_)) && credential;
     if (!ok) {
-      throttle_.record_failure(user.name);
-      metrics_.login_failures.fetch_add(1, std::memory_order_relaxed);
-      log(log_level::info, "router", "failed login for ", user.name, " from ", s->remote());
-      s->send(reply(p::code::invalid_credentials));
+      failed(credential ? p::code::invalid_credentials : p::code::user_not_found);
       s->resume_reading();
       return;
     }
-    throttle_.record_success(user.name);
-    // Going online is a writer job so that it is ordered with every delivery decision the
-    // writer makes: an event either reaches this session live or waits in the inbox. The
-    // session catches up on its inbox page by page (find_live stays null meanwhile, so new
-    // events queue behind the old ones). Friends learn of the login at once.
-    auto full = user.full();
-    struct login_outcome {
-      bool added = false;
-      catch_up first;  // the first page of the catch-up
-      effects fx;      // to friends
-    };
-    auto out = std::make_shared<login_outcome>();
-    writer_.submit(
-        [this, s, full, out](store::txn& t) {
-          *out = login_outcome{};
-          out->added = online_.try_add(full, s);
-          if (!out->added) return;
-          take_catch_up(t, full, s.get(), out->first);
-          auto online_frame = make_frame(p::user_status_update{full, "online"}, std::nullopt);
-          for (const auto& f : model::friends_of(t, full))
-            if (auto to = online_.find(f)) out->fx.send(to, online_frame);
-          presence_to_remote(t, out->fx, full, online_frame);
-          flush_remote(t, out->fx);
-        },
-        [this, s, user = std::move(user), full, out, reply](std::error_code ec) mutable {
-          s->post([this, s, user = std::move(user), full, out, ec, reply]() mutable {
-            if (ec || !out->added || s->state().closed) {
-              if (out->added) online_.remove(full, s.get());
-              if (ec) log(log_level::error, "router", "login ", full, ": ", ec.message());
-              if (!s->state().closed)
-                s->send(reply(ec ? p::code::login_server_error : p::code::already_logged_in));
-              // A committed inbox page must not vanish: the session closed meanwhile, so
-              // the frames go back to the inbox.
-              if (!ec && out->added) {
-                requeue_inbox(full, std::move(out->first.inbox));
-                // Other nodes were told of the login in the same commit: take it back.
-                out->fx.sends.clear();
-                apply_effects(out->fx);
-                presence_to_remote_async(full, make_frame(p::user_status_update{full, "offline"}, std::nullopt));
-              }
-            } else {
-              s->state().user = std::move(user);
-              metrics_.logins.fetch_add(1, std::memory_order_relaxed);
-              log(log_level::info, "router", full, " logged in from ", s->remote());
-              s->send(reply(p::code::ok));
-              send_catch_up(s, out->first);
-              apply_effects(out->fx);
-            }
-            s->resume_reading();
-          });
-        });
-  });
+    guard_.end_login(address, user.name, true);
+    complete_login(s, std::move(user), request_token, std::nullopt, id);
+  };
+  if (!run_kdf_(kdf_queue::lane::login, std::move(job))) {
+    guard_.end_login(address, uid->name, false, false);
+    send_error(s, p::code::rate_limited, "the node is busy; try again shortly", "LOGIN_REQUEST", id);
+    return true;
+  }
   return false;
 }
 
-void router::take_catch_up(store::txn& t, const std::string& user, const client_session* s, catch_up& out) {
-  // A page no bigger than a quarter of the write queue, so a user with a large inbox is
-  // never dropped as a slow reader while catching up.
-  const std::size_t page = std::clamp<std::size_t>(cfg_.limits.write_queue_messages / 4, 1, 512);
-  out.inbox = model::inbox_take(t, user, page, out.more);
+void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id user, bool request_token,
+                            std::optional<std::string> used_token, const std::optional<std::string>& id) {
+  // Going online is a writer job so that it is ordered with every delivery decision the
+  // writer makes: an event either reaches this session live or waits in the inbox. The
+  // session catches up on its inbox page by page (find_live stays null meanwhile, so new
+  // events queue behind the old ones). Friends learn of the login at once.
+  auto full = user.full();
+  struct login_outcome {
+    bool added = false;
+    catch_up first;  // the first page of the catch-up
+    effects fx;      // to friends
+    std::optional<tokens::issued> token;
+  };
+  auto out = std::make_shared<login_outcome>();
+  writer_.submit(
+      [this, s, full, out, request_token](store::txn& t) {
+        *out = login_outcome{};
+        out->added = online_.try_add(full, s);
+        if (!out->added) return;
+        if (request_token)
+          out->token = tokens::issue(t, full, now_seconds(), cfg_.tokens.lifetime.count(), cfg_.tokens.max_per_user);
+        take_catch_up(t, full, s.get(), 0, out->first);
+        auto online_frame = make_frame(p::user_status_update{full, "online"}, std::nullopt);
+        for (const auto& f : model::friends_of(t, full))
+          if (auto to = online_.find(f)) out->fx.send(to, online_frame);
+        presence_to_remote(t, out->fx, full, online_frame);
+        flush_remote(t, out->fx);
+      },
+      [this, s, user = std::move(user), full, out, used_token = std::move(used_token), id](std::error_code ec) mutable {
+        s->post([this, s, user = std::move(user), full, out, ec, used_token = std::move(used_token), id]() mutable {
+          auto reply = [&](p::code c) {
+            p::login_response r{c == p::code::ok, p::to_int(c)};
+            if (c == p::code::ok && out->token) {
+              r.token = out->token->token;
+              r.token_expires = out->token->expires;
+            }
+            return make_frame(std::move(r), id);
+          };
+          if (ec || !out->added || s->state().closed) {
+            if (out->added) online_.remove(full, s.get());
+            if (ec) log(log_level::error, "router", "login ", full, ": ", ec.message());
+            if (!s->state().closed) s->send(reply(ec ? p::code::login_server_error : p::code::already_logged_in));
+            if (!ec && out->added) {
+              // Other nodes were told of the login in the same commit: take it back.
+              out->fx.sends.clear();
+              apply_effects(out->fx);
+              presence_to_remote_async(full, make_frame(p::user_status_update{full, "offline"}, std::nullopt));
+            }
+          } else {
+            s->state().user = std::move(user);
+            if (used_token) s->state().tokens.push_back(std::move(*used_token));
+            if (out->token) s->state().tokens.push_back(out->token->digest);
+            metrics_.logins.fetch_add(1, std::memory_order_relaxed);
+            log(log_level::info, "router", full, " logged in from ", s->remote(), used_token ? " (token)" : "");
+            s->send(reply(p::code::ok));
+            send_catch_up(s, out->first);
+            apply_effects(out->fx);
+          }
+          s->resume_reading();
+        });
+      });
+}
+
+void router::take_catch_up(store::txn& t, const std::string& user, const client_session* s, std::uint64_t after,
+                           catch_up& out) {
+  // A page no bigger than a quarter of the write queue (count and bytes), so a user with a
+  // large inbox is never dropped as a slow reader while catching up.
+  const std::size_t count = std::clamp<std::size_t>(cfg_.limits.write_queue_messages / 4, 1, 512);
+  const std::size_t bytes = std::max<std::size_t>(cfg_.limits.write_queue_bytes / 4, 1);
+  out.inbox = model::inbox_read(t, user, after, count, bytes, out.more);
   if (out.more) return;
   online_.set_caught_up(user, s);
   for (const auto& f : model::friends_of(t, user))
@@ -470,37 +570,28 @@ void router::take_catch_up(store::txn& t, const std::string& user, const client_
 }
 
 void router::send_catch_up(const std::shared_ptr<client_session>& s, catch_up& c) {
+  const std::uint64_t last = c.inbox.empty() ? 0 : c.inbox.back().seq;
   for (auto& e : c.inbox) s->send(std::make_shared<const std::string>(std::move(e.frame)));
   for (auto& f : c.tail) s->send(std::move(f));
-  if (c.more) s->when_idle([this, s] { continue_catch_up(s); });
+  if (last != 0 || c.more) s->when_idle([this, s, last, more = c.more] { continue_catch_up(s, last, more); });
 }
 
-void router::continue_catch_up(const std::shared_ptr<client_session>& s) {
-  if (!s->state().user || s->state().closed) return;
+void router::continue_catch_up(const std::shared_ptr<client_session>& s, std::uint64_t written, bool more) {
+  if (!s->state().user) return;
   const std::string me = s->state().user->full();
   auto out = std::make_shared<catch_up>();
   writer_.submit(
-      [this, s, me, out](store::txn& t) {
+      [this, s, me, out, written, more](store::txn& t) {
         *out = catch_up{};
-        take_catch_up(t, me, s.get(), *out);
+        model::inbox_remove(t, me, written);
+        if (more) take_catch_up(t, me, s.get(), written, *out);
       },
-      [this, s, me, out](std::error_code ec) {
+      [this, s, me, out, more](std::error_code ec) {
         if (ec) return log(log_level::error, "router", "inbox of ", me, ": ", ec.message());
-        s->post([this, s, me, out] {
-          if (s->state().closed) return requeue_inbox(me, std::move(out->inbox));
-          send_catch_up(s, *out);
+        if (!more) return;
+        s->post([this, s, out] {
+          if (!s->state().closed) send_catch_up(s, *out);
         });
-      });
-}
-
-void router::requeue_inbox(const std::string& user, std::vector<model::inbox_entry> entries) {
-  if (entries.empty()) return;
-  writer_.submit(
-      [user, entries = std::move(entries)](store::txn& t) {
-        for (const auto& e : entries) model::inbox_put(t, user, e);
-      },
-      [user](std::error_code ec) {
-        if (ec) log(log_level::error, "router", "could not put back the inbox of ", user, ": ", ec.message());
       });
 }
 
@@ -526,7 +617,16 @@ void router::handle_logout(const std::shared_ptr<client_session>& s, const std::
   const bool visible = online_.visible_status(me) != "offline";
   go_offline(s, visible ? make_frame(p::user_logout{me}, std::nullopt) : nullptr);
   log(log_level::info, "router", me, " logged out");
-  s->close(1000);
+  if (st.tokens.empty()) return s->close(1000);
+  // A logout ends the tokens this session used or was given; the close waits for the commit,
+  // so a client that saw the close knows its token no longer works.
+  writer_.submit([digests = std::move(st.tokens)](store::txn& t) {
+    for (const auto& d : digests) tokens::revoke(t, d);
+  },
+                 [s, me](std::error_code ec) {
+                   if (ec) log(log_level::error, "router", "revoking the tokens of ", me, ": ", ec.message());
+                   s->close(1000);
+                 });
 }
 
 void router::on_disconnect(const std::shared_ptr<client_session>& s) {

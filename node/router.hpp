@@ -6,7 +6,9 @@
 
 #include "client_session.hpp"
 #include "config.hpp"
-#include "login_throttle.hpp"
+#include "auth_guard.hpp"
+#include "kdf_queue.hpp"
+#include "rate_limits.hpp"
 #include "model.hpp"
 #include "registry.hpp"
 
@@ -35,10 +37,13 @@ struct router_metrics {
   std::atomic<std::uint64_t> registrations{0};
   std::atomic<std::uint64_t> logins{0};
   std::atomic<std::uint64_t> login_failures{0};
-  std::atomic<std::uint64_t> logins_throttled{0};
+  std::atomic<std::uint64_t> logins_throttled{0};       // refused by the per-address budgets
+  std::atomic<std::uint64_t> registrations_limited{0};  // refused by the registration rate limits
+  std::atomic<std::uint64_t> requests_limited{0};       // refused by limits.requests_per_second
   std::atomic<std::uint64_t> remote_events{0};      // federation events received and stored
   std::atomic<std::uint64_t> remote_duplicates{0};  // of which already applied before
   std::atomic<std::uint64_t> remote_refused{0};     // of which refused (authority, malformed)
+  std::atomic<std::uint64_t> remote_skipped{0};     // events acknowledged before a restore of this node, lost
 };
 
 // What the router needs of federation; node/relay.cpp implements it. Null when federation
@@ -70,9 +75,12 @@ enum class fetch_outcome {
 class router {
  public:
   using blocking_executor = std::function<void(std::function<void()>)>;
+  // Runs a password hash on `lane`; false when that lane is full (the job is dropped).
+  using kdf_executor = std::function<bool(kdf_queue::lane, std::function<void()>)>;
 
+  // Without `run_kdf`, password hashes run on `run_blocking` (tests).
   router(const config& cfg, store::database& db, store::writer& writer, registry& online,
-         blocking_executor run_blocking);
+         blocking_executor run_blocking, kdf_executor run_kdf = {});
 
   // One text frame from `s`. Returns false when it paused reading on `s` to keep request
   // order across an asynchronous step (login, registration); it then calls
@@ -88,8 +96,11 @@ class router {
   void set_federation(federation_port* fed) noexcept { fed_.store(fed); }
   // Applies event `seq` of `origin`'s stream once (a duplicate is acknowledged, not
   // applied again), in a writer job; `done` runs after the commit with the outcome.
-  void receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, boost::json::object event,
-                      std::function<void(remote_result)> done);
+  // `acked`: how far the origin says this node acknowledged the stream (FED_EVENT `after`):
+  // a gap up to it means this node lost events it had acknowledged (it was restored from a
+  // backup); they are skipped, logged and counted, so the stream flows again.
+  void receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, std::uint64_t acked,
+                      boost::json::object event, std::function<void(remote_result)> done);
   // Events for every configured peer at start-up: "reset" (this node's users are offline).
   void announce_start(const std::vector<std::string>& peers, std::function<void()> done);
 
@@ -138,18 +149,28 @@ class router {
   // a user of another domain: into that node's outbox.
   void deliver(store::txn& t, effects& fx, const std::string& user, const frame_ptr& frame,
                const std::optional<std::string>& ref = std::nullopt);
+  // Inside a rule: `user` is a local user who is not live and has limits.max_inbox_messages
+  // frames waiting (text to them gets 7004).
+  bool inbox_full(const store::txn& t, const std::string& user) const;
   // Sends what a rule's effects hold: local sends, then pokes for new outbox events.
   void apply_effects(effects& fx);
 
   // ---- federation (router_federation.cpp) ----
   bool is_local(std::string_view id) const;  // a user or group id of this node's domain
+  // A peer's timestamp, or this node's clock when it is more than federation.max_clock_skew
+  // ahead or federation.max_event_age behind (docs/federation.md "Checks on every event").
+  std::int64_t peer_time(std::int64_t claimed) const;
+  // Why this node's copy of `group_id` does not allow `sender` to reach `to` (both must be
+  // members); empty when it does.
+  std::string group_fanout_problem(const store::txn& t, const std::string& group_id, const std::string& sender,
+                                   const std::vector<std::string>& to) const;
   bool reachable(const std::string& domain) const {
     const federation_port* fed = fed_.load();
     return fed && fed->reachable(domain);
   }
   // Inside a rule: writes fx's remote deliveries and group records to the outboxes.
   void flush_remote(store::txn& t, effects& fx);
-  std::uint64_t append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event);  // its seq
+  model::stream_pos append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event);
   // Inside a rule: saves / deletes a group record, and tells the other nodes involved.
   void save_group(store::txn& t, effects& fx, const std::string& group_id, const model::group_record& g,
                   const model::group_record* before);
@@ -160,8 +181,8 @@ class router {
                       const model::group_record* before);
   // Inside a rule of a node that does not home `group_id`: sends the request (a client
   // payload naming the group by id) to the home node, which answers the user.
-  // Returns the event's outbox sequence number.
-  std::uint64_t forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
+  // Returns the event's place in this node's stream.
+  model::stream_pos forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
                                 protocol::payload request, const std::optional<std::string>& id);
   // Inside a rule: `me`'s presence frame to their friends on other nodes.
   void presence_to_remote(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame);
@@ -173,7 +194,7 @@ class router {
   remote_result apply_act(store::txn& t, effects& fx, const std::string& origin, const std::string& actor,
                           std::string_view request);
   remote_result apply_group(store::txn& t, effects& fx, const std::string& origin, const std::string& group_id,
-                            const std::optional<model::group_record>& g, const model::fed_position& seen);
+                            const std::optional<model::group_record>& g, const model::stream_pos& seen);
   remote_result apply_reset(store::txn& t, effects& fx, const std::string& origin);
   // While a remote user's request runs inside the receiving job, run_rule runs rules at
   // once in that job's transaction, and replies to the user's stand-in session join fx.
@@ -255,25 +276,30 @@ class router {
                        const std::optional<std::string>& id);
   bool handle_login(const std::shared_ptr<client_session>& s, protocol::login_request& req,
                     const std::optional<std::string>& id);
+  // The credentials were right: goes online (a writer job ordered with every delivery
+  // decision), issues a token when asked, sends LOGIN_RESPONSE and the first catch-up page.
+  // `used_token`: the digest of the token the user logged in with, if any.
+  void complete_login(const std::shared_ptr<client_session>& s, protocol::user_id user, bool request_token,
+                      std::optional<std::string> used_token, const std::optional<std::string>& id);
   void handle_logout(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
   // Unregisters the session's user and sends `notice` to their online friends.
   void go_offline(const std::shared_ptr<client_session>& s, const frame_ptr& notice);
   // What a user gets after LOGIN_RESPONSE, a page at a time: the inbox, then (after the
-  // last page) each friend's status and the offers of media waiting for them.
+  // last page) each friend's status and the offers of media waiting for them. A page is
+  // bounded by count and bytes (a quarter of the write queue); its entries leave the inbox
+  // only once they were written to the connection, so a dropped session loses none.
   struct catch_up {
     std::vector<model::inbox_entry> inbox;
     bool more = false;            // the inbox holds more: the next page follows once these are written
     std::vector<frame_ptr> tail;  // after the last page
   };
-  // Inside a rule: the next page of `user`'s catch-up; the last page marks the session live.
-  void take_catch_up(store::txn& t, const std::string& user, const client_session* s, catch_up& out);
-  // On the strand: sends a page and, if more follow, asks for the next once it is written.
+  // Inside a rule: the page of `user`'s inbox after sequence `after`; the last page marks
+  // the session live.
+  void take_catch_up(store::txn& t, const std::string& user, const client_session* s, std::uint64_t after, catch_up& out);
+  // On the strand: sends a page; once it is written, removes it from the inbox and asks for
+  // the next one.
   void send_catch_up(const std::shared_ptr<client_session>& s, catch_up& c);
-  void continue_catch_up(const std::shared_ptr<client_session>& s);
-  // Puts frames taken from an inbox back (the session closed before it could get them).
-  void requeue_inbox(const std::string& user, std::vector<model::inbox_entry> entries);
-  // Claims a slot for one KDF computation; false when too many are queued.
-  bool reserve_kdf();
+  void continue_catch_up(const std::shared_ptr<client_session>& s, std::uint64_t written, bool more);
 
   std::atomic<federation_port*> fed_{nullptr};  // the relay unhooks itself while the writer may run
   const config& cfg_;
@@ -281,9 +307,14 @@ class router {
   store::writer& writer_;
   registry& online_;
   blocking_executor run_blocking_;
-  login_throttle throttle_;
+  kdf_executor run_kdf_;
+  auth_guard guard_;
+  window_counter friend_requests_hourly_;  // per requester
+  window_counter friend_requests_pair_;    // per (requester, receiver)
+  // What an unknown user's password is checked against, so "no such user" takes as long as
+  // "wrong password" (the codes stay those of the seed).
+  std::string dummy_credential_;
   protocol::decode_limits decode_limits_;
-  std::atomic<std::size_t> pending_kdf_{0};
   router_metrics metrics_;
 };
 

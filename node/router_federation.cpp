@@ -68,7 +68,24 @@ class router::remote_actor final : public client_session {
 
 bool router::is_local(std::string_view id) const { return domain_of(id) == cfg_.domain; }
 
-std::uint64_t router::append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event) {
+std::int64_t router::peer_time(std::int64_t claimed) const {
+  const std::int64_t now = now_seconds();
+  if (claimed > now + cfg_.federation.max_clock_skew.count() || claimed < now - cfg_.federation.max_event_age.count())
+    return now;
+  return claimed;
+}
+
+std::string router::group_fanout_problem(const store::txn& t, const std::string& group_id, const std::string& sender,
+                                         const std::vector<std::string>& to) const {
+  auto g = model::load_group(t, group_id);
+  if (!g) return "no group " + group_id + " here";
+  if (!g->is_member(sender)) return sender + " is not a member of " + group_id;
+  for (const auto& u : to)
+    if (!g->is_member(u)) return u + " is not a member of " + group_id;
+  return {};
+}
+
+model::stream_pos router::append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event) {
   fx.pokes.insert(domain);
   return model::outbox_append(t, domain, event);
 }
@@ -129,7 +146,7 @@ void router::delete_group(store::txn& t, effects& fx, const std::string& group_i
   if (domains.empty()) fx.group_syncs.erase(group_id);
 }
 
-std::uint64_t router::forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
+model::stream_pos router::forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
                                       p::payload request, const std::optional<std::string>& id) {
   json::object ev{{"kind", "act"}, {"actor", actor}, {"request", p::encode(p::envelope{std::move(request), now_seconds(), id})}};
   return append_event(t, fx, domain_of(group_id), json::serialize(ev));
@@ -170,28 +187,35 @@ void router::announce_start(const std::vector<std::string>& peers, std::function
       });
 }
 
-void router::receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, json::object event,
-                            std::function<void(remote_result)> done) {
+void router::receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, std::uint64_t acked,
+                            json::object event, std::function<void(remote_result)> done) {
   struct outcome {
     effects fx;
     remote_result result;
     bool duplicate = false;
+    std::uint64_t skipped = 0;
   };
   auto out = std::make_shared<outcome>();
   writer_.submit(
-      [this, out, origin, stream, seq, event = std::move(event)](store::txn& t) {
+      [this, out, origin, stream, seq, acked, event = std::move(event)](store::txn& t) {
         out->fx.clear();
         out->result = {};
         out->duplicate = false;
+        out->skipped = 0;
         const std::uint64_t last = model::fed_in_last(t, origin, stream);
         if (seq <= last) {
           out->duplicate = true;
           return;
         }
-        if (last != 0 && seq != last + 1) {
-          // Only from a link being replaced: the new link resends from last + 1.
-          out->result = {-1, "out of order"};
-          return;
+        if (seq != last + 1) {
+          if (acked + 1 < seq) {
+            // A frame of a link being replaced: the new link resends from last + 1.
+            out->result = {-1, "out of order"};
+            return;
+          }
+          // The origin says this node acknowledged everything before seq: this data dir lost
+          // them (it was restored from a backup). Waiting would block the stream for ever.
+          out->skipped = seq - 1 - last;
         }
         // First, so that what this event makes for the origin says it was read (group records).
         model::fed_in_set(t, origin, stream, seq);
@@ -211,6 +235,11 @@ void router::receive_remote(const std::string& origin, const std::string& stream
         if (out->result.code == -1) {
           log(log_level::warn, "federation", "event ", seq, " of ", origin, " out of order; waiting for the resend");
           return done(out->result);
+        }
+        if (out->skipped) {
+          metrics_.remote_skipped.fetch_add(out->skipped, std::memory_order_relaxed);
+          log(log_level::warn, "federation", out->skipped, " events of ", origin, " before ", seq,
+              " were acknowledged by this node before it was restored from a backup: they are lost here");
         }
         metrics_.remote_events.fetch_add(1, std::memory_order_relaxed);
         if (out->duplicate) {
@@ -261,7 +290,7 @@ remote_result router::apply_remote(store::txn& t, effects& fx, const std::string
       g = model::decode_group(json::serialize(*group));
       if (!g) return refuse(9003, "group.group: not a group record");
     }
-    model::fed_position seen;
+    model::stream_pos seen;
     if (const auto* s = ev.if_contains("seen"); s && s->is_object()) {
       const auto* stream = s->as_object().if_contains("stream");
       const auto* seq = s->as_object().if_contains("seq");
@@ -326,6 +355,16 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
     const std::string requester = full(m->sender), receiver = full(m->receiver);
     if (!speaks_for(receiver)) return refuse(9005, type + ": " + origin + " does not speak for " + m->receiver);
     if (!only(requester)) return refuse(9003, type + ": to must be the requester");
+    // A verdict only answers a request this node sent and still waits on. Crossing requests
+    // made the pair friends here before the verdict came: it is delivered and changes
+    // nothing. Anything else (a forged "already friends", a verdict for a withdrawn request)
+    // is refused.
+    if (!model::has_request(t, requester, receiver)) {
+      if (!model::are_friends(t, requester, receiver))
+        return refuse(p::to_int(p::code::no_pending_request), type + ": " + requester + " has no pending request to " + receiver);
+      deliver_all();
+      return {};
+    }
     // The receiver's node decided: 3001 (no such user) ends the request here too; 3003 means
     // that node holds the friendship already (this one learns it); 3006: still pending there.
     if (m->code == p::to_int(p::code::already_friends)) {
@@ -378,9 +417,12 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
   }
   if (auto* m = std::get_if<p::text_message>(&env.body)) {
     const std::string sender = full(m->sender);
-    model::stored_message stored{env.timestamp ? env.timestamp : now_seconds(), sender, {}, m->content, {}, {}, {}, {}, 0};
+    model::stored_message stored{peer_time(env.timestamp), sender, {}, m->content, {}, {}, {}, {}, 0};
     if (m->group_id) {
       if (!speaks_for(*m->group_id)) return refuse(9005, type + ": " + origin + " does not home " + *m->group_id);
+      // Even the home only speaks for members, to members: this node checks its own copy.
+      if (auto problem = group_fanout_problem(t, *m->group_id, sender, to); !problem.empty())
+        return refuse(p::to_int(p::code::text_not_group_member), type + ": " + problem);
       stored.receiver = stored.group_id = *m->group_id;
       stored.group_name = m->group.value_or("");
     } else {
@@ -503,23 +545,23 @@ remote_result router::apply_act(store::txn& t, effects& fx, const std::string& o
 }
 
 remote_result router::apply_group(store::txn& t, effects&, const std::string& origin, const std::string& group_id,
-                                  const std::optional<model::group_record>& g, const model::fed_position& seen) {
+                                  const std::optional<model::group_record>& g, const model::stream_pos& seen) {
   if (domain_of(group_id) != origin || group_id.empty() || group_id.front() != '#')
     return refuse(9005, "group: " + origin + " does not home " + group_id);
   auto before = model::load_group(t, group_id);
   if (!g) {
     if (before) model::delete_group(t, group_id, *before);
-    model::group_pending_drop(t, group_id, UINT64_MAX);
+    model::group_pending_drop(t, group_id, [](const auto&) { return true; });
     return {};
   }
   // Answers of this node's users that the home had not read when it made this record are
   // applied again, so the users' next requests keep seeing them.
   model::group_record record = *g;
   if (auto pending = model::group_pending(t, group_id); !pending.empty()) {
-    const std::uint64_t read = seen.stream == model::fed_stream(t) ? seen.seq : 0;
-    if (read != 0) model::group_pending_drop(t, group_id, read);
+    auto read = [&](const model::pending_group_change& c) { return model::stream_read_past(seen, c.at); };
+    model::group_pending_drop(t, group_id, read);
     for (const auto& change : pending) {
-      if (change.seq <= read) continue;
+      if (read(change)) continue;
       std::erase_if(record.invited, [&](const model::invitation& i) { return i.user == change.user; });
       if (change.kind == 'a' && !record.is_member(change.user)) record.members.push_back(change.user);
       if (change.kind == 'l') {

@@ -122,7 +122,7 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
   f.sha256 = std::string(*sha);
   f.timestamp = [&] {
     auto ts = number("timestamp");
-    return ts ? static_cast<std::int64_t>(*ts) : now_seconds();
+    return ts ? peer_time(static_cast<std::int64_t>(*ts)) : now_seconds();
   }();
   model::media_record m;
   m.sender = sender;
@@ -138,6 +138,9 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
     m.receiver = group_id;
     if (domain_part(group_id) == origin) {
       if (to.empty()) return {9003, "media.to: the users it is for here"};
+      // Even the home only speaks for members, to members: this node checks its own copy.
+      if (auto problem = group_fanout_problem(t, group_id, sender, to); !problem.empty())
+        return {p::to_int(p::code::text_not_group_member), "media: " + problem};
       std::erase_if(to, [&](const std::string& u) { return !model::local_user_exists(t, p::parse_user_id(u, cfg_.domain)->name); });
       if (to.empty()) return decline(p::code::text_unknown_receiver, "none of its users exist here");
       if (const auto* name = str("group")) m.group_name = std::string(*name);

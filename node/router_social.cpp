@@ -81,6 +81,9 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
           tell_statuses(t, fx, me, target);
           return;
         }
+        // A stranger must not flood anyone's inbox with requests (and removals).
+        if (!friend_requests_hourly_.try_count(me) || !friend_requests_pair_.try_count(me + '\n' + target))
+          return fx.send(s, ack(p::code::friend_requests_limited));
         model::add_request(t, me, target, now_seconds());
         if (!remote) fx.send(s, ack(p::code::ok));
         deliver(t, fx, target, make_frame(p::friend_request{me, target}, std::nullopt), id);
@@ -221,6 +224,7 @@ void router::handle_text(const std::shared_ptr<client_session>& s, p::text_messa
       [this, s, me, receiver = std::move(req.receiver), content = std::move(req.content), ack](store::txn& t, effects& fx) {
         auto to = resolve_target(t, me, receiver);
         if (to.error != p::code::ok) return fx.send(s, ack(to.error, std::nullopt));
+        if (to.group_name.empty() && inbox_full(t, to.receiver)) return fx.send(s, ack(p::code::receiver_inbox_full, std::nullopt));
         model::stored_message m{now_seconds(), me, to.receiver, content, {}, {}, {}, {}, 0};
         if (!to.group_name.empty()) {
           m.group_id = to.receiver;
@@ -250,7 +254,9 @@ void router::handle_text(const std::shared_ptr<client_session>& s, p::text_messa
           out.group = m.group_name;
         }
         auto frame = make_frame(std::move(out), std::nullopt);  // serialized once for every recipient
-        for (const auto& r : recipients) deliver(t, fx, r, frame);
+        // A member whose inbox is full finds the message in their history instead.
+        for (const auto& r : recipients)
+          if (!inbox_full(t, r)) deliver(t, fx, r, frame);
       },
       [ack] { return ack(p::code::server_error, std::nullopt); });
 }

@@ -2,8 +2,11 @@
 #include "server.hpp"
 
 #include "listener.hpp"
+#include "metrics_listener.hpp"
 #include "log.hpp"
 #include "ws_session.hpp"
+
+#include "crypto/tls_policy.hpp"
 
 #include <openssl/ssl.h>
 
@@ -55,9 +58,7 @@ void federation_log(federation::severity s, const std::string& message) {
 }  // namespace
 
 void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key) {
-  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-  SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+  crypto::apply_tls_policy(ctx.native_handle());
   // Idle connections give their TLS read/write buffers back.
   SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
   beast::error_code ec;
@@ -71,10 +72,13 @@ void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, 
 
 server::server(config cfg)
     : cfg_(std::move(cfg)),
+      lock_(cfg_.data_dir),
       db_(store_options(cfg_)),
       writer_(db_),
       kdf_pool_(or_cpus(cfg_.kdf_threads)),
-      router_(cfg_, db_, writer_, online_, [this](std::function<void()> fn) { asio::post(kdf_pool_, std::move(fn)); }),
+      kdf_queue_(or_cpus(cfg_.kdf_threads), cfg_.limits.max_pending_kdf, cfg_.limits.max_pending_registrations),
+      router_(cfg_, db_, writer_, online_, [this](std::function<void()> fn) { asio::post(kdf_pool_, std::move(fn)); },
+              [this](kdf_queue::lane lane, std::function<void()> fn) { return kdf_queue_.submit(lane, std::move(fn)); }),
       state_(std::make_shared<server_state>(cfg_, router_, online_, writer_)),
       client_tls_(ssl::context::tls_server),
       ioc_(static_cast<int>(or_cpus(cfg_.threads))),
@@ -103,6 +107,15 @@ int server::run(std::ostream& ready_out) {
   if (ec) throw std::runtime_error("client.listen: \"" + cfg_.client.listen.host + "\" is not an IP address");
   client_listener_ = std::make_shared<listener>(ioc_, client_tls_, tcp::endpoint(address, cfg_.client.listen.port), state_);
   client_listener_->run();
+  std::string metrics_address;
+  if (cfg_.metrics.own_listener()) {
+    auto maddress = asio::ip::make_address(cfg_.metrics.listen.host, ec);
+    if (ec) throw std::runtime_error("metrics.listen: \"" + cfg_.metrics.listen.host + "\" is not an IP address");
+    metrics_listener_ = std::make_shared<metrics_listener>(ioc_, tcp::endpoint(maddress, cfg_.metrics.listen.port), state_);
+    metrics_listener_->run();
+    const auto bound_metrics = metrics_listener_->local_endpoint();
+    metrics_address = " metrics=" + bound_metrics.address().to_string() + ":" + std::to_string(bound_metrics.port());
+  }
   std::string federation_address = "off";
   if (federation_) {
     relay_->start();
@@ -123,7 +136,7 @@ int server::run(std::ostream& ready_out) {
       bound.port(), "/ws (data in ", cfg_.data_dir.string(), ")");
   // The one line on stdout: scripts and tests wait for it and read the bound ports from it.
   ready_out << "chatnode ready client=" << bound.address().to_string() << ":" << bound.port()
-            << " federation=" << federation_address << std::endl;
+            << " federation=" << federation_address << metrics_address << std::endl;
 
   const unsigned threads = or_cpus(cfg_.threads);
   std::vector<std::thread> pool;
@@ -132,6 +145,7 @@ int server::run(std::ostream& ready_out) {
   ioc_.run();
   for (auto& t : pool) t.join();
 
+  kdf_queue_.stop();
   kdf_pool_.stop();
   kdf_pool_.join();
   writer_.stop();  // everything acknowledged is committed; queued jobs run before this returns
@@ -155,6 +169,7 @@ void server::on_signal() {
   log(log_level::info, "server", "shutting down: closing ", state_->sessions().size(), " sessions");
   state_->begin_shutdown();
   client_listener_->stop();
+  if (metrics_listener_) metrics_listener_->stop();
   if (federation_) federation_->stop();
   for (auto& s : state_->sessions()) s->close(1001);
   wait_for_sessions(100);  // up to 100 ticks of 20 ms for clients to finish the close

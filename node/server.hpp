@@ -10,6 +10,7 @@
 #include "server_state.hpp"
 
 #include "federation/service.hpp"
+#include "store/backup.hpp"
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
 
@@ -23,6 +24,7 @@
 namespace chatnode::node {
 
 class listener;
+class metrics_listener;
 
 class server {
  public:
@@ -42,10 +44,12 @@ class server {
   void schedule_purge();
 
   config cfg_;
+  store::serve_lock lock_;  // before the data is opened
   store::database db_;
   store::writer writer_;
   registry online_;
-  asio::thread_pool kdf_pool_;
+  asio::thread_pool kdf_pool_;  // blocking work other than passwords (media hashing)
+  kdf_queue kdf_queue_;         // password hashing: logins ahead of registrations
   router router_;
   std::shared_ptr<server_state> state_;
   ssl::context client_tls_;
@@ -56,6 +60,7 @@ class server {
   asio::steady_timer shutdown_timer_;
   asio::steady_timer purge_timer_;
   std::shared_ptr<listener> client_listener_;
+  std::shared_ptr<metrics_listener> metrics_listener_;  // null unless metrics.listen is set
   std::shared_ptr<federation::service> federation_;  // null when federation.ca is not set
   std::unique_ptr<relay> relay_;                     // likewise
 };

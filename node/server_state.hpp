@@ -2,6 +2,7 @@
 // live WebSocket sessions (weak, for shutdown).
 #pragma once
 
+#include "beast.hpp"
 #include "config.hpp"
 #include "registry.hpp"
 #include "router.hpp"
@@ -22,6 +23,27 @@
 namespace chatnode::node {
 
 class ws_session;
+class server_state;
+
+// Who a connection counts as for per-address limits: an IPv4 address, or the /64 prefix of an
+// IPv6 one (a single host usually holds a whole /64).
+std::string address_key(const asio::ip::address& a);
+
+// One counted client connection (limits.max_connections, limits.max_connections_per_address):
+// held by the http_session, then by the ws_session it becomes; gives its place back when
+// destroyed. Holders keep the server_state alive.
+class connection_slot {
+ public:
+  connection_slot(server_state& state, std::string address) : state_(state), address_(std::move(address)) {}
+  ~connection_slot();
+  connection_slot(const connection_slot&) = delete;
+  connection_slot& operator=(const connection_slot&) = delete;
+  const std::string& address() const noexcept { return address_; }
+
+ private:
+  server_state& state_;
+  std::string address_;
+};
 
 class server_state {
  public:
@@ -43,13 +65,23 @@ class server_state {
 
   // Prometheus text exposition of the node's counters, then of every added source.
   std::string metrics_text() const;
+  // GET /metrics from `socket`'s peer: the text, or 403 unless the peer is in metrics.allow or
+  // sent the bearer token of metrics.token (metrics show user counts).
+  void answer_metrics(const tcp::socket& socket, const http::request<http::string_body>& req,
+                      http::response<http::string_body>& res) const;
   // Another part of the node (federation) appends its metrics; add before serving.
   using metrics_source = std::function<void(std::ostream&)>;
   void add_metrics_source(metrics_source source) { metrics_sources_.push_back(std::move(source)); }
 
+  // A slot for a new connection from `remote`, or null (counted as refused) when the node or
+  // that address is at its limit.
+  std::unique_ptr<connection_slot> open_slot(const tcp::endpoint& remote);
+
   std::atomic<std::uint64_t> connections_open{0};     // TCP connections being served
   std::atomic<std::uint64_t> connections_total{0};
-  std::atomic<std::uint64_t> connections_refused{0};  // over max_connections
+  std::atomic<std::uint64_t> connections_refused{0};  // over max_connections or max_connections_per_address
+  std::atomic<std::uint64_t> login_timeouts{0};       // closed for not logging in in time
+  std::atomic<std::uint64_t> frame_timeouts{0};       // closed for a frame that took too long
   std::atomic<std::uint64_t> tls_handshake_failures{0};
   std::atomic<std::uint64_t> slow_peers_dropped{0};
   std::atomic<std::uint64_t> frames_too_big{0};
@@ -64,6 +96,9 @@ class server_state {
   mutable std::mutex mutex_;
   std::unordered_map<const ws_session*, std::weak_ptr<ws_session>> sessions_;
   std::vector<metrics_source> metrics_sources_;
+  friend class connection_slot;
+  std::mutex slots_mutex_;
+  std::unordered_map<std::string, std::size_t> per_address_;  // open connections per address key
   web_files web_;
 };
 

@@ -12,13 +12,17 @@ namespace {
 constexpr std::size_t first_read_bytes = 512;
 }  // namespace
 
-ws_session::ws_session(tls_stream&& stream, std::shared_ptr<server_state> state, std::string remote)
+ws_session::ws_session(tls_stream&& stream, std::shared_ptr<server_state> state, std::unique_ptr<connection_slot> slot,
+                       std::string remote)
     : ws_(std::move(stream)),
       state_(std::move(state)),
+      slot_(std::move(slot)),
       remote_(std::move(remote)),
+      login_deadline_(ws_.get_executor()),
+      frame_deadline_(ws_.get_executor()),
       queue_(state_->cfg().limits.write_queue_messages, state_->cfg().limits.write_queue_bytes) {}
 
-ws_session::~ws_session() { state_->connections_open.fetch_sub(1, std::memory_order_relaxed); }
+const std::string& ws_session::address() const { return slot_->address(); }
 
 void ws_session::run(http::request<http::string_body> req) {
   const auto& limits = state_->cfg().limits;
@@ -27,7 +31,9 @@ void ws_session::run(http::request<http::string_body> req) {
   timeouts.idle_timeout = limits.idle_timeout;
   timeouts.keep_alive_pings = true;  // an idle but live client answers pings and stays
   ws_.set_option(timeouts);
-  ws_.read_message_max(limits.max_frame_bytes);
+  // The frame limit is ours (on_read_some): Beast's own check reports the overflow only when
+  // its close frame could still be written, so a fast sender escaped the count.
+  ws_.read_message_max(0);
   ws_.auto_fragment(false);
   ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "chatnode"); }));
@@ -38,34 +44,76 @@ void ws_session::on_accept(beast::error_code ec) {
   if (ec) return fail(ec, "websocket accept");
   state_->add_session(self());
   if (state_->shutting_down()) return start_close(1001);
+  arm_login_deadline();
   do_read();
 }
 
+void ws_session::arm_login_deadline() {
+  login_deadline_.expires_after(state_->cfg().limits.login_timeout);
+  login_deadline_.async_wait([self = self()](beast::error_code ec) {
+    if (ec || self->finished_ || self->state().user) return;
+    self->state_->login_timeouts.fetch_add(1, std::memory_order_relaxed);
+    log(log_level::info, "session", self->remote_, ": not logged in within limits.login_timeout_seconds, closing");
+    self->close(1008);
+  });
+}
+
+void ws_session::arm_frame_deadline() {
+  if (frame_started_) return;
+  frame_started_ = true;
+  frame_deadline_.expires_after(state_->cfg().limits.frame_read_timeout);
+  frame_deadline_.async_wait([self = self()](beast::error_code ec) {
+    if (ec || self->finished_ || !self->frame_started_) return;
+    self->state_->frame_timeouts.fetch_add(1, std::memory_order_relaxed);
+    self->cut("a message not complete within limits.frame_read_timeout_seconds");
+  });
+}
+
+void ws_session::cut(const char* why) {
+  log(log_level::info, "session", remote_, ": ", why, ", closing");
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+  finish();
+}
+
 void ws_session::do_read() {
-  if (reading_ || paused_ || finished_ || close_sent_) return;
+  if (reading_ || paused_ || finished_ || closing_ || close_sent_) return;
   reading_ = true;
   ws_.async_read_some(buffer_, first_read_bytes, beast::bind_front_handler(&ws_session::on_read_some, self()));
 }
 
 void ws_session::on_read_some(beast::error_code ec, std::size_t) {
-  if (!ec && !ws_.is_message_done()) {
-    ws_.async_read(buffer_, [self = self()](beast::error_code read_ec, std::size_t) {
-      self->on_read(read_ec, self->buffer_.size());
-    });
+  if (ec) {
+    reading_ = false;
+    return fail(ec, "read");
+  }
+  const std::size_t limit = state_->cfg().limits.max_frame_bytes;
+  if (buffer_.size() > limit) {
+    // Beast reads the message in pieces for us; one byte past the limit is enough to know.
+    reading_ = false;
+    state_->frames_too_big.fetch_add(1, std::memory_order_relaxed);
+    log(log_level::info, "session", remote_, ": message above limits.max_frame_bytes, closing");
+    frame_started_ = false;
+    frame_deadline_.cancel();
+    closing_ = true;  // queued replies go out first, then the close frame
+    close_code_ = websocket::close_code::too_big;
+    if (queue_.empty()) start_close(close_code_);
     return;
   }
-  on_read(ec, buffer_.size());
+  if (!ws_.is_message_done()) {
+    arm_frame_deadline();
+    ws_.async_read_some(buffer_, limit + 1 - buffer_.size(), beast::bind_front_handler(&ws_session::on_read_some, self()));
+    return;
+  }
+  if (frame_started_) {
+    frame_started_ = false;
+    frame_deadline_.cancel();
+  }
+  reading_ = false;
+  on_message(buffer_.size());
 }
 
-void ws_session::on_read(beast::error_code ec, std::size_t bytes) {
-  reading_ = false;
-  if (ec == websocket::error::message_too_big) {
-    // Beast has already sent a close frame with status 1009 (too big).
-    state_->frames_too_big.fetch_add(1, std::memory_order_relaxed);
-    log(log_level::info, "session", remote_, ": frame above limits.max_frame_bytes, closing");
-    return finish();
-  }
-  if (ec) return fail(ec, "read");
+void ws_session::on_message(std::size_t bytes) {
   auto self_ptr = self();
   bool keep_reading = true;
   if (!ws_.got_text()) {
@@ -173,6 +221,8 @@ void ws_session::finish() {
   if (finished_) return;
   finished_ = true;
   idle_waiters_.clear();
+  login_deadline_.cancel();
+  frame_deadline_.cancel();
   state_->remove_session(this);
   state_->route().on_disconnect(self());
 }

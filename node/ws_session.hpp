@@ -8,6 +8,8 @@
 
 #include "protocol/frame_queue.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -17,11 +19,12 @@
 namespace chatnode::node {
 
 class server_state;
+class connection_slot;
 
 class ws_session final : public client_session {
  public:
-  ws_session(tls_stream&& stream, std::shared_ptr<server_state> state, std::string remote);
-  ~ws_session() override;
+  ws_session(tls_stream&& stream, std::shared_ptr<server_state> state, std::unique_ptr<connection_slot> slot,
+             std::string remote);
 
   // Accepts the WebSocket upgrade carried by `req`, then reads.
   void run(http::request<http::string_body> req);
@@ -32,13 +35,20 @@ class ws_session final : public client_session {
   void resume_reading() override;
   void when_idle(std::function<void()> fn) override;
   const std::string& remote() const override { return remote_; }
+  const std::string& address() const override;
 
  private:
   std::shared_ptr<ws_session> self() { return std::static_pointer_cast<ws_session>(shared_from_this()); }
   void on_accept(beast::error_code ec);
   void do_read();
   void on_read_some(beast::error_code ec, std::size_t bytes);
-  void on_read(beast::error_code ec, std::size_t bytes);
+  void on_message(std::size_t bytes);
+  // A started frame must be complete within limits.frame_read_timeout (a peer sending a byte
+  // at a time, or a message in fragments that never ends, would hold its slot for ever).
+  void arm_frame_deadline();
+  // A connection must log in within limits.login_timeout.
+  void arm_login_deadline();
+  void cut(const char* why);  // closes the TCP connection at once
   void enqueue(frame_ptr frame);
   void do_write();
   void on_write(beast::error_code ec, std::size_t bytes);
@@ -48,7 +58,11 @@ class ws_session final : public client_session {
 
   websocket::stream<tls_stream> ws_;
   std::shared_ptr<server_state> state_;
+  std::unique_ptr<connection_slot> slot_;
   std::string remote_;
+  asio::steady_timer login_deadline_;
+  asio::steady_timer frame_deadline_;
+  bool frame_started_ = false;  // part of a message is in, the rest not yet
   beast::flat_buffer buffer_;
   protocol::frame_queue queue_;
   std::vector<std::function<void()>> idle_waiters_;

@@ -69,6 +69,13 @@ struct schema<login_request> {
   static void apply(auto& m, auto& v) {
     v("username", m.username, rule::user);
     v("passwordHash", m.password_hash, rule::secret);
+    v("token", m.token, rule::secret);
+    v("requestToken", m.request_token, rule::none);
+  }
+  // Checked after every field decoded: what no single field can say.
+  static std::string_view problem(const login_request& m) noexcept {
+    if (m.password_hash.has_value() == m.token.has_value()) return "payload: exactly one of passwordHash and token";
+    return {};
   }
 };
 template <>
@@ -76,6 +83,8 @@ struct schema<login_response> {
   static void apply(auto& m, auto& v) {
     v("success", m.success, rule::none);
     v("code", m.code, rule::none);
+    v("token", m.token, rule::secret);
+    v("tokenExpires", m.token_expires, rule::none);
   }
 };
 
@@ -442,6 +451,23 @@ std::string_view describe(int_status s) noexcept {
   return s == int_status::out_of_range ? "out of range" : "expected integer";
 }
 
+// Names are shown to people: no control characters (C0, DEL, C1, NUL among them) and no
+// bidirectional overrides or isolates (U+202A–U+202E, U+2066–U+2069), which can make a
+// name display as something else. `s` is valid UTF-8.
+bool has_unsafe_characters(std::string_view s) noexcept {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return true;
+    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0xa0) return true;  // U+0080–U+009F
+    if (c == 0xe2 && i + 2 < s.size()) {
+      const auto b1 = static_cast<unsigned char>(s[i + 1]), b2 = static_cast<unsigned char>(s[i + 2]);
+      if (b1 == 0x80 && b2 >= 0xaa && b2 <= 0xae) return true;  // U+202A–U+202E
+      if (b1 == 0x81 && b2 >= 0xa6 && b2 <= 0xa9) return true;  // U+2066–U+2069
+    }
+  }
+  return false;
+}
+
 // Visits a schema against one JSON object, stopping at the first problem, which it
 // records with the field's path ("payload.messages[2].sender: missing").
 class payload_decoder {
@@ -480,7 +506,8 @@ class payload_decoder {
         return is_user_id_syntax(s) ? std::string_view{} : "invalid user id";
       case rule::name:
         if (s.empty()) return "empty";
-        return s.size() > limits_.max_field_bytes ? "too long" : std::string_view{};
+        if (s.size() > limits_.max_field_bytes) return "too long";
+        return has_unsafe_characters(s) ? "control or bidirectional-override characters" : std::string_view{};
       case rule::group_id:
         if (s.size() > limits_.max_field_bytes) return "too long";
         return is_group_id_syntax(s) ? std::string_view{} : "invalid group id";
@@ -718,6 +745,17 @@ decode_result decode_unchecked(std::string_view text, const decode_limits& limit
   if (decoder.failed()) {
     error.error = decoder.error_code();
     error.message = decoder.take_message();
+    return error;
+  }
+  std::string_view problem;
+  std::visit(
+      [&](const auto& m) {
+        if constexpr (requires { schema<std::decay_t<decltype(m)>>::problem(m); })
+          problem = schema<std::decay_t<decltype(m)>>::problem(m);
+      },
+      result.body);
+  if (!problem.empty()) {
+    error.message = problem;
     return error;
   }
   return result;

@@ -21,6 +21,7 @@ std::string_view describe(code c) noexcept {
     case code::friend_request_pending: return "you already asked this user; the request is pending";
     case code::no_pending_request: return "no pending request to answer";
     case code::not_friends: return "not friends";
+    case code::friend_requests_limited: return "too many friend requests; try again later";
     case code::group_not_friends: return "not all members are friends";
     case code::unknown_group: return "unknown group";
     case code::ambiguous_group:
@@ -34,6 +35,7 @@ std::string_view describe(code c) noexcept {
     case code::text_unknown_receiver: return "unknown receiver";
     case code::text_not_friends: return "receiver is not a friend";
     case code::text_not_group_member: return "not a member of the receiving group";
+    case code::receiver_inbox_full: return "the receiver's inbox is full";
     case code::media_unknown: return "unknown media id";
     case code::media_bad_chunk_index: return "chunk index out of range";
     case code::media_bad_data: return "chunk data is not valid base64";

@@ -25,6 +25,7 @@ enum class code : int {
   friend_request_pending = 3006,   // addition: you already asked; waiting for the answer
   no_pending_request = 3007,       // addition: a response without a request to answer
   not_friends = 3008,              // addition: FRIEND_REMOVE of someone who is not a friend
+  friend_requests_limited = 3009,  // addition: too many friend requests (per hour, or to one user)
   // Groups (seed)
   group_not_friends = 4001,
   unknown_group = 4002,            // addition
@@ -40,6 +41,7 @@ enum class code : int {
   text_unknown_receiver = 7001,
   text_not_friends = 7002,
   text_not_group_member = 7003,    // addition: TEXT_MESSAGE to a group you are not a member of
+  receiver_inbox_full = 7004,      // addition: the offline receiver has limits.max_inbox_messages waiting
   // Media (additions)
   media_unknown = 8001,            // DATA / COMPLETE_ACK / ACK for a mediaId the node does not know
   media_bad_chunk_index = 8002,    // chunkIndex outside 1..totalChunks, or totalChunks changed

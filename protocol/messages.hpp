@@ -30,14 +30,19 @@ struct register_response {
   int code = 0;
   friend bool operator==(const register_response&, const register_response&) = default;
 };
+// Exactly one of password_hash and token (a resumption token, docs/protocol.md §5).
 struct login_request {
   std::string username{};
-  std::string password_hash{};
+  std::optional<std::string> password_hash{};
+  std::optional<std::string> token{};         // addition: instead of passwordHash
+  std::optional<bool> request_token{};        // addition: wire requestToken
   friend bool operator==(const login_request&, const login_request&) = default;
 };
 struct login_response {
   bool success = false;
   int code = 0;
+  std::optional<std::string> token{};          // addition: when requestToken was set
+  std::optional<std::int64_t> token_expires{};  // addition: wire tokenExpires (seconds)
   friend bool operator==(const login_response&, const login_response&) = default;
 };
 

@@ -11,7 +11,7 @@ cmake --build --preset release --target chatnode chatnode-client chatnode_web
 
 node_dir=run/localhost
 if [ ! -f "$node_dir/chatnode.json" ]; then
-  build/release/node/chatnode init --domain localhost --dir "$node_dir" \
+  build/release/node/chatnode init --domain localhost --dir "$node_dir" --test-limits \
     --client-listen 127.0.0.1:7443 --federation-listen 127.0.0.1:7444
 fi
 echo "chatnode: clients connect to wss://localhost:7443/ws and trust $node_dir/ca/ca.crt"

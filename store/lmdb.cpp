@@ -1,5 +1,6 @@
 // RAII over LMDB, and the opening of a chatnode data dir (tables, schema version, map size).
 #include "lmdb.hpp"
+#include "upgrade.hpp"
 
 #include "keys.hpp"
 
@@ -183,6 +184,7 @@ database::database(const options& opts) : opts_(opts) {
     opts_.max_map_size = std::max(opts_.max_map_size, info.me_mapsize);
 
     txn w = begin_write();
+    std::uint32_t upgrade_from = 0;
     // meta first: a dir of another schema must be left exactly as it was.
     MDB_dbi meta = 0;
     check(mdb_dbi_open(w.native(), std::string(table_names[0]).c_str(), MDB_CREATE, &meta),
@@ -194,9 +196,8 @@ database::database(const options& opts) : opts_(opts) {
                                  std::to_string(v->size()) + " bytes)");
       }
       const std::uint32_t found = read_be32(*v);
-      if (found == 1) {
-        // Version 2 only added tables (created below): upgrade in place.
-        w.put(table_id::meta, schema_version_key, be32(schema_version));
+      if (found >= 1 && found < schema_version) {
+        upgrade_from = found;  // once every table is open (below)
       } else if (found != schema_version) {
         throw std::runtime_error("data dir " + where + " holds schema version " +
                                  std::to_string(found) + "; this chatnode reads version " +
@@ -208,6 +209,10 @@ database::database(const options& opts) : opts_(opts) {
     for (std::size_t i = 0; i < table_names.size(); ++i) {
       check(mdb_dbi_open(w.native(), std::string(table_names[i]).c_str(), MDB_CREATE, &dbis_[i]),
             "mdb_dbi_open");
+    }
+    if (upgrade_from != 0) {
+      upgrade(w, upgrade_from);
+      w.put(table_id::meta, schema_version_key, be32(schema_version));
     }
     w.commit();
   } catch (const store_error& e) {

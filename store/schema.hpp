@@ -36,10 +36,15 @@
 //  meta             "group_pending" \0 group id \0 u64 BE seq
 //                                                       kind byte + user id: an answer forwarded to
 //                                                       the group's home as outbox event seq
+//  tokens           SHA-256 of a resumption token       u64 BE expires, u64 BE order, user id
+//                                                       (node/tokens.hpp)
+//  user_tokens      user \0 u64 BE order \0 SHA-256     "" (a user's tokens, oldest first)
+//  meta             "token_order"                       u64 BE: last token order handed out
+//  meta             "inbox_count" \0 user               u64 BE: frames in the user's inbox
 //
 // Opening a data dir whose schema_version differs from schema_version fails with a message
-// that names both versions, except version 1, which is upgraded in place (version 2 only
-// added the federation tables).
+// that names both versions, except older versions, which are upgraded in place (store/lmdb.cpp
+// says how).
 #pragma once
 
 #include <array>
@@ -48,7 +53,7 @@
 
 namespace chatnode::store {
 
-inline constexpr std::uint32_t schema_version = 2;
+inline constexpr std::uint32_t schema_version = 3;
 
 enum class table_id : std::uint8_t {
   meta,
@@ -68,12 +73,14 @@ enum class table_id : std::uint8_t {
   outbox,
   fed_in,
   media_fetches,
+  tokens,
+  user_tokens,
 };
 
-inline constexpr std::array<std::string_view, 17> table_names{
+inline constexpr std::array<std::string_view, 19> table_names{
     "meta",     "users",    "friends", "requests_in", "requests_out",     "inbox",        "messages",
     "history",  "groups",   "user_groups", "media",   "media_chunks", "media_deliveries", "user_uploads",
-    "outbox",   "fed_in",   "media_fetches",
+    "outbox",   "fed_in",   "media_fetches", "tokens", "user_tokens",
 };
 
 }  // namespace chatnode::store

@@ -118,7 +118,7 @@ std::uint16_t free_port() {
 void spawned::init(const fs::path& chatnode, const std::vector<std::string>& extra) {
   if (dir_.empty()) dir_ = make_temp_dir();
   std::vector<std::string> args{chatnode.string(), "init", "--domain", domain_, "--dir", (dir_ / "node").string(),
-                                "--client-listen", "127.0.0.1:0"};
+                                "--client-listen", "127.0.0.1:0", "--test-limits"};
   args.insert(args.end(), extra.begin(), extra.end());
   if (std::find(extra.begin(), extra.end(), "--federation-listen") == extra.end()) {
     args.push_back("--federation-listen");

@@ -75,6 +75,29 @@ TEST(audit_run, RegistrationClosedVectorRunsOnlyWithTheFeature) {
   EXPECT_TRUE(contains(r.output, "pass accounts.register_closed_1001")) << r.output;
 }
 
+// The vectors of the abuse limits run against nodes configured as their features say.
+TEST(audit_run, LimitVectorsPassOnNodesWithTheirFeature) {
+  temp_dir tmp;
+  {
+    node_options o;
+    o.test_limits = false;  // the documented defaults
+    node_process n(o);
+    n.start();
+    const auto file = (vectors / "protocol" / "single" / "friends_request_limit_3009.json").string();
+    auto r = run_chatnode(audit_args(n, {"--feature", "default-limits", file}), tmp.path() / "a.log", 60s);
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_TRUE(contains(r.output, "pass friends.request_limit_3009")) << r.output;
+  }
+  node_options o;
+  o.limits = {{"max_inbox_messages", 3}};
+  node_process n(o);
+  n.start();
+  const auto file = (vectors / "protocol" / "single" / "text_inbox_full_7004.json").string();
+  auto r = run_chatnode(audit_args(n, {"--feature", "inbox-cap-3", file}), tmp.path() / "b.log", 60s);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "pass text.inbox_full_7004")) << r.output;
+}
+
 // The runner is not a rubber stamp: one changed expected value fails exactly that vector.
 TEST(audit_run, AChangedExpectedValueIsReportedAsFailed) {
   node_process n;

@@ -643,19 +643,7 @@ TEST(IntegrationFederationLiar, ActionsForAThirdDomainAreRefused) {
   register_users(alpha, {"alice"});
   auto a = login_user(alpha, "alice");
 
-  const auto certs = fed.issue(beta_d);
-  client::connect_options o;
-  o.port = fed.federation_port(alpha_d);
-  o.ca_file = fed.ca_file().string();
-  o.server_name = alpha_d;
-  o.path = "/federation";
-  o.cert_file = (certs / "node.crt").string();
-  o.key_file = (certs / "node.key").string();
-  auto liar = client::connection::connect(o);
-  liar->send(json::object{{"type", "FED_HELLO"}, {"origin", beta_d}, {"version", 1}});
-  const auto hello = liar->wait_for("FED_HELLO", federation_timeout);
-  ASSERT_TRUE(hello.has_value()) << alpha.log();
-  EXPECT_EQ(str(hello->at("origin")), alpha_d);
+  fake_peer liar(fed, alpha_d, beta_d);
 
   auto text_from = [](const std::string& sender) {
     return json::serialize(json::object{
@@ -663,14 +651,7 @@ TEST(IntegrationFederationLiar, ActionsForAThirdDomainAreRefused) {
         {"timestamp", 1},
         {"payload", json::object{{"sender", sender}, {"receiver", alice}, {"content", "hi from " + sender}}}});
   };
-  auto event = [&](std::uint64_t seq, json::object ev) {
-    liar->send(json::object{{"type", "FED_EVENT"}, {"stream", "liar-stream"}, {"seq", seq}, {"event", std::move(ev)}});
-    const auto ack = liar->wait_for("FED_ACK", federation_timeout);
-    if (!ack) throw std::runtime_error("no FED_ACK for event " + std::to_string(seq));
-    EXPECT_EQ(ack->at("seq").to_number<std::uint64_t>(), seq);
-    EXPECT_EQ(str(ack->at("stream")), "liar-stream");
-    return ack->at("code").to_number<std::int64_t>();
-  };
+  auto event = [&](std::uint64_t seq, json::object ev) { return liar.event(seq, std::move(ev), "liar-stream"); };
   // Text from mallory@gamma.test: beta does not speak for gamma's users.
   EXPECT_EQ(event(1, {{"kind", "deliver"}, {"to", json::array{alice}}, {"frame", text_from("mallory@gamma.test")}}), 9005);
   // The same lie in other shapes: a friend request, a group request, a group record.
@@ -701,7 +682,7 @@ TEST(IntegrationFederationLiar, ActionsForAThirdDomainAreRefused) {
   EXPECT_FALSE(a->has_queued("TEXT_MESSAGE")) << drain_queued(*a);
   EXPECT_FALSE(a->has_queued("FRIEND_REQUEST")) << drain_queued(*a);
   // The node answers bob's request on the same link (the verdict, for beta to deliver).
-  const auto verdict = liar->wait_for("FED_EVENT", federation_timeout);
+  const auto verdict = liar.link().wait_for("FED_EVENT", federation_timeout);
   ASSERT_TRUE(verdict.has_value());
   EXPECT_NE(json::serialize(*verdict).find("FRIEND_REQUEST_ACK"), std::string::npos) << json::serialize(*verdict);
   // Refusals are counted and logged; the node keeps serving.

@@ -148,6 +148,37 @@ fs::path federation::issue(const std::string& domain) {
 
 // ---- flows ----
 
+fake_peer::fake_peer(federation& fed, const std::string& target, const std::string& as_domain) {
+  const auto certs = fed.issue(as_domain);
+  client::connect_options o;
+  o.port = fed.federation_port(target);
+  o.ca_file = fed.ca_file().string();
+  o.server_name = target;
+  o.path = "/federation";
+  o.cert_file = (certs / "node.crt").string();
+  o.key_file = (certs / "node.key").string();
+  link_ = client::connection::connect(o);
+  link_->send(boost::json::object{{"type", "FED_HELLO"}, {"origin", as_domain}, {"version", 1}});
+  const auto hello = link_->wait_for("FED_HELLO", federation_timeout);
+  if (!hello || hello->at("origin") != target.c_str())
+    throw std::runtime_error("fake peer: no FED_HELLO from " + target);
+}
+
+std::int64_t fake_peer::event(std::uint64_t seq, boost::json::object ev, const std::string& stream) {
+  link_->send(boost::json::object{{"type", "FED_EVENT"}, {"stream", stream}, {"seq", seq}, {"event", std::move(ev)}});
+  const auto ack = link_->wait_for("FED_ACK", federation_timeout);
+  if (!ack) throw std::runtime_error("fake peer: no FED_ACK for event " + std::to_string(seq));
+  if (ack->at("seq").to_number<std::uint64_t>() != seq || ack->at("stream") != stream.c_str())
+    throw std::runtime_error("fake peer: FED_ACK for another event: " + boost::json::serialize(*ack));
+  return ack->at("code").to_number<std::int64_t>();
+}
+
+boost::json::object fake_peer::deliver(std::vector<std::string> to, const boost::json::object& frame) {
+  boost::json::array users;
+  for (auto& u : to) users.emplace_back(u);
+  return boost::json::object{{"kind", "deliver"}, {"to", std::move(users)}, {"frame", boost::json::serialize(frame)}};
+}
+
 std::string user_at(std::string_view name, std::string_view domain) {
   return std::string(name) + "@" + std::string(domain);
 }

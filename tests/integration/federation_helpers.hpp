@@ -67,6 +67,23 @@ class federation {
   std::map<std::string, std::unique_ptr<node_process>> nodes_;
 };
 
+// A hand-driven peer node for tests of what a node accepts from its peers: it links to
+// `target`'s federation port with a valid certificate for `as_domain` from the federation
+// CA, exchanges FED_HELLO, and sends events of its own making.
+class fake_peer {
+ public:
+  fake_peer(federation& fed, const std::string& target, const std::string& as_domain);
+  // Sends FED_EVENT {stream, seq, event} and returns the code of its FED_ACK; throws when
+  // none arrives in time.
+  std::int64_t event(std::uint64_t seq, boost::json::object ev, const std::string& stream = "fake-stream");
+  // A "deliver" event carrying `frame` (a client message) to `to` (users of the target).
+  static boost::json::object deliver(std::vector<std::string> to, const boost::json::object& frame);
+  client::connection& link() { return *link_; }
+
+ private:
+  std::unique_ptr<client::connection> link_;
+};
+
 // name@domain
 std::string user_at(std::string_view name, std::string_view domain);
 

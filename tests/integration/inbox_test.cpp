@@ -39,5 +39,35 @@ TEST(IntegrationInbox, AnInboxLargerThanTheWriteQueueArrivesWholeAndInOrder) {
   EXPECT_TRUE(bob->is_open());
 }
 
+
+// Large messages: a page bounded only by count (512 frames of 16 KB = 8 MiB) overflowed the
+// write queue, the node dropped the user and the page was gone. Pages are bounded by bytes too.
+TEST(IntegrationInbox, AnInboxOfLargeMessagesLargerThanTheQueueInBytesArrivesWhole) {
+  node_options options;
+  options.limits = {{"write_queue_bytes", 1 << 20}};  // 1 MiB; the inbox below is 1.6 MB
+  node_process node(options);
+  node.start();
+  register_users(node, {"alice", "bob"});
+  auto alice = login_user(node, "alice");
+  {
+    auto bob = login_user(node, "bob");
+    make_friends(*alice, "alice", *bob, "bob");
+    logout_user(*bob, "bob");
+  }
+  constexpr int count = 100;
+  const std::string pad(16000, 'x');
+  for (int i = 0; i < count; ++i) send_text_ok(*alice, "alice", "bob", std::to_string(i) + pad);
+  auto bob = login_user(node, "bob");
+  for (int i = 0; i < count; ++i) {
+    auto m = expect_message(*bob, "TEXT_MESSAGE");
+    ASSERT_EQ(payload_string(m, "content"), std::to_string(i) + pad) << i;
+  }
+  EXPECT_TRUE(bob->is_open());
+  // Delivered means gone from the inbox: the next login brings nothing again.
+  logout_user(*bob, "bob");
+  bob = login_user(node, "bob");
+  EXPECT_FALSE(bob->wait_for("TEXT_MESSAGE", std::chrono::milliseconds(500))) << drain_queued(*bob);
+}
+
 }  // namespace
 }  // namespace chatnode::testing

@@ -208,6 +208,8 @@ node_process::node_process(node_options options) : options_(std::move(options)) 
                                    "--dir",               dir_.string(),
                                    "--client-listen",     "127.0.0.1:0",
                                    "--federation-listen", "127.0.0.1:0"};
+  // Tests register and log in many users from 127.0.0.1; the tests of those limits set them.
+  if (options_.test_limits) args.emplace_back("--test-limits");
   if (!options_.ca_dir.empty()) {
     args.emplace_back("--ca");
     args.push_back(options_.ca_dir.string());

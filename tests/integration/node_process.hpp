@@ -44,6 +44,9 @@ struct node_options {
   // A CA directory (ca.crt + ca.key) to sign the node certificate with; empty: init
   // makes a dev CA in <dir>/ca.
   std::filesystem::path ca_dir;
+  // `chatnode init --test-limits`: the abuse limits (registration, login, request rates)
+  // relaxed, as every test but those of the limits themselves wants.
+  bool test_limits = true;
   // Merged key by key into the config's "limits" object.
   boost::json::object limits;
   // Any other config change, applied last.

@@ -13,6 +13,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <openssl/ssl.h>
 
@@ -50,6 +52,10 @@ struct tls_client {
     SSL_CTX_set_min_proto_version(ctx.native_handle(), min_version);
     SSL_CTX_set_max_proto_version(ctx.native_handle(), max_version);
     if (lower_security) SSL_CTX_set_security_level(ctx.native_handle(), 0);
+    if (!target.tls12_ciphers.empty()) {
+      SSL_CTX_set_cipher_list(ctx.native_handle(), target.tls12_ciphers.c_str());
+      SSL_CTX_set_max_proto_version(ctx.native_handle(), TLS1_2_VERSION);
+    }
     ctx.set_verify_mode(ssl::verify_peer);
     ctx.load_verify_file(target.ca_file, ec);
     if (ec) return ec;
@@ -59,6 +65,11 @@ struct tls_client {
     auto& tcp = beast::get_lowest_layer(*stream);
     const net::ip::tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), target.port);
     tcp.expires_after(target.timeout);
+    if (!target.local_address.empty()) {
+      tcp.socket().open(endpoint.protocol(), ec);
+      if (!ec) tcp.socket().bind(net::ip::tcp::endpoint(net::ip::make_address(target.local_address), 0), ec);
+      if (ec) return ec;
+    }
     ec = run_op(ioc, [&](auto handler) { tcp.async_connect(endpoint, std::move(handler)); });
     if (ec) return ec;
     tcp.expires_after(target.timeout);
@@ -68,7 +79,8 @@ struct tls_client {
 
 }  // namespace
 
-http_result https_get(const tls_target& target, const std::string& path) {
+http_result https_get(const tls_target& target, const std::string& path,
+                      const std::vector<std::pair<std::string, std::string>>& headers) {
   tls_client client;
   error_code ec = client.connect(target, TLS1_2_VERSION, 0, false);
   if (ec) throw std::system_error(ec, "TLS connect");
@@ -78,6 +90,7 @@ http_result https_get(const tls_target& target, const std::string& path) {
   request.set(http::field::host, target.server_name);
   request.set(http::field::user_agent, "chatnode-integration-tests");
   request.set(http::field::connection, "close");
+  for (const auto& [name, value] : headers) request.set(name, value);
   tcp.expires_after(target.timeout);
   ec = run_op(client.ioc, [&](auto handler) { http::async_write(*client.stream, request, std::move(handler)); });
   if (ec) throw std::system_error(ec, "HTTP write");
@@ -89,6 +102,29 @@ http_result https_get(const tls_target& target, const std::string& path) {
               [&](auto handler) { http::async_read(*client.stream, buffer, response, std::move(handler)); });
   if (ec) throw std::system_error(ec, "HTTP read");
   return {response.result_int(), response.body()};
+}
+
+std::optional<std::chrono::milliseconds> stalled_fragment(const tls_target& target, std::chrono::seconds wait) {
+  tls_client client;
+  error_code ec = client.connect(target, TLS1_2_VERSION, 0, false);
+  if (ec) throw std::system_error(ec, "TLS connect");
+  beast::websocket::stream<ssl::stream<beast::tcp_stream>&> ws(*client.stream);
+  auto& tcp = beast::get_lowest_layer(*client.stream);
+  tcp.expires_after(target.timeout);
+  ec = run_op(client.ioc, [&](auto handler) { ws.async_handshake(target.server_name, "/ws", std::move(handler)); });
+  if (ec) throw std::system_error(ec, "WebSocket handshake");
+  ws.text(true);
+  const std::string first = R"({"type":"LOGIN_REQUEST",)";
+  tcp.expires_after(target.timeout);
+  ec = run_op(client.ioc, [&](auto handler) { ws.async_write_some(false, net::buffer(first), std::move(handler)); });
+  if (ec) throw std::system_error(ec, "writing a fragment");
+  // Reads until the node drops the connection (a close frame or EOF/reset), or `wait` passes.
+  const auto start = std::chrono::steady_clock::now();
+  tcp.expires_after(wait);
+  beast::flat_buffer buffer;
+  ec = run_op(client.ioc, [&](auto handler) { ws.async_read(buffer, std::move(handler)); });
+  if (ec == beast::error::timeout) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
 }
 
 boost::system::error_code tls_handshake(const tls_target& target, int min_version, int max_version) {

@@ -6,7 +6,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace chatnode::testing {
 
@@ -15,6 +18,8 @@ struct tls_target {
   std::string ca_file;          // trust anchors
   std::string server_name;      // SNI and the name the certificate must carry
   std::chrono::milliseconds timeout{10000};
+  std::string local_address;  // connect from this loopback address (default 127.0.0.1)
+  std::string tls12_ciphers;  // offer only these TLS 1.2 ciphers (OpenSSL names); empty: defaults
 };
 
 struct http_result {
@@ -24,7 +29,13 @@ struct http_result {
 
 // GET https://<server_name>:<port><target_path> over a verified TLS connection.
 // Throws std::system_error naming the failed step.
-http_result https_get(const tls_target& target, const std::string& path);
+http_result https_get(const tls_target& target, const std::string& path,
+                      const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+// Opens a WebSocket on /ws, sends the first fragment of a text message (FIN clear) and
+// nothing more. Returns how long the node took to drop the connection, or nullopt if it
+// was still open after `wait`.
+std::optional<std::chrono::milliseconds> stalled_fragment(const tls_target& target, std::chrono::seconds wait);
 
 // Only a TLS handshake, offering protocol versions [min_version, max_version]
 // (TLS1_1_VERSION …; OpenSSL's security level is lowered so old versions really are

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace chatnode::node::testing {
 
@@ -38,9 +39,25 @@ class fake_session final : public client_session {
     ++resumes_;
     cv_.notify_all();
   }
-  // Frames are "written" as soon as they are sent here, so the session is always idle.
-  void when_idle(std::function<void()> fn) override { post(std::move(fn)); }
+  // Frames are "written" as soon as they are sent here, so the session is always idle,
+  // unless the test holds writes back (as for a connection that stalls, then drops).
+  void when_idle(std::function<void()> fn) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (hold_writes_) {
+        held_.push_back(std::move(fn));
+        return;
+      }
+    }
+    post(std::move(fn));
+  }
+  void hold_writes() {
+    std::lock_guard lock(mutex_);
+    hold_writes_ = true;
+  }
   const std::string& remote() const override { return remote_; }
+  const std::string& address() const override { return address_; }
+  void set_address(std::string a) { address_ = std::move(a); }
 
   // Waits for the next frame and returns it parsed.
   boost::json::object next(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
@@ -71,6 +88,9 @@ class fake_session final : public client_session {
   int resumes_ = 0;
   std::optional<std::uint16_t> close_code_;
   std::string remote_ = "test";
+  std::string address_ = "test";
+  bool hold_writes_ = false;
+  std::vector<std::function<void()>> held_;  // never run: the connection "drops" first
 };
 
 }  // namespace chatnode::node::testing

@@ -10,13 +10,25 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 
 namespace chatnode::node::testing {
+
+// Polls `predicate` (every 5 ms, at most 10 s): for effects that complete on the writer thread.
+template <class Predicate>
+bool eventually_true(Predicate predicate) {
+  for (int i = 0; i < 2000; ++i) {
+    if (predicate()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
 
 class router_fixture : public ::testing::Test {
  protected:
@@ -29,7 +41,13 @@ class router_fixture : public ::testing::Test {
     if (tweak) tweak(cfg_);
     db_.emplace(store::options{dir_});
     writer_.emplace(*db_);
-    router_.emplace(cfg_, *db_, *writer_, online_, [](std::function<void()> fn) { fn(); });
+    router_.emplace(cfg_, *db_, *writer_, online_, [](std::function<void()> fn) { fn(); },
+                    [this](kdf_queue::lane, std::function<void()> job) {
+                      ++kdf_runs_;
+                      if (!kdf_runner_) return job(), true;
+                      kdf_runner_(std::move(job));
+                      return true;
+                    });
   }
   ~router_fixture() override {
     router_.reset();
@@ -38,7 +56,11 @@ class router_fixture : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  std::shared_ptr<fake_session> session() { return std::make_shared<fake_session>(); }
+  std::shared_ptr<fake_session> session(const std::string& address = "192.0.2.1") {
+    auto s = std::make_shared<fake_session>();
+    s->set_address(address);
+    return s;
+  }
 
   // Sends a frame; if the router paused reading, waits until it resumes.
   void send(const std::shared_ptr<fake_session>& s, const std::string& frame) {
@@ -69,6 +91,9 @@ class router_fixture : public ::testing::Test {
   registry online_;
   std::optional<router> router_;
   std::map<const void*, int> resumes_;
+  // Password hashes: counted, and run inline unless a test holds them back.
+  std::atomic<int> kdf_runs_{0};
+  std::function<void(std::function<void()>)> kdf_runner_;
 };
 
 }  // namespace chatnode::node::testing

@@ -37,7 +37,7 @@ class RouterMediaFederationTest : public testing::router_fixture {
   }
   remote_result receive(const std::string& origin, const std::string& event) {
     std::promise<remote_result> done;
-    router_->receive_remote(origin, "stream-" + origin, ++seq_[origin], boost::json::parse(event).as_object(),
+    router_->receive_remote(origin, "stream-" + origin, ++seq_[origin], 0, boost::json::parse(event).as_object(),
                             [&done](remote_result r) { done.set_value(r); });
     return done.get_future().get();
   }

@@ -689,6 +689,30 @@ TEST(DecodeErrors, GroupListDepth) {
   EXPECT_EQ(decode_fails(groups, limits).error, code::malformed_json);
 }
 
+// Names are shown to people: no control characters, no bidirectional overrides or isolates
+// (a name that displays as something else). Free text (content) may hold line breaks.
+TEST(DecodeErrors, NamesRefuseControlAndBidiOverrideCharacters) {
+  const std::string why = "payload.name: control or bidirectional-override characters";
+  for (const std::string_view bad : {R"(evil\u202egnp.exe)", R"(a\u2066b)", R"(nul\u0000)", R"(tab\there)",
+                                     R"(del\u007f)", R"(c1\u0085)"}) {
+    expect_invalid_field("GROUP_CREATE", R"("sender":"alice","members":[],"name":")" + std::string(bad) + "\"", why);
+  }
+  // Other scripts, emoji and marks that do not override are fine.
+  EXPECT_TRUE(decode_ok(R"({"type":"GROUP_CREATE","payload":{"sender":"alice","members":[],"name":"Κλαμπ 📚 \u200f"}})"));
+  EXPECT_TRUE(decode_ok(R"({"type":"TEXT_MESSAGE","payload":{"sender":"a","receiver":"b","content":"two\nlines"}})"));
+  expect_invalid_field("USER_STATUS_UPDATE", R"("username":"alice","status":"away\n")",
+                       "payload.status: control or bidirectional-override characters");
+}
+
+// A login carries exactly one of passwordHash and token (docs/protocol.md §5).
+TEST(DecodeErrors, LoginNeedsExactlyOneCredential) {
+  expect_invalid_field("LOGIN_REQUEST", R"("username":"alice")", "payload: exactly one of passwordHash and token");
+  expect_invalid_field("LOGIN_REQUEST", R"("username":"alice","passwordHash":"p","token":"t")",
+                       "payload: exactly one of passwordHash and token");
+  EXPECT_EQ(decode_payload<login_request>("LOGIN_REQUEST", R"("username":"alice","token":"t","requestToken":true)"),
+            (login_request{.username = "alice", .token = "t", .request_token = true}));
+}
+
 TEST(DecodeErrors, UnknownFieldsAreIgnored) {
   const auto e = decode_ok(R"({"type":"TEXT_MESSAGE","timestamp":3,"extra":{"a":[1,2]},
       "payload":{"sender":"a","receiver":"b","content":"hi","mood":"happy","code":"x"}})");

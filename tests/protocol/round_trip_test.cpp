@@ -32,8 +32,8 @@ std::vector<payload> full_samples() {
   return {
       register_request{.username = "alice", .password_hash = "hashed_password"},
       register_response{.success = true, .code = 1002},
-      login_request{.username = "alice@alpha.example", .password_hash = "pw"},
-      login_response{.success = true, .code = 2002},
+      login_request{.username = "alice@alpha.example", .password_hash = "pw", .request_token = true},
+      login_response{.success = true, .code = 0, .token = "q3VxT0kEn", .token_expires = 1702592000},
       friend_request{.sender = "alice", .receiver = "bob@beta.example"},
       friend_request_ack{.sender = "alice", .receiver = "bob", .code = 3001},
       friend_request_response{.sender = "alice", .receiver = "bob", .code = 3004},

@@ -1,0 +1,31 @@
+// Resumption tokens (docs/protocol.md §5): a login with a token costs a SHA-256, not a KDF
+// run. Only the token's SHA-256 is stored (tables `tokens` and `user_tokens`).
+#pragma once
+
+#include "store/lmdb.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace chatnode::node::tokens {
+
+// The stored form of a token: its SHA-256 (32 raw bytes).
+std::string digest(std::string_view token);
+
+struct issued {
+  std::string token;  // 43 characters of base64url; given to the client once
+  std::string digest;
+  std::int64_t expires = 0;
+};
+// Makes a token for `user` (a full id) valid until now + lifetime; keeps at most
+// `max_per_user` of the user's tokens (drops the oldest).
+issued issue(store::txn& t, std::string_view user, std::int64_t now, std::int64_t lifetime, std::size_t max_per_user);
+// The user a token logs in, if it is known and not expired.
+std::optional<std::string> user_of(const store::txn& t, std::string_view digest, std::int64_t now);
+void revoke(store::txn& t, std::string_view digest);
+void revoke_all(store::txn& t, std::string_view user);
+std::size_t count(const store::txn& t, std::string_view user);
+
+}  // namespace chatnode::node::tokens
