@@ -23,6 +23,7 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <string_view>
 #include <system_error>
 
 namespace chatnode::crypto {
@@ -176,10 +177,10 @@ x509_ptr new_cert(const std::string& common_name, EVP_PKEY* key, int days) {
     fail("cannot set validity");
 
   X509_NAME* subject = X509_get_subject_name(cert.get());
-  if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-                                 reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                                 static_cast<int>(common_name.size()), -1, 0) != 1)
-    fail("cannot set subject name '" + common_name + "'");
+  const std::string cn = fit_common_name(common_name);
+  if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()),
+                                 static_cast<int>(cn.size()), -1, 0) != 1)
+    fail("cannot set subject name '" + cn + "'");
   if (X509_set_pubkey(cert.get(), key) != 1) fail("cannot set public key");
   return cert;
 }
@@ -219,6 +220,18 @@ void sign(X509* cert, EVP_PKEY* key) {
 
 }  // namespace
 
+std::string fit_common_name(const std::string& name) {
+  // Characters are counted as OpenSSL counts them for the limit: UTF-8 code points.
+  const auto starts_char = [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; };
+  const auto chars = static_cast<std::size_t>(std::count_if(name.begin(), name.end(), starts_char));
+  if (chars <= max_common_name_chars) return name;
+  constexpr std::string_view ellipsis = "...";
+  std::size_t kept = 0, end = 0;
+  for (; end < name.size(); ++end)
+    if (starts_char(name[end]) && kept++ == max_common_name_chars - ellipsis.size()) break;
+  return name.substr(0, end) + std::string(ellipsis);
+}
+
 void make_ca(const fs::path& cert_out, const fs::path& key_out, const std::string& common_name, int days) {
   check_days(days);
   if (common_name.empty()) throw std::runtime_error("CA common name must not be empty");
@@ -236,7 +249,7 @@ void make_ca(const fs::path& cert_out, const fs::path& key_out, const std::strin
 
 void issue_node_cert(const fs::path& ca_cert, const fs::path& ca_key, const std::string& domain,
                      const fs::path& cert_out, const fs::path& key_out, int days,
-                     const std::vector<std::string>& extra_dns) {
+                     const std::vector<std::string>& extra_dns, node_key key_choice) {
   check_days(days);
   check_dns_name(domain);
   for (const auto& name : extra_dns) check_dns_name(name);
@@ -248,7 +261,8 @@ void issue_node_cert(const fs::path& ca_cert, const fs::path& ca_key, const std:
     fail("CA private key (" + ca_key.string() + ") does not match the CA certificate", ca_cert);
   if (X509_check_ca(ca.get()) == 0) fail("not a CA certificate", ca_cert);
 
-  const pkey_ptr key = make_key();
+  const bool keep_key = key_choice == node_key::keep && fs::exists(key_out);
+  const pkey_ptr key = keep_key ? read_key(key_out) : make_key();
   const x509_ptr cert = new_cert(domain, key.get(), days);
   if (X509_set_issuer_name(cert.get(), X509_get_subject_name(ca.get())) != 1) fail("cannot set issuer name");
 
@@ -263,7 +277,7 @@ void issue_node_cert(const fs::path& ca_cert, const fs::path& ca_key, const std:
   // keyid when the CA has one (ours always do); issuer + serial for a CA made elsewhere without.
   add_ext(cert.get(), ca.get(), NID_authority_key_identifier, "keyid,issuer");
   sign(cert.get(), ca_pkey.get());
-  write_key(key_out, key.get());
+  if (!keep_key) write_key(key_out, key.get());
   write_cert(cert_out, cert.get());
 }
 

@@ -193,6 +193,83 @@ TEST_F(Certs, SpkiPinMatchesIndependentComputations) {
   EXPECT_NE(spki_sha256_pin(dir_ / "ca.pem"), pin);
 }
 
+// The subject's CN as text (UTF-8).
+std::string common_name(const x509_ptr& cert) {
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  const int at = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (at < 0) return {};
+  const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+  unsigned char* utf8 = nullptr;
+  const int length = ASN1_STRING_to_UTF8(&utf8, value);
+  if (length < 0) return {};
+  std::string out(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(length));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+// A 200-character domain of several labels (each at most 63): far beyond X.509's 64-character
+// CN, well within a DNS name's 253. The CA's CN ("chatnode development CA (DOMAIN)", as
+// `chatnode init` makes it) and the node certificate's are shortened; the node certificate
+// names the whole domain in its subjectAltName and verifies for it.
+TEST_F(Certs, DomainLongerThanACommonName) {
+  const std::string domain = std::string(63, 'a') + "." + std::string(63, 'b') + "." + std::string(63, 'c') + ".chat1234";
+  ASSERT_EQ(domain.size(), 200u);
+  make_ca(dir_ / "ca.pem", dir_ / "ca.key", "chatnode development CA (" + domain + ")");
+  issue_node_cert(dir_ / "ca.pem", dir_ / "ca.key", domain, dir_ / "node.pem", dir_ / "node.key");
+
+  const x509_ptr ca = load_cert(dir_ / "ca.pem");
+  const x509_ptr node = load_cert(dir_ / "node.pem");
+  ASSERT_TRUE(ca);
+  ASSERT_TRUE(node);
+  const std::string ca_cn = common_name(ca), node_cn = common_name(node);
+  EXPECT_EQ(ca_cn.size(), 64u) << ca_cn;
+  EXPECT_TRUE(ca_cn.starts_with("chatnode development CA (aaaa")) << ca_cn;
+  EXPECT_EQ(node_cn.size(), 64u) << node_cn;
+  EXPECT_TRUE(node_cn.starts_with(std::string(61, 'a'))) << node_cn;
+  EXPECT_EQ(cert_dns_names(dir_ / "node.pem"), std::vector<std::string>{domain});
+  EXPECT_EQ(X509_check_host(node.get(), domain.c_str(), domain.size(), 0, nullptr), 1);
+  EXPECT_TRUE(chain_verifies(dir_ / "ca.pem", dir_ / "node.pem", X509_PURPOSE_SSL_SERVER));
+  EXPECT_TRUE(chain_verifies(dir_ / "ca.pem", dir_ / "node.pem", X509_PURPOSE_SSL_CLIENT));
+}
+
+TEST(CommonName, FitsX509Limit) {
+  EXPECT_EQ(fit_common_name("alpha.example"), "alpha.example");
+  const std::string at_limit(64, 'x');
+  EXPECT_EQ(fit_common_name(at_limit), at_limit);
+  EXPECT_EQ(fit_common_name(at_limit + "y"), std::string(61, 'x') + "...");
+  // Characters, not bytes, and never half a character: 70 two-byte "ü".
+  std::string umlauts;
+  for (int i = 0; i < 70; ++i) umlauts += "\xc3\xbc";
+  std::string expected;
+  for (int i = 0; i < 61; ++i) expected += "\xc3\xbc";
+  EXPECT_EQ(fit_common_name(umlauts), expected + "...");
+  std::string sixty_four;
+  for (int i = 0; i < 64; ++i) sixty_four += "\xc3\xbc";
+  EXPECT_EQ(fit_common_name(sixty_four), sixty_four);  // 128 bytes, 64 characters: fits
+}
+
+// Re-issuing with node_key::keep signs the key already in key_out (the SPKI pin stays);
+// node_key::fresh, the default, replaces it. keep without a key makes one.
+TEST_F(Certs, ReissueKeepsOrReplacesTheKey) {
+  make_ca(dir_ / "ca.pem", dir_ / "ca.key", "CA");
+  issue_node_cert(dir_ / "ca.pem", dir_ / "ca.key", "alpha.example", dir_ / "a.pem", dir_ / "a.key", 825, {}, node_key::keep);
+  ASSERT_TRUE(load_key(dir_ / "a.key"));
+  const std::string pin = spki_sha256_pin(dir_ / "a.pem");
+
+  issue_node_cert(dir_ / "ca.pem", dir_ / "ca.key", "alpha.example", dir_ / "a.pem", dir_ / "a.key", 825,
+                  {"chat.alpha.example"}, node_key::keep);
+  EXPECT_EQ(spki_sha256_pin(dir_ / "a.pem"), pin);
+  EXPECT_EQ(cert_dns_names(dir_ / "a.pem"), (std::vector<std::string>{"alpha.example", "chat.alpha.example"}));
+  const x509_ptr cert = load_cert(dir_ / "a.pem");
+  const pkey_ptr key = load_key(dir_ / "a.key");
+  ASSERT_TRUE(cert && key);
+  EXPECT_EQ(X509_check_private_key(cert.get(), key.get()), 1);
+  EXPECT_EQ(file_mode(dir_ / "a.key"), 0600u);
+
+  issue_node_cert(dir_ / "ca.pem", dir_ / "ca.key", "alpha.example", dir_ / "a.pem", dir_ / "a.key");
+  EXPECT_NE(spki_sha256_pin(dir_ / "a.pem"), pin);
+}
+
 TEST_F(Certs, KeyModeIsResetOnOverwrite) {
   const fs::path key = dir_ / "ca.key";
   { std::ofstream(key) << "old"; }
