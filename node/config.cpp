@@ -2,6 +2,8 @@
 // consumed, so whatever is left over is an unknown key and is refused by name.
 #include "config.hpp"
 
+#include "log.hpp"
+
 #include "crypto/encoding.hpp"
 #include "protocol/ids.hpp"
 
@@ -245,9 +247,25 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
   }
   c.threads = static_cast<unsigned>(top.get_uint("threads", 0, 0, 256));
   c.kdf_threads = static_cast<unsigned>(top.get_uint("kdf_threads", 0, 0, 256));
-  c.log_level = top.get_string("log_level", "info");
-  if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" && c.log_level != "error")
-    throw config_error("log_level: expected debug, info, warn or error");
+  {
+    // log.level, or log_level as configs written before the "log" object have it.
+    std::string level_key = "log_level";
+    c.log_level = top.get_string("log_level", c.log_level);
+    if (const json::object* log = top.get_object("log")) {
+      object_reader r(*log, "log.");
+      if (r.find("level")) {
+        if (root.contains("log_level")) throw config_error("log.level: log_level is set too; keep one of them");
+        level_key = "log.level";
+        c.log_level = r.get_string("level", c.log_level);
+      }
+      c.log_format = r.get_string("format", c.log_format);
+      r.finish();
+    }
+    log_level level{};
+    if (!parse_log_level(c.log_level, level)) throw config_error(level_key + ": expected debug, info, warn or error");
+    log_format format{};
+    if (!parse_log_format(c.log_format, format)) throw config_error("log.format: expected \"text\" or \"json\"");
+  }
   if (const json::object* store = top.get_object("store")) {
     object_reader r(*store, "store.");
     c.store_map_size_mb = r.get_uint("map_size_mb", c.store_map_size_mb, 1, std::uint64_t{1} << 24);

@@ -125,7 +125,8 @@ struct config {
   bool registration_open = true;
   unsigned threads = 0;      // I/O threads; 0 = one per CPU
   unsigned kdf_threads = 0;  // password hashing threads; 0 = one per CPU
-  std::string log_level = "info";
+  std::string log_level = "info";   // log.level (or the older top-level log_level)
+  std::string log_format = "text";  // log.format: "text" or "json"
   std::size_t store_map_size_mb = 64;
   std::size_t store_max_map_size_mb = 1024 * 1024;
   limits_config limits;

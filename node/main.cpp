@@ -82,6 +82,9 @@ int cmd_serve(const std::vector<std::string>& args) {
   log_level level{};
   parse_log_level(cfg.log_level, level);
   set_log_level(level);
+  log_format format{};
+  parse_log_format(cfg.log_format, format);
+  set_log_format(format);
   server srv(std::move(cfg));
   return srv.run(std::cout);
 }

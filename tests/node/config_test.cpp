@@ -84,5 +84,25 @@ TEST(Config, RefusesBadValues) {
     "limits":{"max_message_bytes":4096,"max_frame_bytes":2048}})", "max_frame_bytes");
 }
 
+TEST(Config, LogLevelAndFormat) {
+  const std::string base = R"({"domain":"a.example","data_dir":"d","client":{"cert":"c","key":"k"})";
+  const auto with = [&](const std::string& extra) { return parse_config(parse(base + "," + extra + "}"), "/x/chatnode.json"); };
+  const auto defaults = parse_config(parse(base + "}"), "/x/chatnode.json");
+  EXPECT_EQ(defaults.log_level, "info");
+  EXPECT_EQ(defaults.log_format, "text");
+  EXPECT_EQ(with(R"("log":{"level":"warn","format":"json"})").log_level, "warn");
+  EXPECT_EQ(with(R"("log":{"level":"warn","format":"json"})").log_format, "json");
+  EXPECT_EQ(with(R"("log":{"format":"json"})").log_level, "info");
+  EXPECT_EQ(with(R"("log_level":"error","log":{"format":"json"})").log_level, "error");  // the older key still works
+  EXPECT_EQ(with(R"("log":{})").log_format, "text");
+  expect_refused(base + R"(,"log":{"format":"yaml"}})", "log.format");
+  expect_refused(base + R"(,"log":{"level":"loud"}})", "log.level");
+  expect_refused(base + R"(,"log_level":"loud"})", "log_level");
+  expect_refused(base + R"(,"log":{"level":"info"},"log_level":"info"})", "keep one");
+  expect_refused(base + R"(,"log":{"levle":"info"}})", "\"log.levle\"");
+  expect_refused(base + R"(,"log":"json"})", "log: expected an object");
+  expect_refused(base + R"(,"log":{"format":1}})", "log.format: expected a string");
+}
+
 }  // namespace
 }  // namespace chatnode::node
