@@ -398,6 +398,55 @@ template <>
 struct schema<group_list_request> : list_request_schema {};
 
 template <>
+struct schema<block_list_request> : list_request_schema {};
+template <>
+struct schema<block_list_response> {
+  static void apply(auto& m, auto& v) {
+    v("username", m.username, rule::user);
+    v("blocked", m.blocked, rule::user);
+    v("code", m.code, rule::none);
+  }
+};
+
+// Account lifecycle (addition): the acting user, and passwords as for LOGIN_REQUEST.
+template <>
+struct schema<password_change_request> {
+  static void apply(auto& m, auto& v) {
+    v("username", m.username, rule::user);
+    v("passwordHash", m.password_hash, rule::secret);
+    v("newPasswordHash", m.new_password_hash, rule::secret);
+  }
+};
+template <>
+struct schema<account_delete_request> {
+  static void apply(auto& m, auto& v) {
+    v("username", m.username, rule::user);
+    v("passwordHash", m.password_hash, rule::secret);
+  }
+};
+// PASSWORD_CHANGE_RESPONSE and ACCOUNT_DELETE_RESPONSE: username and code.
+struct account_status_schema {
+  static void apply(auto& m, auto& v) {
+    v("username", m.username, rule::user);
+    v("code", m.code, rule::none);
+  }
+};
+template <>
+struct schema<password_change_response> : account_status_schema {};
+template <>
+struct schema<account_delete_response> : account_status_schema {};
+
+// Blocks (addition) have the shape of the friend messages.
+template <>
+struct schema<user_block> : friend_schema {};
+template <>
+struct schema<user_block_ack> : friend_schema {};
+template <>
+struct schema<user_unblock> : friend_schema {};
+template <>
+struct schema<user_unblock_ack> : friend_schema {};
+
+template <>
 struct schema<error_message> {
   static void apply(auto& m, auto& v) {
     v("code", m.code, rule::none);

@@ -46,6 +46,10 @@ std::string_view describe(code c) noexcept {
     case code::media_too_many_uploads: return "too many uploads in progress";
     case code::media_quota_exceeded: return "media storage quota exceeded";
     case code::media_already_complete: return "media already received in full";
+    case code::block_self: return "you cannot block yourself";
+    case code::not_blocked: return "this user is not blocked";
+    case code::block_list_full: return "too many blocked users";
+    case code::receiver_blocked: return "you block this user; unblock them first";
     case code::malformed_json: return "malformed JSON";
     case code::unknown_type: return "unknown message type";
     case code::invalid_field: return "missing or invalid field";

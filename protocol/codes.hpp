@@ -53,6 +53,11 @@ enum class code : int {
   media_too_many_uploads = 8008,   // media.max_concurrent_uploads reached
   media_quota_exceeded = 8009,     // media.quota_bytes reached
   media_already_complete = 8010,   // MEDIA_MESSAGE for a media already received in full
+  // Blocks (additions)
+  block_self = 11001,              // USER_BLOCK of yourself
+  not_blocked = 11002,             // USER_UNBLOCK of someone you do not block
+  block_list_full = 11003,         // USER_BLOCK beyond limits.max_blocks
+  receiver_blocked = 11004,        // FRIEND_REQUEST to someone you block: unblock first
   // Generic ERROR message (DESIGN §4)
   malformed_json = 9001,
   unknown_type = 9002,

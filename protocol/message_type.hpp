@@ -50,6 +50,16 @@ namespace chatnode::protocol {
   X(friend_list_response, "FRIEND_LIST_RESPONSE")                   \
   X(group_list_request, "GROUP_LIST_REQUEST")                       \
   X(group_list_response, "GROUP_LIST_RESPONSE")                     \
+  X(password_change_request, "PASSWORD_CHANGE_REQUEST")             \
+  X(password_change_response, "PASSWORD_CHANGE_RESPONSE")           \
+  X(account_delete_request, "ACCOUNT_DELETE_REQUEST")               \
+  X(account_delete_response, "ACCOUNT_DELETE_RESPONSE")             \
+  X(user_block, "USER_BLOCK")                                       \
+  X(user_block_ack, "USER_BLOCK_ACK")                               \
+  X(user_unblock, "USER_UNBLOCK")                                   \
+  X(user_unblock_ack, "USER_UNBLOCK_ACK")                           \
+  X(block_list_request, "BLOCK_LIST_REQUEST")                       \
+  X(block_list_response, "BLOCK_LIST_RESPONSE")                     \
   X(error, "ERROR")
 
 enum class message_type : std::uint8_t {

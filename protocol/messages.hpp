@@ -342,6 +342,61 @@ struct group_list_response {
   friend bool operator==(const group_list_response&, const group_list_response&) = default;
 };
 
+// ---- account lifecycle and blocks (addition, docs/protocol.md §5 and §15) ------------
+struct password_change_request {
+  std::string username{};
+  std::string password_hash{};      // wire: passwordHash, the current one
+  std::string new_password_hash{};  // wire: newPasswordHash
+  friend bool operator==(const password_change_request&, const password_change_request&) = default;
+};
+struct password_change_response {
+  std::string username{};
+  int code = 0;  // 0 changed, 2001 wrong current password
+  friend bool operator==(const password_change_response&, const password_change_response&) = default;
+};
+struct account_delete_request {
+  std::string username{};
+  std::string password_hash{};  // wire: passwordHash
+  friend bool operator==(const account_delete_request&, const account_delete_request&) = default;
+};
+struct account_delete_response {
+  std::string username{};
+  int code = 0;  // 0 deleted (the node then closes the connection), 2001 wrong password
+  friend bool operator==(const account_delete_response&, const account_delete_response&) = default;
+};
+struct user_block {
+  std::string sender{};    // who blocks (the acting user)
+  std::string receiver{};  // who is blocked
+  friend bool operator==(const user_block&, const user_block&) = default;
+};
+struct user_block_ack {
+  std::string sender{};
+  std::string receiver{};
+  int code = 0;
+  friend bool operator==(const user_block_ack&, const user_block_ack&) = default;
+};
+struct user_unblock {
+  std::string sender{};
+  std::string receiver{};
+  friend bool operator==(const user_unblock&, const user_unblock&) = default;
+};
+struct user_unblock_ack {
+  std::string sender{};
+  std::string receiver{};
+  int code = 0;
+  friend bool operator==(const user_unblock_ack&, const user_unblock_ack&) = default;
+};
+struct block_list_request {
+  std::string username{};
+  friend bool operator==(const block_list_request&, const block_list_request&) = default;
+};
+struct block_list_response {
+  std::string username{};
+  std::vector<std::string> blocked{};  // full user ids, sorted
+  int code = 0;
+  friend bool operator==(const block_list_response&, const block_list_response&) = default;
+};
+
 // ---- generic error (DESIGN §4) --------------------------------------------------------
 struct error_message {
   int code = 0;
@@ -362,7 +417,9 @@ using payload = std::variant<
     message_history_response, message_history_begin, message_history_begin_ack,
     message_history_data, message_history_data_ack, message_history_complete,
     message_history_complete_ack, friend_list_request, friend_list_response,
-    group_list_request, group_list_response, error_message>;
+    group_list_request, group_list_response, password_change_request, password_change_response,
+    account_delete_request, account_delete_response, user_block, user_block_ack, user_unblock,
+    user_unblock_ack, block_list_request, block_list_response, error_message>;
 
 // Checks the claim above for every alternative, so a reordering breaks the build rather
 // than the wire.

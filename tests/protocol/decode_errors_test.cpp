@@ -713,6 +713,50 @@ TEST(DecodeErrors, LoginNeedsExactlyOneCredential) {
             (login_request{.username = "alice", .token = "t", .request_token = true}));
 }
 
+// Account lifecycle (docs/protocol.md §5): both passwords present and non-empty, the
+// acting user an id.
+TEST(DecodeErrors, PasswordChangeAndAccountDeleteNeedTheirFields) {
+  expect_invalid_field("PASSWORD_CHANGE_REQUEST", R"("username":"alice","passwordHash":"old")",
+                       "payload.newPasswordHash: missing");
+  expect_invalid_field("PASSWORD_CHANGE_REQUEST", R"("username":"alice","newPasswordHash":"new")",
+                       "payload.passwordHash: missing");
+  expect_invalid_field("PASSWORD_CHANGE_REQUEST", R"("username":"alice","passwordHash":"old","newPasswordHash":"")",
+                       "payload.newPasswordHash: empty");
+  expect_invalid_field("PASSWORD_CHANGE_REQUEST", R"("username":"alice","passwordHash":"old","newPasswordHash":7)",
+                       "payload.newPasswordHash: expected string");
+  expect_invalid_field("PASSWORD_CHANGE_REQUEST", R"("username":"a b","passwordHash":"old","newPasswordHash":"new")",
+                       "payload.username: invalid user id");
+  expect_invalid_field("ACCOUNT_DELETE_REQUEST", R"("username":"alice")", "payload.passwordHash: missing");
+  expect_invalid_field("ACCOUNT_DELETE_REQUEST", R"("username":"alice","passwordHash":"")", "payload.passwordHash: empty");
+  expect_invalid_field("ACCOUNT_DELETE_REQUEST", R"("passwordHash":"pw")", "payload.username: missing");
+  EXPECT_EQ(decode_payload<password_change_request>(
+                "PASSWORD_CHANGE_REQUEST", R"("username":"Alice","passwordHash":"old","newPasswordHash":"new")"),
+            (password_change_request{.username = "Alice", .password_hash = "old", .new_password_hash = "new"}));
+  EXPECT_EQ(decode_payload<account_delete_request>("ACCOUNT_DELETE_REQUEST", R"("username":"alice@alpha.example","passwordHash":"pw")"),
+            (account_delete_request{.username = "alice@alpha.example", .password_hash = "pw"}));
+}
+
+// Blocks (docs/protocol.md §15): sender and receiver are user ids (of any domain), never a
+// group; the block list holds user ids.
+TEST(DecodeErrors, BlockMessagesNeedUserIds) {
+  for (const std::string_view type : {"USER_BLOCK", "USER_UNBLOCK"}) {
+    expect_invalid_field(type, R"("sender":"alice")", "payload.receiver: missing");
+    expect_invalid_field(type, R"("receiver":"bob")", "payload.sender: missing");
+    expect_invalid_field(type, R"("sender":"alice","receiver":"#g1@alpha.example")", "payload.receiver: invalid user id");
+    expect_invalid_field(type, R"("sender":"alice","receiver":"Group Chat 1")", "payload.receiver: invalid user id");
+    expect_invalid_field(type, R"("sender":"alice","receiver":["bob"])", "payload.receiver: expected string");
+  }
+  expect_invalid_field("USER_BLOCK_ACK", R"("sender":"alice","receiver":"bob")", "payload.code: missing");
+  expect_invalid_field("BLOCK_LIST_REQUEST", "", "payload.username: missing");
+  expect_invalid_field("BLOCK_LIST_RESPONSE", R"("username":"a","blocked":["b","c d"],"code":0)",
+                       "payload.blocked[1]: invalid user id");
+  expect_invalid_field("BLOCK_LIST_RESPONSE", R"("username":"a","blocked":"b","code":0)", "payload.blocked: expected array");
+  EXPECT_EQ(decode_payload<user_block>("USER_BLOCK", R"("sender":"alice","receiver":"Mallory@Beta.Example")"),
+            (user_block{.sender = "alice", .receiver = "Mallory@Beta.Example"}));
+  EXPECT_EQ(decode_payload<block_list_response>("BLOCK_LIST_RESPONSE", R"("username":"a","blocked":[],"code":0)"),
+            (block_list_response{.username = "a"}));
+}
+
 TEST(DecodeErrors, UnknownFieldsAreIgnored) {
   const auto e = decode_ok(R"({"type":"TEXT_MESSAGE","timestamp":3,"extra":{"a":[1,2]},
       "payload":{"sender":"a","receiver":"b","content":"hi","mood":"happy","code":"x"}})");

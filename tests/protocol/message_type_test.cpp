@@ -41,6 +41,11 @@ TEST(MessageType, SpotChecksOfWireNames) {
   EXPECT_EQ(to_string(message_type::friend_list_response), "FRIEND_LIST_RESPONSE");
   EXPECT_EQ(to_string(message_type::group_list_request), "GROUP_LIST_REQUEST");
   EXPECT_EQ(to_string(message_type::group_list_response), "GROUP_LIST_RESPONSE");
+  EXPECT_EQ(to_string(message_type::password_change_request), "PASSWORD_CHANGE_REQUEST");
+  EXPECT_EQ(to_string(message_type::account_delete_response), "ACCOUNT_DELETE_RESPONSE");
+  EXPECT_EQ(message_type_from_string("USER_BLOCK"), message_type::user_block);
+  EXPECT_EQ(message_type_from_string("USER_UNBLOCK_ACK"), message_type::user_unblock_ack);
+  EXPECT_EQ(message_type_from_string("BLOCK_LIST_RESPONSE"), message_type::block_list_response);
 }
 
 TEST(MessageType, UnknownNamesAreRejected) {
@@ -68,6 +73,9 @@ TEST(MessageType, PayloadIndexMatchesType) {
   EXPECT_EQ(type_of(payload{friend_list_response{}}), message_type::friend_list_response);
   EXPECT_EQ(type_of(payload{group_list_request{}}), message_type::group_list_request);
   EXPECT_EQ(type_of(payload{group_list_response{}}), message_type::group_list_response);
+  EXPECT_EQ(type_of(payload{password_change_response{}}), message_type::password_change_response);
+  EXPECT_EQ(type_of(payload{user_block_ack{}}), message_type::user_block_ack);
+  EXPECT_EQ(type_of(payload{block_list_request{}}), message_type::block_list_request);
   EXPECT_EQ(type_of(payload{error_message{}}), message_type::error);
 }
 
@@ -87,6 +95,7 @@ const std::vector<code>& all_codes() {
       code::media_chunk_too_large, code::media_size_mismatch, code::media_id_taken,
       code::media_too_large, code::media_too_many_uploads, code::media_quota_exceeded,
       code::media_already_complete, code::malformed_json, code::unknown_type, code::invalid_field, code::not_authenticated,
+      code::block_self, code::not_blocked, code::block_list_full, code::receiver_blocked,
       code::forbidden, code::too_large, code::rate_limited, code::server_error};
   return codes;
 }
@@ -101,12 +110,13 @@ TEST(Codes, EveryCodeHasADistinctDescription) {
   }
 }
 
-// Every value describe() knows is in all_codes() (codes are four digits or 0).
+// Every value describe() knows is in all_codes() (codes are 0, four digits, or five for the
+// blocks category).
 TEST(Codes, EveryCodeIsListed) {
   std::set<int> listed;
   for (const code c : all_codes()) listed.insert(to_int(c));
   EXPECT_EQ(listed.size(), all_codes().size()) << "a code is listed twice";
-  for (int i = 0; i <= 9999; ++i) {
+  for (int i = 0; i <= 99999; ++i) {
     if (describe(static_cast<code>(i)) != "unknown code") {
       EXPECT_TRUE(listed.contains(i)) << i << " is missing from all_codes()";
     }
@@ -130,6 +140,10 @@ TEST(Codes, AdditionValuesAndDescriptions) {
       {code::new_leader_not_member, {4006, "the new leader is not a member of the group"}},
       {code::not_invited, {4007, "no invitation to answer"}},
       {code::text_not_group_member, {7003, "not a member of the receiving group"}},
+      {code::block_self, {11001, "you cannot block yourself"}},
+      {code::not_blocked, {11002, "this user is not blocked"}},
+      {code::block_list_full, {11003, "too many blocked users"}},
+      {code::receiver_blocked, {11004, "you block this user; unblock them first"}},
   };
   for (const auto& [c, expected] : additions) {
     EXPECT_EQ(to_int(c), expected.first);

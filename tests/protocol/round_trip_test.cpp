@@ -134,6 +134,18 @@ std::vector<payload> full_samples() {
           .invitations = {group_invitation{
               .group_id = "#z2@beta.example", .name = "Book club", .inviter = "dave@beta.example"}},
           .code = 9008},
+      password_change_request{.username = "alice", .password_hash = "old", .new_password_hash = "new"},
+      password_change_response{.username = "alice@alpha.example", .code = 2001},
+      account_delete_request{.username = "alice", .password_hash = "pw"},
+      account_delete_response{.username = "alice@alpha.example", .code = 2004},
+      user_block{.sender = "alice", .receiver = "mallory@beta.example"},
+      user_block_ack{.sender = "alice@alpha.example", .receiver = "alice@alpha.example", .code = 11001},
+      user_unblock{.sender = "alice", .receiver = "bob"},
+      user_unblock_ack{.sender = "alice@alpha.example", .receiver = "bob@alpha.example", .code = 11002},
+      block_list_request{.username = "alice"},
+      block_list_response{.username = "alice@alpha.example",
+                          .blocked = {"bob@alpha.example", "mallory@beta.example"},
+                          .code = 9008},
       error_message{.code = 9002, .message = "type: unknown message type",
                     .in_reply_to = "SEND_MONEY"},
   };
@@ -183,6 +195,16 @@ std::vector<payload> minimal_samples() {
       friend_list_response{.username = "a"},
       group_list_request{.username = "a"},
       group_list_response{.username = "a"},
+      password_change_request{.username = "a", .password_hash = "p", .new_password_hash = "q"},
+      password_change_response{.username = "a"},
+      account_delete_request{.username = "a", .password_hash = "p"},
+      account_delete_response{.username = "a"},
+      user_block{.sender = "a", .receiver = "b"},
+      user_block_ack{.sender = "a", .receiver = "b"},
+      user_unblock{.sender = "a", .receiver = "b"},
+      user_unblock_ack{.sender = "a", .receiver = "b"},
+      block_list_request{.username = "a"},
+      block_list_response{.username = "a"},
       error_message{},
   };
 }
@@ -243,6 +265,8 @@ TEST(RoundTrip, EmptyVectorsAreWrittenAsEmptyArrays) {
             R"({"type":"FRIEND_LIST_RESPONSE","timestamp":1,"payload":{"username":"a","friends":[],"incoming":[],"outgoing":[],"code":0}})");
   EXPECT_EQ(encode(envelope{group_list_response{.username = "a"}, 1, std::nullopt}),
             R"({"type":"GROUP_LIST_RESPONSE","timestamp":1,"payload":{"username":"a","groups":[],"invitations":[],"code":0}})");
+  EXPECT_EQ(encode(envelope{block_list_response{.username = "a"}, 1, std::nullopt}),
+            R"({"type":"BLOCK_LIST_RESPONSE","timestamp":1,"payload":{"username":"a","blocked":[],"code":0}})");
 }
 
 // Nested items keep their own empty arrays, and several items of each kind survive in order.
