@@ -12,6 +12,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <fstream>
+#include <sstream>
 
 namespace chatnode::node {
 namespace fs = std::filesystem;
@@ -26,10 +27,50 @@ json::object test_limits() {
                       {"friend_requests_per_pair_day", many}};
 }
 
+namespace {
+
+void write_pretty(std::ostream& out, const json::value& v, int indent, int depth) {
+  const auto newline = [&](int level) { out << '\n' << std::string(static_cast<std::size_t>(indent * level), ' '); };
+  if (const auto* obj = v.if_object(); obj && !obj->empty()) {
+    out << '{';
+    bool first = true;
+    for (const auto& kv : *obj) {
+      if (!first) out << ',';
+      first = false;
+      newline(depth + 1);
+      out << json::serialize(json::string(kv.key())) << ": ";
+      write_pretty(out, kv.value(), indent, depth + 1);
+    }
+    newline(depth);
+    out << '}';
+  } else if (const auto* arr = v.if_array(); arr && !arr->empty()) {
+    out << '[';
+    bool first = true;
+    for (const auto& item : *arr) {
+      if (!first) out << ',';
+      first = false;
+      newline(depth + 1);
+      write_pretty(out, item, indent, depth + 1);
+    }
+    newline(depth);
+    out << ']';
+  } else {
+    out << json::serialize(v);  // scalars, {} and []
+  }
+}
+
+}  // namespace
+
+std::string pretty_json(const json::value& value, int indent) {
+  std::ostringstream out;
+  write_pretty(out, value, indent, 0);
+  return out.str();
+}
+
 void init_node(const init_options& opts, std::ostream& out) {
   const std::string domain = protocol::fold_case(opts.domain);
   if (!protocol::is_valid_domain(domain)) throw std::runtime_error("--domain: \"" + opts.domain + "\" is not a valid domain name");
-  parse_listen(opts.client_listen, "--client-listen");
+  const listen_address client_listen = parse_listen(opts.client_listen, "--client-listen");
   parse_listen(opts.federation_listen, "--federation-listen");
   json::object peers;
   for (const auto& p : opts.peers) {
@@ -60,14 +101,23 @@ void init_node(const init_options& opts, std::ostream& out) {
     ca_cert = dir / "ca" / "ca.crt";
     ca_key = dir / "ca" / "ca.key";
     if (!fs::exists(ca_cert) || !fs::exists(ca_key)) {
+      // Long domains are fine: make_ca shortens a CN beyond X.509's 64 characters.
       crypto::make_ca(ca_cert, ca_key, "chatnode development CA (" + domain + ")");
       out << "made a development CA: " << ca_cert.string() << "\n";
     }
     ca_in_config = "ca/ca.crt";
   }
-  crypto::issue_node_cert(ca_cert, ca_key, domain, dir / "certs" / "node.crt", dir / "certs" / "node.key");
-  out << "issued a certificate for " << domain << ": " << (dir / "certs" / "node.crt").string() << "\n";
+  // The node key outlives re-issued certificates: peers may pin it (federation.pins).
+  const fs::path node_cert = dir / "certs" / "node.crt", node_key = dir / "certs" / "node.key";
+  const bool keep_key = !opts.new_key && fs::exists(node_key);
+  crypto::issue_node_cert(ca_cert, ca_key, domain, node_cert, node_key, 825, {},
+                          keep_key ? crypto::node_key::keep : crypto::node_key::fresh);
+  if (keep_key)
+    out << "kept the node key " << node_key.string() << " (SPKI pin " << crypto::spki_sha256_pin(node_cert)
+        << "; --new-key makes a new one)\n";
+  out << "issued a certificate for " << domain << ": " << node_cert.string() << "\n";
 
+  // Keys in the order docs/config.md explains them; paths relative to DIR.
   const crypto::scrypt_params kdf;
   json::object cfg{
       {"domain", domain},
@@ -79,12 +129,24 @@ void init_node(const init_options& opts, std::ostream& out) {
   if (opts.test_limits) cfg["limits"] = test_limits();
   {
     std::ofstream f(config_file, std::ios::trunc);
-    f << json::serialize(cfg) << "\n";
+    f << pretty_json(cfg) << "\n";
     if (!f) throw std::runtime_error("cannot write " + config_file.string());
   }
   load_config(config_file);  // what we wrote must be what serve accepts
-  out << "wrote " << config_file.string() << "\n"
-      << "start it with: chatnode serve --config " << config_file.string() << "\n";
+  out << "wrote " << config_file.string() << "\n";
+
+  const std::string port = client_listen.port == 0 ? "PORT" : std::to_string(client_listen.port);
+  out << "\nnext:\n"
+      << "  start the node:  chatnode serve --config " << config_file.string() << "\n"
+      << "  web client:      https://" << domain << ":" << port << "/  (" << domain
+      << " must resolve to this machine)\n"
+      << "  apps connect to: wss://" << domain << ":" << port << "/ws\n";
+  if (client_listen.port == 0)
+    out << "                   PORT: client.listen is port 0, so serve picks one and prints it in its ready line\n";
+  out << "  trust:           browsers and apps must trust the CA " << ca_cert.string() << " first\n"
+      << "                   (a public node uses a certificate they already trust: docs/self-hosting.md)\n"
+      << "  health check:    curl --cacert " << ca_cert.string() << " https://" << domain << ":" << port << "/healthz\n"
+      << "  config:          " << config_file.string() << " (every key: docs/config.md)\n";
 }
 
 }  // namespace chatnode::node

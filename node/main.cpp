@@ -34,10 +34,20 @@ constexpr const char* usage =
     "  audit   run the test vectors of docs/vectors against running nodes\n"
     "  version print the version\n"
     "\n"
-    "`chatnode <command> --help` describes a command's options.\n";
+    "`chatnode <command> --help` describes a command's options.\n"
+    "\n"
+    "a new node:\n"
+    "  chatnode init --domain chat.example --dir /srv/chatnode\n"
+    "  chatnode serve --config /srv/chatnode/chatnode.json\n"
+    "then open the web client at https://chat.example:7443/ (apps connect to wss://chat.example:7443/ws);\n"
+    "init prints the exact address and where its config and certificates are.\n"
+    "More in docs/self-hosting.md, every config key in docs/config.md.\n";
 
 int cmd_init(const std::vector<std::string>& args) {
-  po::options_description desc("chatnode init --domain D --dir DIR [--ca CA_DIR]");
+  po::options_description desc(
+      "chatnode init --domain D --dir DIR [--ca CA_DIR]\n"
+      "Writes DIR/chatnode.json, DIR/data/, a certificate for D in DIR/certs/ (and a development CA\n"
+      "in DIR/ca/ without --ca), then prints how to start the node and the address of its web client");
   init_options opts;
   std::string ca;
   desc.add_options()
@@ -48,7 +58,10 @@ int cmd_init(const std::vector<std::string>& args) {
       ("client-listen", po::value(&opts.client_listen)->default_value(opts.client_listen), "client.listen address")
       ("federation-listen", po::value(&opts.federation_listen)->default_value(opts.federation_listen), "federation.listen address")
       ("peer", po::value(&opts.peers)->composing(), "a federation peer DOMAIN=HOST:PORT (repeatable)")
-      ("force", po::bool_switch(&opts.force), "overwrite an existing chatnode.json (the data dir is kept)")
+      ("force", po::bool_switch(&opts.force),
+       "overwrite an existing chatnode.json and re-issue the certificate (the data dir and the node key are kept)")
+      ("new-key", po::bool_switch(&opts.new_key),
+       "make a new node key even if DIR/certs/node.key exists (its SPKI pin changes: update federation.pins at peers)")
       ("test-limits", po::bool_switch(&opts.test_limits),
        "relax the abuse limits (registration, login, request rates) for test suites, audits and benchmarks;"
        " never for a public node");
