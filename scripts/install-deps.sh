@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd iproute2 adduser  # packaging tests (tests/packaging): systemd-analyze, ip, the postinst
   chromium  # the web client's browser tests (tests/web)
+  clang libclang-rt-14-dev  # the sanitizer pass and libFuzzer targets (scripts/sanitize.sh, fuzz-smoke.sh)
 )
 
 # The web client is built with npm (web/package.json): Node.js 18 or newer. Debian 12's
