@@ -55,6 +55,11 @@ class fake_session final : public client_session {
     std::lock_guard lock(mutex_);
     hold_writes_ = true;
   }
+  // The connection ended with writes held: as a real session, forget who waited for them.
+  void drop_held_writes() {
+    std::lock_guard lock(mutex_);
+    held_.clear();
+  }
   const std::string& remote() const override { return remote_; }
   const std::string& address() const override { return address_; }
   void set_address(std::string a) { address_ = std::move(a); }
