@@ -150,6 +150,7 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
   }
   auto& env = std::get<p::envelope>(decoded);
   const p::message_type type = p::type_of(env.body);
+  request_scope::set_type(type);  // chatnode_request_duration_seconds
   const std::string type_name(p::to_string(type));
 
   if (type == p::message_type::register_request)
@@ -270,24 +271,29 @@ void router::run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, st
     return;
   }
   auto fx = std::make_shared<effects>();
+  const request_timer timer = request_scope::take();  // the reply goes out after the commit
   writer_.submit(
       [this, fx, rule = std::move(rule)](store::txn& t) {
         fx->clear();  // the writer may run a job again after growing the map
         rule(t, *fx);
         flush_remote(t, *fx);
       },
-      [this, s, fx, on_failure = std::move(on_failure)](std::error_code ec) {
+      [this, s, fx, timer, on_failure = std::move(on_failure)](std::error_code ec) {
         if (ec) {
           log(log_level::error, "router", "write failed for ", s->remote(), ": ", ec.message());
           metrics_.errors_sent.fetch_add(1, std::memory_order_relaxed);
           s->send(on_failure());
+          timer.done();
           return;
         }
         apply_effects(*fx);
+        timer.done();
       });
 }
 
 void router::apply_effects(effects& fx) {
+  metrics_.messages.add(fx.tally);
+  fx.tally.clear();
   for (auto& [to, frame] : fx.sends) to->send(std::move(frame));
   fx.sends.clear();
   if (auto* fed = fed_.load())

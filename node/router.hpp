@@ -8,9 +8,11 @@
 #include "config.hpp"
 #include "auth_guard.hpp"
 #include "kdf_queue.hpp"
+#include "message_counters.hpp"
 #include "rate_limits.hpp"
 #include "model.hpp"
 #include "registry.hpp"
+#include "request_latency.hpp"
 
 #include "protocol/codec.hpp"
 #include "store/lmdb.hpp"
@@ -43,6 +45,8 @@ struct router_metrics {
   std::atomic<std::uint64_t> remote_events{0};      // federation events received and stored
   std::atomic<std::uint64_t> remote_duplicates{0};  // of which already applied before
   std::atomic<std::uint64_t> remote_refused{0};     // of which refused (authority, malformed)
+  message_counters messages;  // what users sent, once accepted (chatnode_messages_total)
+  request_latency latency;    // request to reply, by type (chatnode_request_duration_seconds)
   std::atomic<std::uint64_t> remote_skipped{0};     // events acknowledged before a restore of this node, lost
 };
 
@@ -110,6 +114,7 @@ class router {
   void finish_fetch(const std::string& media_id, std::function<void(fetch_outcome)> done);
 
   const router_metrics& metrics() const noexcept { return metrics_; }
+  request_latency& latency() noexcept { return metrics_.latency; }  // sessions time requests with it
   const config& cfg() const noexcept { return cfg_; }
 
   // Encodes a message with the node's timestamp and the request's id.
@@ -133,12 +138,14 @@ class router {
     std::vector<remote_delivery> remote;
     std::map<std::string, std::set<std::string>> group_syncs;  // group id -> domains to tell
     std::set<std::string> pokes;
+    message_tally tally;  // messages the rule accepted: counted once it committed
     void send(const std::shared_ptr<client_session>& to, frame_ptr frame);
     void clear() {
       sends.clear();
       remote.clear();
       group_syncs.clear();
       pokes.clear();
+      tally.clear();
     }
   };
   using rule_fn = std::function<void(store::txn&, effects&)>;

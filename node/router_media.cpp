@@ -148,9 +148,11 @@ void router::handle_media_data(const std::shared_ptr<client_session>& s, p::medi
     bool last = false;      // this chunk completed the set
     bool mismatch = false;  // ... and the bytes differ from mediaSize
     std::string receiver;   // the upload's receiver (full id), when the upload is known
+    bool stored = false;    // the chunk was new (chatnode_messages_total)
   };
   auto out = std::make_shared<outcome>();
   auto data = std::make_shared<std::vector<std::uint8_t>>(std::move(*bytes));
+  const request_timer timer = request_scope::take();  // done when the ack is queued
   writer_.submit(
       [this, me, media_id = req.media_id, index = req.chunk_index, total = req.total_chunks, data, out](store::txn& t) {
         *out = outcome{};
@@ -172,17 +174,20 @@ void router::handle_media_data(const std::shared_ptr<client_session>& s, p::medi
               std::string_view(reinterpret_cast<const char*>(data->data()), data->size()));
         m->bytes += data->size();
         ++m->chunks;
+        out->stored = true;
         model::save_media(t, media_id, *m);
         out->last = m->chunks == m->total_chunks;
         out->mismatch = out->last && m->bytes != m->size;
       },
-      [this, s, me, media_id = req.media_id, receiver = req.receiver, out, ack](std::error_code ec) {
+      [this, s, me, media_id = req.media_id, receiver = req.receiver, out, ack, timer](std::error_code ec) {
         const std::string& to = out->receiver.empty() ? receiver : out->receiver;
         if (ec) {
           log(log_level::error, "router", "media chunk of ", media_id, ": ", ec.message());
           return s->send(ack(to, p::code::server_error));
         }
         s->send(ack(to, out->code));
+        timer.done();
+        if (out->stored) metrics_.messages.add(message_kind::media_chunk);
         if (out->mismatch) {
           // Every chunk is in but the sizes disagree: the upload is void; say so and drop it.
           writer_.submit(

@@ -75,6 +75,7 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
           // Crossing requests: asking someone who asked you accepts their request.
           model::remove_request(t, target, me);
           model::add_friendship(t, me, target, now_seconds());
+          fx.tally.add(message_kind::friend_request);
           fx.send(s, ack(p::code::ok));
           fx.send(s, make_frame(p::friend_request_response{me, target, 0}, std::nullopt));
           deliver(t, fx, target, make_frame(p::friend_request_response{target, me, 0}, std::nullopt));
@@ -85,6 +86,7 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
         if (!friend_requests_hourly_.try_count(me) || !friend_requests_pair_.try_count(me + '\n' + target))
           return fx.send(s, ack(p::code::friend_requests_limited));
         model::add_request(t, me, target, now_seconds());
+        fx.tally.add(message_kind::friend_request);
         if (!remote) fx.send(s, ack(p::code::ok));
         deliver(t, fx, target, make_frame(p::friend_request{me, target}, std::nullopt), id);
       },
@@ -240,6 +242,7 @@ void router::handle_text(const std::shared_ptr<client_session>& s, p::text_messa
             if (is_local(r)) owners.push_back(r);
         const std::uint64_t message_id = model::next_counter(t, "next_message_id");
         model::store_message(t, message_id, m, owners);
+        fx.tally.add(m.group_id.empty() ? message_kind::text : message_kind::group_text);
         const std::string mid = std::to_string(message_id);
         fx.send(s, ack(p::code::ok, mid));
         if (forward) {

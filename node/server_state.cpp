@@ -1,6 +1,7 @@
 // Shared node state and the /metrics text.
 #include "server_state.hpp"
 
+#include "process_metrics.hpp"
 #include "ws_session.hpp"
 
 #include <algorithm>
@@ -120,6 +121,10 @@ std::string server_state::metrics_text() const {
   metric("chatnode_store_commits_total", "counter", "Durable (fsync'd) LMDB commits.", ws.commits);
   metric("chatnode_store_largest_batch", "gauge", "Most jobs group-committed in one transaction.", ws.largest_batch);
   metric("chatnode_store_map_growths_total", "counter", "Times the LMDB map was grown.", ws.map_growths);
+  rm.messages.write(out);
+  rm.latency.write(out);
+  write_process_metrics(out, read_process_stats());
+  write_node_info(out, node_uptime());
   for (const auto& source : metrics_sources_) source(out);
   return out.str();
 }

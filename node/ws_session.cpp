@@ -4,6 +4,8 @@
 #include "log.hpp"
 #include "server_state.hpp"
 
+#include <utility>
+
 namespace chatnode::node {
 namespace {
 // An idle connection holds its read buffer prepared for the next frame (Beast prepares
@@ -115,6 +117,7 @@ void ws_session::on_read_some(beast::error_code ec, std::size_t) {
 
 void ws_session::on_message(std::size_t bytes) {
   auto self_ptr = self();
+  request_scope timing(state_->route().latency());  // read -> reply (request_latency.hpp)
   bool keep_reading = true;
   if (!ws_.got_text()) {
     state_->route().on_binary(self_ptr);
@@ -129,12 +132,16 @@ void ws_session::on_message(std::size_t bytes) {
   buffer_.consume(buffer_.size());
   // A larger message must not pin its buffer for the life of an idle connection.
   if (buffer_.capacity() > first_read_bytes) buffer_.shrink_to_fit();
-  if (!keep_reading) paused_ = true;
+  if (!keep_reading) {
+    paused_ = true;
+    paused_request_ = timing.release();
+  }
   do_read();
 }
 
 void ws_session::resume_reading() {
   asio::dispatch(ws_.get_executor(), [self = self()] {
+    std::exchange(self->paused_request_, {}).done();  // its reply is queued
     self->paused_ = false;
     self->do_read();
   });

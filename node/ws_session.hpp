@@ -5,6 +5,7 @@
 
 #include "beast.hpp"
 #include "client_session.hpp"
+#include "request_latency.hpp"
 
 #include "protocol/frame_queue.hpp"
 
@@ -68,6 +69,7 @@ class ws_session final : public client_session {
   std::vector<std::function<void()>> idle_waiters_;
   bool reading_ = false;       // a read is in flight
   bool paused_ = false;        // the router asked us to stop reading for now
+  request_timer paused_request_;  // the request whose reply ends the pause (timed till then)
   bool closing_ = false;       // close requested: flush the queue, then close
   bool close_sent_ = false;
   bool finished_ = false;      // on_disconnect done

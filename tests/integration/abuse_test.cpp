@@ -3,7 +3,8 @@
 // stop logins from another; parallel password guesses are counted before the KDF and lock
 // out only their address; message floods, inbox floods and friend-request floods are
 // bounded; connections that never log in, frames that never end and too many connections
-// from one address are closed; TLS 1.2 offers only AEAD ciphers; /metrics is private.
+// from one address are closed; TLS 1.2 offers only AEAD ciphers; /metrics is private
+// and shows messages, request latency and the process.
 #include "tests/integration/node_process.hpp"
 #include "tests/integration/protocol_helpers.hpp"
 #include "tests/integration/social_helpers.hpp"
@@ -300,6 +301,51 @@ TEST(IntegrationAbuse, MetricsArePrivate) {
   EXPECT_EQ(with_token.status, 200u);
   EXPECT_NE(with_token.body.find("chatnode_users_online"), std::string::npos);
   EXPECT_EQ(https_get(t, "/healthz").status, 200u);  // health stays public
+
+  // What an operator graphs (docs/operations.md): messages by type, request latency, the
+  // process, uptime and build. Two users befriend each other and exchange one text.
+  chatting_pair pair(node);
+  pair.check("metrics");
+  const std::vector<std::string> series = {
+      "\nchatnode_messages_total{type=\"text\"} 1\n",
+      "\nchatnode_messages_total{type=\"group_text\"} 0\n",
+      "\nchatnode_messages_total{type=\"media_chunk\"} 0\n",
+      "\nchatnode_messages_total{type=\"friend_request\"} 1\n",
+      "\n# TYPE chatnode_request_duration_seconds histogram\n",
+      "\nchatnode_request_duration_seconds_bucket{type=\"text_message\",le=\"0.0005\"} ",
+      "\nchatnode_request_duration_seconds_bucket{type=\"text_message\",le=\"+Inf\"} 1\n",
+      "\nchatnode_request_duration_seconds_count{type=\"text_message\"} 1\n",
+      "\nchatnode_request_duration_seconds_sum{type=\"text_message\"} ",
+      "\nchatnode_request_duration_seconds_count{type=\"login_request\"} ",
+      "\nchatnode_request_duration_seconds_count{type=\"register_request\"} ",
+      "\nchatnode_request_duration_seconds_count{type=\"friend_request\"} 1\n",
+      "\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ",
+      "\nprocess_open_fds ",
+      "\nprocess_max_fds ",
+      "\nprocess_start_time_seconds ",
+      "\nprocess_cpu_seconds_total ",
+      "\n# TYPE chatnode_uptime_seconds gauge\nchatnode_uptime_seconds ",
+      "\nchatnode_build_info{version=\"",
+  };
+  std::string text;
+  const auto all_there = [&] {
+    text = https_get(t, "/metrics", {{"Authorization", "Bearer s3cret"}}).body;
+    for (const auto& s : series)
+      if (text.find(s) == std::string::npos) return false;
+    return true;
+  };
+  // The latency of a request is recorded just after its reply is queued: allow a moment.
+  for (int i = 0; i < 50 && !all_there(); ++i) std::this_thread::sleep_for(100ms);
+  for (const auto& s : series) EXPECT_NE(text.find(s), std::string::npos) << s << "missing from:\n" << text;
+  const auto value_of = [&](const std::string& name) {
+    const auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size() + 2));
+  };
+  EXPECT_GT(value_of("process_resident_memory_bytes"), 1e6);
+  EXPECT_GE(value_of("process_open_fds"), 5);  // stdio, listeners, the data dir, this connection
+  EXPECT_GT(value_of("process_start_time_seconds"), 1.7e9);
+  EXPECT_GT(value_of("chatnode_uptime_seconds"), 0);
+  EXPECT_NE(text.find("\"} 1\n", text.find("chatnode_build_info{")), std::string::npos) << text;
 }
 
 }  // namespace
