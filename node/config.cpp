@@ -307,6 +307,7 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
     count("friend_requests_per_hour", l.friend_requests_per_hour, 1, 1000000);
     count("friend_requests_per_pair_day", l.friend_requests_per_pair_day, 1, 1000000);
     count("max_text_bytes", l.max_text_bytes, 1, 64u << 20);
+    count("max_blocks", l.max_blocks, 1, 1000000);
     r.finish();
     if (l.max_frame_bytes < l.max_message_bytes)
       throw config_error("limits.max_frame_bytes: must not be below limits.max_message_bytes");

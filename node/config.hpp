@@ -56,6 +56,7 @@ struct limits_config {
   unsigned friend_requests_per_hour = 30;      // per requester; more: ACK 3009
   unsigned friend_requests_per_pair_day = 3;   // to one user who has not answered; more: ACK 3009
   std::size_t max_text_bytes = 16 * 1024;      // TEXT_MESSAGE content; more: ACK code 9006
+  std::size_t max_blocks = 1000;               // users one user may block; more: USER_BLOCK_ACK 11003
 };
 
 struct tokens_config {

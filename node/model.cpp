@@ -116,6 +116,22 @@ std::vector<std::string> requests_out(const store::txn& t, std::string_view requ
   return suffixes(t, table_id::requests_out, requester);
 }
 
+bool blocks(const store::txn& t, std::string_view blocker, std::string_view blocked) {
+  return t.get(table_id::blocks, key2(blocker, blocked)).has_value();
+}
+
+bool add_block(store::txn& t, std::string_view blocker, std::string_view blocked, std::int64_t since) {
+  return t.put_if_absent(table_id::blocks, key2(blocker, blocked), store::be64(static_cast<std::uint64_t>(since)));
+}
+
+bool remove_block(store::txn& t, std::string_view blocker, std::string_view blocked) {
+  return t.del(table_id::blocks, key2(blocker, blocked));
+}
+
+std::vector<std::string> blocked_by(const store::txn& t, std::string_view blocker) {
+  return suffixes(t, table_id::blocks, blocker);
+}
+
 namespace {
 std::string inbox_count_key(std::string_view user) { return key2("inbox_count", user); }
 void add_inbox_count(store::txn& t, std::string_view user, std::int64_t delta) {
@@ -170,6 +186,30 @@ void inbox_remove(store::txn& t, std::string_view user, std::uint64_t upto) {
 std::uint64_t inbox_size(const store::txn& t, std::string_view user) {
   auto cur = t.get(table_id::meta, inbox_count_key(user));
   return cur && cur->size() == 8 ? store::read_be64(*cur) : 0;
+}
+
+void erase_inbox(store::txn& t, std::string_view user) {
+  for (const auto& suffix : suffixes(t, table_id::inbox, user)) t.del(table_id::inbox, key2(user, suffix));
+  t.del(table_id::meta, inbox_count_key(user));
+}
+
+void erase_history(store::txn& t, std::string_view user, const std::function<bool(std::string_view)>& is_local) {
+  std::vector<std::uint64_t> ids;
+  for_each_under(t, table_id::history, user, [&](std::string_view suffix, std::string_view) {
+    if (suffix.size() == 8) ids.push_back(store::read_be64(suffix));
+    return true;
+  });
+  for (const auto id : ids) {
+    t.del(table_id::history, key_seq(user, id));
+    auto m = load_message(t, id);
+    if (!m || !m->group_id.empty()) continue;
+    const std::string& other = m->sender == user ? m->receiver : m->sender;
+    if (!is_local(other) || !t.get(table_id::history, key_seq(other, id))) t.del(table_id::messages, store::be64(id));
+  }
+}
+
+void erase_blocks(store::txn& t, std::string_view user) {
+  for (const auto& blocked : blocked_by(t, user)) remove_block(t, user, blocked);
 }
 
 std::string encode_message(const stored_message& m) {

@@ -38,6 +38,15 @@ bool remove_request(store::txn& t, std::string_view requester, std::string_view 
 std::vector<std::string> requests_in(const store::txn& t, std::string_view receiver);
 std::vector<std::string> requests_out(const store::txn& t, std::string_view requester);
 
+// ---- blocks (docs/protocol.md §15) ---------------------------------------------------
+// `blocker` is a local user; `blocked` any user id.
+bool blocks(const store::txn& t, std::string_view blocker, std::string_view blocked);
+// False (and nothing changes) when the block is already there.
+bool add_block(store::txn& t, std::string_view blocker, std::string_view blocked, std::int64_t since);
+bool remove_block(store::txn& t, std::string_view blocker, std::string_view blocked);
+// Whom `blocker` blocks, sorted by user id.
+std::vector<std::string> blocked_by(const store::txn& t, std::string_view blocker);
+
 // ---- inbox --------------------------------------------------------------------------
 struct inbox_entry {
   std::uint64_t seq = 0;
@@ -52,6 +61,15 @@ std::vector<inbox_entry> inbox_read(const store::txn& t, std::string_view user, 
 void inbox_remove(store::txn& t, std::string_view user, std::uint64_t upto);
 // How many frames wait for the user.
 std::uint64_t inbox_size(const store::txn& t, std::string_view user);
+
+// ---- erasing a user (ACCOUNT_DELETE) ------------------------------------------------
+// Deletes everything under `user` in these tables: the inbox (and its count), the history
+// entries, the blocks the user made, the resumption tokens are tokens.hpp's. A 1:1 message
+// whose other party holds no history entry for it here (a user of another node, or nobody
+// any more) is deleted too; group messages stay for the group's other members.
+void erase_inbox(store::txn& t, std::string_view user);
+void erase_history(store::txn& t, std::string_view user, const std::function<bool(std::string_view)>& is_local);
+void erase_blocks(store::txn& t, std::string_view user);
 
 // ---- messages and history -----------------------------------------------------------
 struct stored_message {

@@ -57,6 +57,11 @@ bool is_server_only(p::message_type t) {
     case mt::message_history_begin:
     case mt::message_history_data:
     case mt::message_history_complete:
+    case mt::password_change_response:
+    case mt::account_delete_response:
+    case mt::user_block_ack:
+    case mt::user_unblock_ack:
+    case mt::block_list_response:
     case mt::error:
       return true;
     default:
@@ -245,6 +250,19 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
     case p::message_type::media_message_complete:
       handle_media_complete(s, std::get<p::media_message_complete>(env.body), env.id);
       break;
+    case p::message_type::password_change_request:
+      return handle_password_change(s, std::get<p::password_change_request>(env.body), env.id);
+    case p::message_type::account_delete_request:
+      return handle_account_delete(s, std::get<p::account_delete_request>(env.body), env.id);
+    case p::message_type::user_block:
+      handle_block(s, std::get<p::user_block>(env.body), env.id);
+      break;
+    case p::message_type::user_unblock:
+      handle_unblock(s, std::get<p::user_unblock>(env.body), env.id);
+      break;
+    case p::message_type::block_list_request:
+      handle_block_list(s, env.id);
+      break;
     case p::message_type::group_invite:
       send_error(s, p::code::unknown_type, "GROUP_INVITE is sent by the node; invite members with GROUP_CREATE",
                  type_name, env.id);
@@ -317,9 +335,9 @@ void router::deliver(store::txn& t, effects& fx, const std::string& user, const 
   }
   if (auto to = online_.find_live(user)) {
     fx.send(to, frame);
-  } else {
+  } else if (const auto uid = p::parse_user_id(user, cfg().domain); uid && model::local_user_exists(t, uid->name)) {
     model::inbox_append(t, user, *frame);
-  }
+  }  // else a deleted account: nothing is kept for it (a name registered again starts empty)
 }
 
 bool router::inbox_full(const store::txn& t, const std::string& user) const {
@@ -505,7 +523,9 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
   // session catches up on its inbox page by page (find_live stays null meanwhile, so new
   // events queue behind the old ones). Friends learn of the login at once.
   auto full = user.full();
+  const std::string user_name = user.name;
   struct login_outcome {
+    bool gone = false;  // the account was deleted meanwhile
     bool added = false;
     catch_up first;  // the first page of the catch-up
     effects fx;      // to friends
@@ -513,8 +533,13 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
   };
   auto out = std::make_shared<login_outcome>();
   writer_.submit(
-      [this, s, full, out, request_token](store::txn& t) {
+      [this, s, full, user_name, out, request_token](store::txn& t) {
         *out = login_outcome{};
+        // The account may have been deleted since its password or token was checked.
+        if (!model::local_user_exists(t, user_name)) {
+          out->gone = true;
+          return;
+        }
         out->added = online_.try_add(full, s);
         if (!out->added) return;
         if (request_token)
@@ -539,7 +564,8 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
           if (ec || !out->added || s->state().closed) {
             if (out->added) online_.remove(full, s.get());
             if (ec) log(log_level::error, "router", "login ", full, ": ", ec.message());
-            if (!s->state().closed) s->send(reply(ec ? p::code::login_server_error : p::code::already_logged_in));
+            if (!s->state().closed)
+              s->send(reply(ec ? p::code::login_server_error : out->gone ? p::code::user_not_found : p::code::already_logged_in));
             if (!ec && out->added) {
               // Other nodes were told of the login in the same commit: take it back.
               out->fx.sends.clear();

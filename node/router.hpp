@@ -113,6 +113,15 @@ class router {
   // threads, then publishes it (or drops the bytes); `done` runs after the commit.
   void finish_fetch(const std::string& media_id, std::function<void(fetch_outcome)> done);
 
+  // ---- account lifecycle (router_accounts.cpp) ----
+  // Deletes local user `user` (a bare name or a full id of this domain) as
+  // ACCOUNT_DELETE_REQUEST does, without a client session (the admin command): friends see
+  // FRIEND_REMOVE, groups GROUP_LEAVE, then every record of the user is erased
+  // (docs/protocol.md §5). A session of the user is closed (1000) without a message.
+  // `done(true)` after the commit; `done(false)` when there is no such user or the write
+  // failed. Callable from any thread; `done` runs on the writer thread.
+  void delete_account(const std::string& user, std::function<void(bool)> done);
+
   const router_metrics& metrics() const noexcept { return metrics_; }
   request_latency& latency() noexcept { return metrics_.latency; }  // sessions time requests with it
   const config& cfg() const noexcept { return cfg_; }
@@ -239,6 +248,30 @@ class router {
   void handle_group_remove(const std::shared_ptr<client_session>& s, protocol::group_remove& req, const std::optional<std::string>& id);
   void handle_group_leader_change(const std::shared_ptr<client_session>& s, protocol::group_leader_change& req, const std::optional<std::string>& id);
   void handle_group_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
+  // Inside a rule: `me` leaves group `group_id` (record `g`, of which `me` is a member) as
+  // GROUP_LEAVE does; a group homed on another node is left through its home.
+  void leave_group(store::txn& t, effects& fx, const std::string& me, const std::string& group_id,
+                   const model::group_record& g, const std::optional<std::string>& id);
+  // router_social.cpp. Inside a rule: ends the friendship and the pending requests between
+  // `me` and `other` as FRIEND_REMOVE does (`other` gets FRIEND_REMOVE, unless they block
+  // `me`); false when there was nothing between them.
+  bool end_friendship(store::txn& t, effects& fx, const std::string& me, const std::string& other);
+  // router_accounts.cpp: password change and account deletion (docs/protocol.md §5). Like a
+  // login they pause reading (return false) while the password hash runs.
+  bool handle_password_change(const std::shared_ptr<client_session>& s, protocol::password_change_request& req,
+                              const std::optional<std::string>& id);
+  bool handle_account_delete(const std::shared_ptr<client_session>& s, protocol::account_delete_request& req,
+                             const std::optional<std::string>& id);
+  // The deletion as a writer job; `requester` (may be null) gets ACCOUNT_DELETE_RESPONSE with
+  // `id`. Every session of the user is closed once it is committed.
+  void erase_account(const std::string& user, std::shared_ptr<client_session> requester, std::optional<std::string> id,
+                     std::function<void(bool)> done);
+  // Inside a rule: what ACCOUNT_DELETE does to the store; false when there is no such user.
+  bool erase_account_data(store::txn& t, effects& fx, const std::string& user);
+  // router_blocks.cpp (docs/protocol.md §15).
+  void handle_block(const std::shared_ptr<client_session>& s, protocol::user_block& req, const std::optional<std::string>& id);
+  void handle_unblock(const std::shared_ptr<client_session>& s, protocol::user_unblock& req, const std::optional<std::string>& id);
+  void handle_block_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
   // router_history.cpp
   void handle_history_request(const std::shared_ptr<client_session>& s, protocol::message_history_request& req, const std::optional<std::string>& id);
   // MESSAGE_HISTORY_BEGIN_ACK, _DATA_ACK, _COMPLETE_ACK.

@@ -348,7 +348,9 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
       return verdict(p::code::ok);
     }
     model::add_request(t, requester, receiver, now_seconds());
-    deliver(t, fx, receiver, as_received);
+    // A receiver who blocks the requester never sees it; the requester's node hears what it
+    // would for a request nobody answers (docs/protocol.md §15).
+    if (!model::blocks(t, receiver, requester)) deliver(t, fx, receiver, as_received);
     return verdict(p::code::ok);
   }
   if (auto* m = std::get_if<p::friend_request_ack>(&env.body)) {
@@ -396,7 +398,7 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
     if (model::are_friends(t, remover, removed)) model::remove_friendship(t, remover, removed);
     model::remove_request(t, remover, removed);
     model::remove_request(t, removed, remover);
-    deliver_all();
+    if (!model::blocks(t, removed, remover)) deliver_all();
     return {};
   }
   if (p::type_of(env.body) == p::message_type::user_status_update || p::type_of(env.body) == p::message_type::user_logout) {
@@ -431,16 +433,20 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
       if (!only(stored.receiver)) return refuse(9003, type + ": to must be the receiver");
       if (!model::are_friends(t, stored.receiver, sender)) return refuse(7002, type + ": " + sender + " is not a friend of " + stored.receiver);
     }
-    // Stored once for this node's recipients, under this node's message id.
+    // Stored once for this node's recipients, under this node's message id; a member who
+    // blocks the sender gets nothing (docs/protocol.md §15).
+    std::vector<std::string_view> owners;
+    for (const auto& u : to)
+      if (!model::blocks(t, u, sender)) owners.push_back(u);
+    if (owners.empty()) return {};
     const std::uint64_t message_id = model::next_counter(t, "next_message_id");
-    std::vector<std::string_view> owners(to.begin(), to.end());
     model::store_message(t, message_id, stored, owners);
     p::text_message out = *m;
     out.sender = sender;
     out.receiver = stored.receiver;
     out.message_id = std::to_string(message_id);
     auto local = std::make_shared<const std::string>(p::encode(p::envelope{std::move(out), stored.timestamp, std::nullopt}));
-    for (const auto& u : to) deliver(t, fx, u, local);
+    for (const auto& u : owners) deliver(t, fx, std::string(u), local);
     return {};
   }
   // Group events and the answers to a forwarded group request: about a group the origin homes.
@@ -453,6 +459,12 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
       env.body);
   switch (p::type_of(env.body)) {
     case p::message_type::group_invite:
+      if (!group_id || !speaks_for(*group_id))
+        return refuse(9005, type + ": " + origin + " does not home " + group_id.value_or("(no groupId)"));
+      // Invitations from a user the invitee blocks are not delivered (and not listed).
+      for (const auto& u : to)
+        if (!model::blocks(t, u, full(std::get<p::group_invite>(env.body).sender))) deliver(t, fx, u, as_received);
+      return {};
     case p::message_type::group_invite_response:
     case p::message_type::group_leave:
     case p::message_type::group_remove:
@@ -557,6 +569,14 @@ remote_result router::apply_group(store::txn& t, effects&, const std::string& or
   // Answers of this node's users that the home had not read when it made this record are
   // applied again, so the users' next requests keep seeing them.
   model::group_record record = *g;
+  // A user of this node who no longer exists (a deleted account) is in no copy here, so a
+  // name registered again does not inherit the group.
+  auto gone = [&](const std::string& u) {
+    auto uid = p::parse_user_id(u, cfg().domain);
+    return is_local(u) && (!uid || !model::local_user_exists(t, uid->name));
+  };
+  std::erase_if(record.members, gone);
+  std::erase_if(record.invited, [&](const model::invitation& i) { return gone(i.user); });
   if (auto pending = model::group_pending(t, group_id); !pending.empty()) {
     auto read = [&](const model::pending_group_change& c) { return model::stream_read_past(seen, c.at); };
     model::group_pending_drop(t, group_id, read);

@@ -115,39 +115,45 @@ void router::handle_group_leave(const std::shared_ptr<client_session>& s, p::gro
       [this, s, me, group = req.group, group_id = req.group_id, ack, id](store::txn& t, effects& fx) {
         auto found = model::find_group(t, me, group, group_id, model::group_role::member);
         if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
-        auto& g = found.record;
+        const auto& g = found.record;
         if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
-        if (!is_local(found.id)) {
-          // As for invitation answers: this node's copy follows at once.
-          model::group_record after = g;
-          std::erase(after.members, me);
-          if (after.leader == me && !after.members.empty()) after.leader = after.members.front();
-          update_replica(t, found.id, after, &g);
-          const auto seq = forward_to_home(t, fx, me, found.id, p::group_leave{me, g.name, found.id}, id);
-          model::group_pending_add(t, found.id, seq, 'l', me);
-          return;
-        }
-        const model::group_record before = g;
-        std::erase(g.members, me);
-        fx.send(s, ack(g.name, p::code::ok, found.id));
-        if (g.members.empty()) {
-          // The last member left: the group ends; pending invitations with it.
-          delete_group(t, fx, found.id, before);
-          auto removed = make_frame(p::group_remove{me, g.name, found.id}, std::nullopt);
-          for (const auto& i : g.invited) deliver(t, fx, i.user, removed);
-          return;
-        }
-        const bool leader_left = g.leader == me;
-        if (leader_left) g.leader = g.members.front();  // the earliest to join takes over
-        save_group(t, fx, found.id, g, &before);
-        auto left = make_frame(p::group_leave{me, g.name, found.id}, std::nullopt);
-        for (const auto& m : g.members) deliver(t, fx, m, left);
-        if (leader_left) {
-          auto changed = make_frame(p::group_leader_change{me, g.name, g.leader, found.id}, std::nullopt);
-          for (const auto& m : g.members) deliver(t, fx, m, changed);
-        }
+        // A group homed elsewhere: its home answers (GROUP_LEAVE_ACK comes from there).
+        if (is_local(found.id)) fx.send(s, ack(g.name, p::code::ok, found.id));
+        leave_group(t, fx, me, found.id, g, id);
       },
       [ack, group = req.group, group_id = req.group_id] { return ack(group, p::code::server_error, group_id); });
+}
+
+void router::leave_group(store::txn& t, effects& fx, const std::string& me, const std::string& group_id,
+                         const model::group_record& before, const std::optional<std::string>& id) {
+  if (!is_local(group_id)) {
+    // As for invitation answers: this node's copy follows at once.
+    model::group_record after = before;
+    std::erase(after.members, me);
+    if (after.leader == me && !after.members.empty()) after.leader = after.members.front();
+    update_replica(t, group_id, after, &before);
+    const auto seq = forward_to_home(t, fx, me, group_id, p::group_leave{me, before.name, group_id}, id);
+    model::group_pending_add(t, group_id, seq, 'l', me);
+    return;
+  }
+  model::group_record g = before;
+  std::erase(g.members, me);
+  if (g.members.empty()) {
+    // The last member left: the group ends; pending invitations with it.
+    delete_group(t, fx, group_id, before);
+    auto removed = make_frame(p::group_remove{me, g.name, group_id}, std::nullopt);
+    for (const auto& i : g.invited) deliver(t, fx, i.user, removed);
+    return;
+  }
+  const bool leader_left = g.leader == me;
+  if (leader_left) g.leader = g.members.front();  // the earliest to join takes over
+  save_group(t, fx, group_id, g, &before);
+  auto left = make_frame(p::group_leave{me, g.name, group_id}, std::nullopt);
+  for (const auto& m : g.members) deliver(t, fx, m, left);
+  if (leader_left) {
+    auto changed = make_frame(p::group_leader_change{me, g.name, g.leader, group_id}, std::nullopt);
+    for (const auto& m : g.members) deliver(t, fx, m, changed);
+  }
 }
 
 void router::handle_group_remove(const std::shared_ptr<client_session>& s, p::group_remove& req,
@@ -218,7 +224,9 @@ void router::handle_group_list(const std::shared_ptr<client_session>& s, const s
         }
         for (auto& [gid, g] : model::groups_of(t, me, model::group_role::invited)) {
           const model::invitation* inv = g.invitation_of(me);
-          list.invitations.push_back({gid, g.name, inv ? inv->inviter : g.leader});
+          std::string inviter = inv ? inv->inviter : g.leader;
+          if (model::blocks(t, me, inviter)) continue;  // invitations of blocked users stay hidden
+          list.invitations.push_back({gid, g.name, std::move(inviter)});
         }
         fx.send(s, make_frame(std::move(list), id));
       },

@@ -257,6 +257,10 @@ void router::publish_media(store::txn& t, effects& fx, const std::string& media_
   for (const auto& r : recipients) {
     if (r == m.sender) continue;
     if (is_local(r)) {
+      // A recipient who blocks the sender gets no offer (docs/protocol.md §15); a deleted
+      // account gets nothing either.
+      const auto uid = p::parse_user_id(r, cfg().domain);
+      if (!uid || !model::local_user_exists(t, uid->name) || model::blocks(t, r, m.sender)) continue;
       if (std::find(local.begin(), local.end(), r) == local.end()) local.push_back(r);
     } else {
       remote[r.substr(r.rfind('@') + 1)].push_back(r);

@@ -69,6 +69,7 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
       s,
       [this, s, me, target, remote, ack, id](store::txn& t, effects& fx) {
         if (!remote && !known_local_user(t, target, cfg_.domain)) return fx.send(s, ack(p::code::friend_user_not_found));
+        if (model::blocks(t, me, target)) return fx.send(s, ack(p::code::receiver_blocked));
         if (model::are_friends(t, me, target)) return fx.send(s, ack(p::code::already_friends));
         if (model::has_request(t, me, target)) return fx.send(s, ack(p::code::friend_request_pending));
         if (model::has_request(t, target, me)) {
@@ -88,7 +89,9 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
         model::add_request(t, me, target, now_seconds());
         fx.tally.add(message_kind::friend_request);
         if (!remote) fx.send(s, ack(p::code::ok));
-        deliver(t, fx, target, make_frame(p::friend_request{me, target}, std::nullopt), id);
+        // A receiver who blocks the sender never sees it; to the sender it stays pending,
+        // like a request nobody answers (docs/protocol.md §15).
+        if (!model::blocks(t, target, me)) deliver(t, fx, target, make_frame(p::friend_request{me, target}, std::nullopt), id);
       },
       [ack] { return ack(p::code::friend_server_error); });
 }
@@ -120,7 +123,8 @@ void router::handle_friend_response(const std::shared_ptr<client_session>& s, p:
   run_rule(
       s,
       [this, s, me, requester, answer, id](store::txn& t, effects& fx) {
-        if (!model::remove_request(t, requester, me))
+        // A request from someone this user blocks is hidden from them: there is none to answer.
+        if (model::blocks(t, me, requester) || !model::remove_request(t, requester, me))
           return fx.send(s, make_error_frame(p::code::no_pending_request, "no pending friend request from " + requester,
                                         "FRIEND_REQUEST_RESPONSE", id));
         if (answer == 0) model::add_friendship(t, requester, me, now_seconds());
@@ -139,15 +143,23 @@ void router::handle_friend_remove(const std::shared_ptr<client_session>& s, p::f
   run_rule(
       s,
       [this, s, me, target, ack](store::txn& t, effects& fx) {
-        const bool were_friends = model::are_friends(t, me, target);
-        if (were_friends) model::remove_friendship(t, me, target);
-        const bool asked = model::remove_request(t, me, target);
-        const bool was_asked = model::remove_request(t, target, me);
-        if (!were_friends && !asked && !was_asked) return fx.send(s, ack(p::code::not_friends));
+        if (!model::are_friends(t, me, target) && !model::has_request(t, me, target) && !model::has_request(t, target, me))
+          return fx.send(s, ack(p::code::not_friends));
         fx.send(s, ack(p::code::ok));
-        deliver(t, fx, target, make_frame(p::friend_remove{me, target}, std::nullopt));
+        end_friendship(t, fx, me, target);
       },
       [ack] { return ack(p::code::friend_server_error); });
+}
+
+bool router::end_friendship(store::txn& t, effects& fx, const std::string& me, const std::string& other) {
+  const bool were_friends = model::are_friends(t, me, other);
+  if (were_friends) model::remove_friendship(t, me, other);
+  const bool asked = model::remove_request(t, me, other);
+  const bool was_asked = model::remove_request(t, other, me);
+  if (!were_friends && !asked && !was_asked) return false;
+  // Nothing from a blocked user reaches the one who blocks them, not even a withdrawal.
+  if (!model::blocks(t, other, me)) deliver(t, fx, other, make_frame(p::friend_remove{me, other}, std::nullopt));
+  return true;
 }
 
 void router::handle_friend_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id) {
@@ -163,6 +175,7 @@ void router::handle_friend_list(const std::shared_ptr<client_session>& s, const 
           list.friends.push_back({std::move(f), std::move(status)});
         }
         list.incoming = model::requests_in(t, me);
+        std::erase_if(list.incoming, [&](const std::string& r) { return model::blocks(t, me, r); });
         list.outgoing = model::requests_out(t, me);
         fx.send(s, make_frame(std::move(list), id));
       },
@@ -203,8 +216,9 @@ router::receiver_target router::resolve_target(const store::txn& t, const std::s
   }
   to.receiver = group.id;
   to.group_name = group.record.name;
+  // A member who blocks the sender gets none of their group messages (docs/protocol.md §15).
   for (const auto& member : group.record.members)
-    if (member != me) to.recipients.push_back(member);
+    if (member != me && !model::blocks(t, member, me)) to.recipients.push_back(member);
   return to;
 }
 

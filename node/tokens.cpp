@@ -9,6 +9,7 @@
 #include "crypto/random.hpp"
 #include "store/keys.hpp"
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -89,13 +90,16 @@ void revoke(store::txn& t, std::string_view digest) {
   t.del(table_id::tokens, digest);
 }
 
-void revoke_all(store::txn& t, std::string_view user) {
+void revoke_all(store::txn& t, std::string_view user) { revoke_all_except(t, user, {}); }
+
+void revoke_all_except(store::txn& t, std::string_view user, const std::vector<std::string>& keep) {
   std::vector<std::string> digests;
   model::for_each_under(t, table_id::user_tokens, user, [&](std::string_view suffix, std::string_view) {
     digests.emplace_back(suffix.substr(8));
     return true;
   });
-  for (const auto& d : digests) revoke(t, d);
+  for (const auto& d : digests)
+    if (std::find(keep.begin(), keep.end(), d) == keep.end()) revoke(t, d);
 }
 
 std::size_t count(const store::txn& t, std::string_view user) {

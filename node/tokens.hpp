@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace chatnode::node::tokens {
 
@@ -26,6 +27,9 @@ issued issue(store::txn& t, std::string_view user, std::int64_t now, std::int64_
 std::optional<std::string> user_of(const store::txn& t, std::string_view digest, std::int64_t now);
 void revoke(store::txn& t, std::string_view digest);
 void revoke_all(store::txn& t, std::string_view user);
+// Revokes every token of `user` but those whose digest is in `keep` (a password change keeps
+// the tokens of the session that made it).
+void revoke_all_except(store::txn& t, std::string_view user, const std::vector<std::string>& keep);
 std::size_t count(const store::txn& t, std::string_view user);
 
 }  // namespace chatnode::node::tokens

@@ -41,6 +41,12 @@
 //  user_tokens      user \0 u64 BE order \0 SHA-256     "" (a user's tokens, oldest first)
 //  meta             "token_order"                       u64 BE: last token order handed out
 //  meta             "inbox_count" \0 user               u64 BE: frames in the user's inbox
+//  blocks           blocker \0 blocked                  u64 BE: since (seconds); the blocker is a
+//                                                       local user, the blocked one any user id
+//
+// Tables added without a new schema_version (every table is created empty when a data dir
+// is opened, and an older chatnode of the same version ignores one it does not know):
+// blocks.
 //
 // Opening a data dir whose schema_version differs from schema_version fails with a message
 // that names both versions, except older versions, which are upgraded in place (store/lmdb.cpp
@@ -75,12 +81,13 @@ enum class table_id : std::uint8_t {
   media_fetches,
   tokens,
   user_tokens,
+  blocks,
 };
 
-inline constexpr std::array<std::string_view, 19> table_names{
+inline constexpr std::array<std::string_view, 20> table_names{
     "meta",     "users",    "friends", "requests_in", "requests_out",     "inbox",        "messages",
     "history",  "groups",   "user_groups", "media",   "media_chunks", "media_deliveries", "user_uploads",
-    "outbox",   "fed_in",   "media_fetches", "tokens", "user_tokens",
+    "outbox",   "fed_in",   "media_fetches", "tokens", "user_tokens", "blocks",
 };
 
 }  // namespace chatnode::store

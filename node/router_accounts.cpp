@@ -1,0 +1,332 @@
+// Account lifecycle (docs/protocol.md §5): PASSWORD_CHANGE_REQUEST and ACCOUNT_DELETE_REQUEST,
+// and the deletion itself, which the admin command runs without a session. A password is
+// checked like a login (KDF queue, the per-address login budget); the change and the
+// deletion are one writer job each.
+#include "router.hpp"
+
+#include "accounts.hpp"
+#include "log.hpp"
+#include "media_fetch.hpp"
+#include "model.hpp"
+#include "tokens.hpp"
+
+#include "crypto/kdf.hpp"
+#include "protocol/ids.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace chatnode::node {
+namespace p = chatnode::protocol;
+
+namespace {
+
+// The stored credential of local user `name`; throws when there is no readable record.
+std::string credential_of(const store::database& db, const std::string& name) {
+  auto t = db.begin_read();
+  auto stored = t.get(store::table_id::users, name);
+  auto record = stored ? decode_account(*stored) : std::nullopt;
+  if (!record) throw std::runtime_error("no readable account record");
+  return record->credential;
+}
+
+}  // namespace
+
+bool router::handle_password_change(const std::shared_ptr<client_session>& s, p::password_change_request& req,
+                                    const std::optional<std::string>& id) {
+  const p::user_id user = *s->state().user;
+  const std::string me = user.full();
+  auto reply = [me, id](p::code c) { return make_frame(p::password_change_response{me, p::to_int(c)}, id); };
+  const std::string address = s->address();
+  // The current password is guessed as cheaply here as at login, so it spends the same budget.
+  switch (guard_.begin_login(address, user.name)) {
+    case auth_guard::verdict::ok:
+      break;
+    case auth_guard::verdict::busy:
+      send_error(s, p::code::rate_limited, "another password check from your address is running; try again shortly",
+                 "PASSWORD_CHANGE_REQUEST", id);
+      return true;
+    default:
+      metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
+      send_error(s, p::code::rate_limited, "too many failed password checks from your address; try again later",
+                 "PASSWORD_CHANGE_REQUEST", id);
+      return true;
+  }
+  std::string credential;
+  try {
+    credential = credential_of(db_, user.name);
+  } catch (const std::exception& e) {
+    guard_.end_login(address, user.name, false, false);
+    log(log_level::error, "router", "password change of ", me, ": ", e.what());
+    s->send(reply(p::code::login_server_error));
+    return true;
+  }
+  auto job = [this, s, address, name = user.name, me, current = std::move(req.password_hash),
+              next = std::move(req.new_password_hash), credential = std::move(credential),
+              keep = s->state().tokens, reply]() {
+    if (!crypto::verify_password(current, credential)) {
+      guard_.end_login(address, name, false);
+      metrics_.login_failures.fetch_add(1, std::memory_order_relaxed);
+      log(log_level::info, "router", "password change of ", me, " from ", s->remote(), ": wrong current password");
+      s->send(reply(p::code::invalid_credentials));
+      s->resume_reading();
+      return;
+    }
+    guard_.end_login(address, name, true);
+    std::string fresh;
+    try {
+      fresh = crypto::hash_password(next, cfg().kdf);  // as at registration
+    } catch (const std::exception& e) {
+      log(log_level::error, "router", "password change of ", me, ": ", e.what());
+      s->send(reply(p::code::login_server_error));
+      s->resume_reading();
+      return;
+    }
+    auto changed = std::make_shared<bool>(false);
+    writer_.submit(
+        [name, me, credential, fresh, keep, changed](store::txn& t) {
+          *changed = false;
+          auto stored = t.get(store::table_id::users, name);
+          auto record = stored ? decode_account(*stored) : std::nullopt;
+          // Changed (or deleted) since it was checked: the password given is no longer current.
+          if (!record || record->credential != credential) return;
+          record->credential = fresh;
+          t.put(store::table_id::users, name, encode_account(*record));
+          // Every other device must log in with the new password; this connection keeps the
+          // tokens it logged in with or was given.
+          tokens::revoke_all_except(t, me, keep);
+          *changed = true;
+        },
+        [s, me, changed, reply](std::error_code ec) {
+          if (ec) log(log_level::error, "router", "password change of ", me, ": ", ec.message());
+          if (!ec && *changed) log(log_level::info, "router", me, " changed their password");
+          s->send(reply(ec ? p::code::login_server_error : *changed ? p::code::ok : p::code::invalid_credentials));
+          s->resume_reading();
+        });
+  };
+  if (!run_kdf_(kdf_queue::lane::login, std::move(job))) {
+    guard_.end_login(address, user.name, false, false);
+    send_error(s, p::code::rate_limited, "the node is busy; try again shortly", "PASSWORD_CHANGE_REQUEST", id);
+    return true;
+  }
+  return false;
+}
+
+bool router::handle_account_delete(const std::shared_ptr<client_session>& s, p::account_delete_request& req,
+                                   const std::optional<std::string>& id) {
+  const p::user_id user = *s->state().user;
+  const std::string me = user.full();
+  auto reply = [me, id](p::code c) { return make_frame(p::account_delete_response{me, p::to_int(c)}, id); };
+  const std::string address = s->address();
+  switch (guard_.begin_login(address, user.name)) {
+    case auth_guard::verdict::ok:
+      break;
+    case auth_guard::verdict::busy:
+      send_error(s, p::code::rate_limited, "another password check from your address is running; try again shortly",
+                 "ACCOUNT_DELETE_REQUEST", id);
+      return true;
+    default:
+      metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
+      send_error(s, p::code::rate_limited, "too many failed password checks from your address; try again later",
+                 "ACCOUNT_DELETE_REQUEST", id);
+      return true;
+  }
+  std::string credential;
+  try {
+    credential = credential_of(db_, user.name);
+  } catch (const std::exception& e) {
+    guard_.end_login(address, user.name, false, false);
+    log(log_level::error, "router", "deleting ", me, ": ", e.what());
+    s->send(reply(p::code::login_server_error));
+    return true;
+  }
+  auto job = [this, s, address, name = user.name, me, password = std::move(req.password_hash),
+              credential = std::move(credential), id, reply]() {
+    if (!crypto::verify_password(password, credential)) {
+      guard_.end_login(address, name, false);
+      metrics_.login_failures.fetch_add(1, std::memory_order_relaxed);
+      log(log_level::info, "router", "deletion of ", me, " from ", s->remote(), ": wrong password");
+      s->send(reply(p::code::invalid_credentials));
+      s->resume_reading();
+      return;
+    }
+    guard_.end_login(address, name, true);
+    // Reading stays paused: nothing this connection sends after the request is applied.
+    erase_account(me, s, id, {});
+  };
+  if (!run_kdf_(kdf_queue::lane::login, std::move(job))) {
+    guard_.end_login(address, user.name, false, false);
+    send_error(s, p::code::rate_limited, "the node is busy; try again shortly", "ACCOUNT_DELETE_REQUEST", id);
+    return true;
+  }
+  return false;
+}
+
+void router::delete_account(const std::string& user, std::function<void(bool)> done) {
+  auto uid = p::parse_user_id(user, cfg().domain);
+  if (!uid || uid->domain != cfg().domain) {
+    if (done) done(false);
+    return;
+  }
+  const std::string full = uid->full();
+  auto s = online_.find(full);
+  if (!s) return erase_account(full, nullptr, std::nullopt, std::move(done));
+  // The user is online: their session stops acting first, on its strand, so what it sent
+  // before is applied before the deletion and what it sends after is ignored.
+  s->post([this, s, full, done = std::move(done)]() mutable {
+    s->state().logged_out = true;
+    erase_account(full, nullptr, std::nullopt, std::move(done));
+  });
+}
+
+void router::erase_account(const std::string& user, std::shared_ptr<client_session> requester, std::optional<std::string> id,
+                           std::function<void(bool)> done) {
+  struct outcome {
+    effects fx;
+    bool existed = false;
+    std::shared_ptr<client_session> session;  // the user's session at the time, if any
+  };
+  auto out = std::make_shared<outcome>();
+  writer_.submit(
+      [this, out, user](store::txn& t) {
+        out->fx.clear();  // the writer may run a job again after growing the map
+        out->session = online_.find(user);
+        out->existed = erase_account_data(t, out->fx, user);
+        flush_remote(t, out->fx);
+      },
+      [this, out, user, requester = std::move(requester), id = std::move(id), done = std::move(done)](std::error_code ec) {
+        if (ec) log(log_level::error, "router", "deleting ", user, ": ", ec.message());
+        if (!ec && out->existed) {
+          log(log_level::info, "router", "deleted the account of ", user);
+          apply_effects(out->fx);
+        }
+        // The requester hears how it went; on success (or when the account was already gone)
+        // every session of the user ends. A session found for an operator's deletion ends
+        // even when it failed: it stopped acting already, and the user may log in again.
+        auto end = [this, user, ok = !ec, id](const std::shared_ptr<client_session>& s, bool asked) {
+          s->post([this, s, user, ok, id, asked] {
+            if (asked) {
+              s->send(make_frame(p::account_delete_response{user, p::to_int(ok ? p::code::ok : p::code::login_server_error)}, id));
+              if (!ok) return s->resume_reading();
+            }
+            s->state().logged_out = true;
+            online_.remove(user, s.get());
+            s->close(1000);
+            // The request is over (a closing connection reads nothing more).
+            if (asked) s->resume_reading();
+          });
+        };
+        if (requester) end(requester, true);
+        if (out->session && out->session != requester) end(out->session, false);
+        if (done) done(!ec && out->existed);
+      });
+}
+
+bool router::erase_account_data(store::txn& t, effects& fx, const std::string& user) {
+  auto uid = p::parse_user_id(user, cfg().domain);
+  if (!uid || uid->domain != cfg().domain || !model::local_user_exists(t, uid->name)) return false;
+
+  // Gone offline for everyone who could see the user.
+  if (online_.visible_status(user) != "offline") {
+    auto offline = make_frame(p::user_status_update{user, "offline"}, std::nullopt);
+    for (const auto& f : model::friends_of(t, user))
+      if (is_local(f))
+        if (auto to = online_.find(f)) fx.send(to, offline);
+    presence_to_remote(t, fx, user, offline);
+  }
+
+  // Friendships and pending requests both ways end as with FRIEND_REMOVE (other nodes hear
+  // it through their outbox, in order before anything a new account of this name does).
+  std::set<std::string> others;
+  for (auto& f : model::friends_of(t, user)) others.insert(std::move(f));
+  for (auto& r : model::requests_out(t, user)) others.insert(std::move(r));
+  for (auto& r : model::requests_in(t, user)) others.insert(std::move(r));
+  for (const auto& other : others) end_friendship(t, fx, user, other);
+
+  // Groups are left as with GROUP_LEAVE (leadership passes on; a group homed elsewhere is
+  // left through its home), invitations declined as with GROUP_INVITE_RESPONSE 5001.
+  for (const auto& [gid, g] : model::groups_of(t, user, model::group_role::member)) leave_group(t, fx, user, gid, g, std::nullopt);
+  for (const auto& [gid, g] : model::groups_of(t, user, model::group_role::invited)) {
+    const model::invitation* inv = g.invitation_of(user);
+    const std::string inviter = inv ? inv->inviter : g.leader;
+    model::group_record after = g;
+    std::erase_if(after.invited, [&](const model::invitation& i) { return i.user == user; });
+    p::group_invite_response declined{inviter, user, g.name, p::to_int(p::code::invite_rejected), gid};
+    if (is_local(gid)) {
+      save_group(t, fx, gid, after, &g);
+      deliver(t, fx, inviter, make_frame(std::move(declined), std::nullopt));
+    } else {
+      update_replica(t, gid, after, &g);
+      const auto seq = forward_to_home(t, fx, user, gid, std::move(declined), std::nullopt);
+      model::group_pending_add(t, gid, seq, 'd', user);
+    }
+  }
+  std::vector<std::string> rows;
+  model::for_each_under(t, store::table_id::user_groups, user, [&](std::string_view gid, std::string_view) {
+    rows.emplace_back(gid);
+    return true;
+  });
+  for (const auto& gid : rows) t.del(store::table_id::user_groups, model::key2(user, gid));
+
+  // The user's uploads go, finished or not: recipients that have not fetched them yet lose
+  // them (their history keeps the notice).
+  rows.clear();
+  model::for_each_under(t, store::table_id::user_uploads, user, [&](std::string_view media_id, std::string_view) {
+    rows.emplace_back(media_id);
+    return true;
+  });
+  for (const auto& media_id : rows) {
+    if (auto m = model::load_media(t, media_id)) model::purge_media(t, media_id, *m);
+    t.del(store::table_id::user_uploads, model::key2(user, media_id));
+  }
+  // Media waiting for the user: their delivery ends as if they had declined it.
+  rows.clear();
+  model::for_each_under(t, store::table_id::media_deliveries, user, [&](std::string_view media_id, std::string_view) {
+    rows.emplace_back(media_id);
+    return true;
+  });
+  for (const auto& media_id : rows) {
+    t.del(store::table_id::media_deliveries, model::key2(user, media_id));
+    if (auto m = model::load_media(t, media_id)) {
+      if (m->pending) --m->pending;
+      if (m->pending == 0) {
+        model::purge_media(t, media_id, *m);
+      } else {
+        model::save_media(t, media_id, *m);
+      }
+    }
+  }
+  // Media being fetched from another node for the user: they drop out of its recipients; a
+  // fetch left for nobody ends, and its origin stops waiting for this node.
+  std::vector<std::pair<std::string, fetch_record>> fetches;
+  {
+    auto c = t.open_cursor(store::table_id::media_fetches);
+    for (auto item = c.first(); item; item = c.next())
+      if (auto f = decode_fetch(item->second); f && std::find(f->to.begin(), f->to.end(), user) != f->to.end())
+        fetches.emplace_back(std::string(item->first), std::move(*f));
+  }
+  for (auto& [media_id, f] : fetches) {
+    std::erase(f.to, user);
+    if (!f.to.empty() || f.home) {
+      t.put(store::table_id::media_fetches, media_id, encode_fetch(f));
+      continue;
+    }
+    if (auto m = model::load_media(t, media_id)) model::purge_media(t, media_id, *m);
+    t.del(store::table_id::media_fetches, media_id);
+    append_event(t, fx, f.origin,
+                 boost::json::serialize(boost::json::object{
+                     {"kind", "media_done"}, {"mediaId", f.origin_id}, {"code", p::to_int(p::code::text_unknown_receiver)}}));
+  }
+
+  model::erase_inbox(t, user);
+  model::erase_history(t, user, [this](std::string_view id) { return is_local(id); });
+  model::erase_blocks(t, user);
+  tokens::revoke_all(t, user);
+  t.del(store::table_id::users, uid->name);
+  return true;
+}
+
+}  // namespace chatnode::node
