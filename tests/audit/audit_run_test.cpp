@@ -98,6 +98,18 @@ TEST(audit_run, LimitVectorsPassOnNodesWithTheirFeature) {
   EXPECT_TRUE(contains(r.output, "pass text.inbox_full_7004")) << r.output;
 }
 
+TEST(audit_run, BlockListCapVectorPassesOnANodeWithItsFeature) {
+  temp_dir tmp;
+  node_options o;
+  o.limits = {{"max_blocks", 2}};
+  node_process n(o);
+  n.start();
+  const auto file = (vectors / "protocol" / "single" / "blocks_list_full_11003.json").string();
+  auto r = run_chatnode(audit_args(n, {"--feature", "blocks-cap-2", file}), tmp.path() / "a.log", 60s);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "pass blocks.list_full_11003")) << r.output;
+}
+
 // The runner is not a rubber stamp: one changed expected value fails exactly that vector.
 TEST(audit_run, AChangedExpectedValueIsReportedAsFailed) {
   node_process n;
