@@ -101,35 +101,66 @@ void service::log(severity level, const Args&... args) const {
 }
 
 service::service(asio::io_context& ioc, options opts, logger log)
-    : ioc_(ioc),
-      opts_(std::move(opts)),
-      log_(std::move(log)),
-      server_tls_(make_server_context(opts_.tls)),
-      client_tls_(make_client_context(opts_.tls)),
-      strand_(asio::make_strand(ioc)),
-      acceptor_(strand_),
-      rng_(std::random_device{}()) {
-  std::lock_guard lock(stats_mutex_);
-  for (const auto& [domain, address] : opts_.peers) stats_[domain];
+    : ioc_(ioc), log_(std::move(log)), strand_(asio::make_strand(ioc)), acceptor_(strand_), rng_(std::random_device{}()) {
+  auto server = make_server_context(opts.tls);
+  auto client = make_client_context(opts.tls);
+  publish(std::make_unique<generation>(generation{std::move(opts), std::move(server), std::move(client)}));
+}
+
+void service::publish(std::unique_ptr<generation> g) {
+  {
+    std::lock_guard lock(stats_mutex_);
+    for (const auto& [domain, address] : g->opts.peers) stats_[domain];
+  }
+  std::lock_guard lock(generations_mutex_);
+  generations_.push_back(std::move(g));
+  current_.store(generations_.back().get(), std::memory_order_release);
+  opts_.store(&generations_.back()->opts, std::memory_order_release);
+}
+
+void service::reload(options next) {
+  const options& old = opts();
+  next.domain = old.domain;
+  next.listen_host = old.listen_host;
+  next.listen_port = old.listen_port;
+  auto server = make_server_context(next.tls);  // throws: nothing changed
+  auto client = make_client_context(next.tls);
+  publish(std::make_unique<generation>(generation{std::move(next), std::move(server), std::move(client)}));
+  // Links up with a domain this config no longer accepts go; the others stay.
+  std::vector<std::pair<std::shared_ptr<link>, std::string>> closing;
+  {
+    std::lock_guard lock(stats_mutex_);
+    for (const auto& [domain, l] : live_) {
+      if (auto ec = opts().check_allowed(domain)) {
+        closing.emplace_back(l, ec.message());
+      } else if (opts().pin_for(domain) != old.pin_for(domain) && opts().pin_for(domain)) {
+        closing.emplace_back(l, "its pin changed");
+      }
+    }
+  }
+  for (auto& [l, why] : closing) {
+    log(severity::warn, "closing the link with ", l->peer(), " after a reload: ", why);
+    l->close(1008, why);
+  }
 }
 
 service::~service() = default;
 
 void service::start() {
   beast::error_code ec;
-  const auto address = asio::ip::make_address(opts_.listen_host, ec);
-  if (ec) throw std::runtime_error("federation.listen: \"" + opts_.listen_host + "\" is not an IP address");
-  const tcp::endpoint endpoint(address, opts_.listen_port);
+  const auto address = asio::ip::make_address(opts().listen_host, ec);
+  if (ec) throw std::runtime_error("federation.listen: \"" + opts().listen_host + "\" is not an IP address");
+  const tcp::endpoint endpoint(address, opts().listen_port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
   if (ec)
     throw std::system_error(ec, "federation.listen: cannot listen on " + address.to_string() + ":" +
-                                    std::to_string(opts_.listen_port));
+                                    std::to_string(opts().listen_port));
   asio::co_spawn(strand_, [self = shared_from_this()] { return self->accept_loop(); }, asio::detached);
-  if (opts_.dial_on_start)
-    for (const auto& [domain, address_text] : opts_.peers) connect(domain);
+  if (opts().dial_on_start)
+    for (const auto& [domain, address_text] : opts().peers) connect(domain);
 }
 
 void service::stop() {
@@ -174,9 +205,9 @@ awaitable<void> service::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto l = std::make_shared<link>(std::move(socket), server_tls_, direction::inbound,
-                                    link::limits{opts_.max_frame_bytes, opts_.write_queue_messages,
-                                                 opts_.write_queue_bytes});
+    auto l = std::make_shared<link>(std::move(socket), server_tls(), direction::inbound,
+                                    link::limits{opts().max_frame_bytes, opts().write_queue_messages,
+                                                 opts().write_queue_bytes});
     handshakes_.fetch_add(1, std::memory_order_relaxed);
     asio::co_spawn(l->stream().get_executor(), [self, l] { return self->run_inbound(l); }, asio::detached);
   }
@@ -192,7 +223,7 @@ awaitable<void> service::run_inbound(std::shared_ptr<link> l) {
   auto& ws = l->stream();
   auto& tcp_layer = beast::get_lowest_layer(ws);
   // One deadline for everything up to and including the peer's FED_HELLO.
-  tcp_layer.expires_after(opts_.handshake_timeout);
+  tcp_layer.expires_after(opts().handshake_timeout);
   beast::error_code ec;
   co_await ws.next_layer().async_handshake(ssl::stream_base::server, redirect(ec));
   if (ec) {
@@ -239,8 +270,8 @@ awaitable<void> service::run_inbound(std::shared_ptr<link> l) {
   }
   hello h;
   ec = ws.got_text() ? parse_hello(beast::buffers_to_string(frame.data()), h) : make_error_code(errc::bad_hello);
-  if (!ec) ec = opts_.check_allowed(h.origin);
-  if (!ec) ec = verify_peer_identity(ws.next_layer().native_handle(), h.origin, opts_.pin_for(h.origin));
+  if (!ec) ec = opts().check_allowed(h.origin);
+  if (!ec) ec = verify_peer_identity(ws.next_layer().native_handle(), h.origin, opts().pin_for(h.origin));
   if (ec) {
     refuse(h.origin.empty() ? l->remote() : h.origin, ec);
     websocket::close_reason why(websocket::close_code::policy_error);
@@ -251,13 +282,13 @@ awaitable<void> service::run_inbound(std::shared_ptr<link> l) {
   }
   l->set_peer(h.origin);
   ws.text(true);
-  const std::string answer = encode_hello(opts_.domain);
+  const std::string answer = encode_hello(opts().domain);
   co_await ws.async_write(asio::buffer(answer), redirect(ec));
   if (ec) {
     log(severity::info, "link from ", h.origin, " (", l->remote(), ") failed during FED_HELLO: ", ec.message());
     co_return;
   }
-  set_live_timeouts(ws, opts_);
+  set_live_timeouts(ws, opts());
   asio::post(strand_, [self, l] { self->on_link_up(l); });
 }
 
@@ -266,7 +297,7 @@ awaitable<void> service::run_inbound(std::shared_ptr<link> l) {
 void service::connect(const std::string& domain) {
   asio::post(strand_, [self = shared_from_this(), domain] {
     if (self->stopped_) return;
-    if (auto ec = self->opts_.check_allowed(domain)) {
+    if (auto ec = self->opts().check_allowed(domain)) {
       self->log(severity::warn, "not dialling ", domain, ": ", ec.message());
       return;
     }
@@ -278,15 +309,22 @@ void service::connect(const std::string& domain) {
 }
 
 void service::start_dial(peer& p) {
-  const auto it = opts_.peers.find(p.domain);
-  if (it == opts_.peers.end()) {
+  // A redial checks again: a reload may have denied the domain since.
+  if (auto ec = opts().check_allowed(p.domain)) {
+    log(severity::warn, "not dialling ", p.domain, ": ", ec.message());
+    p.wanted = false;
+    set_state(p, link_state::idle);
+    return;
+  }
+  const auto it = opts().peers.find(p.domain);
+  if (it == opts().peers.end()) {
     log(severity::warn, "cannot dial ", p.domain, ": ", make_error_code(errc::no_address).message());
     set_state(p, link_state::idle);
     return;
   }
-  p.dialing = std::make_shared<link>(tcp::socket(asio::make_strand(ioc_)), client_tls_, direction::outbound,
-                                     link::limits{opts_.max_frame_bytes, opts_.write_queue_messages,
-                                                  opts_.write_queue_bytes});
+  p.dialing = std::make_shared<link>(tcp::socket(asio::make_strand(ioc_)), client_tls(), direction::outbound,
+                                     link::limits{opts().max_frame_bytes, opts().write_queue_messages,
+                                                  opts().write_queue_bytes});
   set_state(p, link_state::connecting);
   log(severity::debug, "dialling ", p.domain, " at ", it->second);
   auto task = [](std::shared_ptr<service> self, std::shared_ptr<link> l, std::string domain,
@@ -306,7 +344,7 @@ awaitable<beast::error_code> service::run_outbound(std::shared_ptr<link> l, std:
   std::string host, port;
   if (!split_address(address, host, port)) co_return make_error_code(errc::no_address);
 
-  tcp_layer.expires_after(opts_.handshake_timeout);
+  tcp_layer.expires_after(opts().handshake_timeout);
   // The resolver is not covered by the stream deadline; peers are usually IP literals or
   // names the local resolver answers quickly.
   tcp::resolver resolver(co_await asio::this_coro::executor);
@@ -322,7 +360,7 @@ awaitable<beast::error_code> service::run_outbound(std::shared_ptr<link> l, std:
     co_return beast::error_code(static_cast<int>(::ERR_get_error()), asio::error::get_ssl_category());
   co_await ws.next_layer().async_handshake(ssl::stream_base::client, redirect(ec));
   if (ec) co_return ec;
-  if (ec = verify_peer_identity(ws.next_layer().native_handle(), domain, opts_.pin_for(domain)); ec) co_return ec;
+  if (ec = verify_peer_identity(ws.next_layer().native_handle(), domain, opts().pin_for(domain)); ec) co_return ec;
 
   ws.set_option(websocket::stream_base::decorator(
       [](websocket::request_type& req) { req.set(http::field::user_agent, user_agent); }));
@@ -330,7 +368,7 @@ awaitable<beast::error_code> service::run_outbound(std::shared_ptr<link> l, std:
   co_await ws.async_handshake(domain, federation_path, redirect(ec));
   if (ec) co_return ec;
   ws.text(true);
-  const std::string greeting = encode_hello(opts_.domain);
+  const std::string greeting = encode_hello(opts().domain);
   co_await ws.async_write(asio::buffer(greeting), redirect(ec));
   if (ec) co_return ec;
   beast::flat_buffer frame;
@@ -352,7 +390,7 @@ awaitable<beast::error_code> service::run_outbound(std::shared_ptr<link> l, std:
     co_return ec;
   }
   l->set_peer(domain);
-  set_live_timeouts(ws, opts_);
+  set_live_timeouts(ws, opts());
   co_return beast::error_code{};
 }
 
@@ -367,6 +405,10 @@ void service::on_dial_done(const std::string& domain, const std::shared_ptr<link
     return;
   }
   if (ec) {
+    {
+      std::lock_guard lock(stats_mutex_);
+      stats_[domain].last_error = "dialling: " + ec.message();
+    }
     if (ec.category() == category()) refuse(domain, ec);
     else log(severity::info, "dialling ", domain, " failed: ", ec.message());
     if (!p.current) schedule_redial(p);
@@ -378,7 +420,7 @@ void service::on_dial_done(const std::string& domain, const std::shared_ptr<link
 void service::schedule_redial(peer& p) {
   if (!p.wanted || stopped_) return set_state(p, link_state::idle);
   ++p.attempts;
-  const auto delay = backoff_delay(opts_, p.attempts, std::uniform_real_distribution<double>(0.0, 1.0)(rng_));
+  const auto delay = backoff_delay(opts(), p.attempts, std::uniform_real_distribution<double>(0.0, 1.0)(rng_));
   {
     std::lock_guard lock(stats_mutex_);
     ++stats_[p.domain].retries;
@@ -398,8 +440,8 @@ void service::schedule_redial(peer& p) {
 // ---- live links ----
 
 bool service::preferred(const link& l) const {
-  const std::string& dialled_by = l.dir() == direction::outbound ? opts_.domain : l.peer();
-  return dialled_by == std::min(opts_.domain, l.peer());
+  const std::string& dialled_by = l.dir() == direction::outbound ? opts().domain : l.peer();
+  return dialled_by == std::min(opts().domain, l.peer());
 }
 
 void service::on_link_up(const std::shared_ptr<link>& l) {
@@ -417,7 +459,7 @@ void service::on_link_up(const std::shared_ptr<link>& l) {
       return;
     }
     log(severity::debug, "replacing the link with ", p.domain, " by the one ",
-        std::min(opts_.domain, p.domain), " dialled");
+        std::min(opts().domain, p.domain), " dialled");
     auto old = std::move(p.current);
     old->close(1000, "duplicate link");
   }
@@ -428,6 +470,7 @@ void service::on_link_up(const std::shared_ptr<link>& l) {
     std::lock_guard lock(stats_mutex_);
     live_[p.domain] = l;
     ++stats_[p.domain].links_established;
+    stats_[p.domain].last_error.clear();  // the link is up: no error stands
   }
   std::weak_ptr<service> weak = weak_from_this();
   l->start(
@@ -508,6 +551,13 @@ void service::refuse(const std::string& who, const beast::error_code& ec, std::s
     ++refusals_[std::string(reason_label(ec))];
   }
   log(severity::warn, "refused ", who, ": ", what, ec.message());
+}
+
+std::vector<service::peer_status> service::peers_status() const {
+  std::lock_guard lock(stats_mutex_);
+  std::vector<peer_status> out;
+  for (const auto& [domain, s] : stats_) out.push_back({domain, s.state, s.retries, s.links_established, s.last_error});
+  return out;
 }
 
 link_state service::state(const std::string& domain) const {

@@ -29,6 +29,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace chatnode::federation {
 
@@ -66,7 +67,24 @@ class service : public std::enable_shared_from_this<service> {
   // Closes the live link to `domain` (1011, `why`); it is dialled again as after any drop.
   void drop_link(const std::string& domain, const std::string& why);
 
+  // A config reload: new peers, pins, allow/deny lists, limits and certificate files (read
+  // now; throws std::runtime_error and changes nothing when they cannot be loaded). The
+  // domain and listen address stay. New handshakes use the new certificates; links up stay,
+  // except those with a domain no longer allowed or whose pin changed (closed with 1008).
+  void reload(options next);
+  // The options as they are now.
+  const options& opts() const noexcept { return *opts_.load(std::memory_order_acquire); }
+
   link_state state(const std::string& domain) const;
+  // Every peer the service knows (configured or linked), for `chatnode admin federation status`.
+  struct peer_status {
+    std::string domain;
+    link_state state = link_state::idle;
+    std::uint64_t retries = 0;
+    std::uint64_t links_established = 0;
+    std::string last_error;  // the last dial failure since the link was last up, or empty
+  };
+  std::vector<peer_status> peers_status() const;
   std::size_t links_up() const;
   // Prometheus text: link state per peer, dial retries per peer, refusals by reason.
   void write_metrics(std::ostream& out) const;
@@ -92,10 +110,21 @@ class service : public std::enable_shared_from_this<service> {
   void log(severity level, const Args&... args) const;
 
   asio::io_context& ioc_;
-  options opts_;
+  // Snapshots: every one is kept while the service lives (links hold references to them).
+  struct generation {
+    options opts;
+    asio::ssl::context server_tls;
+    asio::ssl::context client_tls;
+  };
+  void publish(std::unique_ptr<generation> g);
+  asio::ssl::context& server_tls() const noexcept { return current_.load(std::memory_order_acquire)->server_tls; }
+  asio::ssl::context& client_tls() const noexcept { return current_.load(std::memory_order_acquire)->client_tls; }
+
+  std::mutex generations_mutex_;
+  std::vector<std::unique_ptr<generation>> generations_;
+  std::atomic<generation*> current_{nullptr};
+  std::atomic<const options*> opts_{nullptr};
   logger log_;
-  asio::ssl::context server_tls_;
-  asio::ssl::context client_tls_;
   asio::strand<asio::io_context::executor_type> strand_;
   tcp::acceptor acceptor_;
   frame_handler on_frame_;
@@ -110,6 +139,7 @@ class service : public std::enable_shared_from_this<service> {
     link_state state = link_state::idle;
     std::uint64_t retries = 0;
     std::uint64_t links_established = 0;
+    std::string last_error;
   };
   mutable std::mutex stats_mutex_;
   std::map<std::string, peer_stats> stats_;

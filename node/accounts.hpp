@@ -12,6 +12,7 @@ namespace chatnode::node {
 struct account_record {
   std::string credential;  // crypto::hash_password output
   std::int64_t created = 0;  // seconds since the epoch
+  bool locked = false;       // `chatnode admin user lock`: logins answer 2005
 };
 
 std::string encode_account(const account_record& r);

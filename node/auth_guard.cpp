@@ -97,4 +97,9 @@ void auth_guard::prune(clock::time_point now) {
   ops_since_prune_ = 0;
 }
 
+void auth_guard::update(settings s) {
+  std::lock_guard lock(mutex_);
+  settings_ = s;
+}
+
 }  // namespace chatnode::node

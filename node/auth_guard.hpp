@@ -34,6 +34,8 @@ class auth_guard {
   };
 
   explicit auth_guard(settings s) : settings_(s) {}
+  // New limits (a config reload); counts so far are kept.
+  void update(settings s);
 
   // Reserves one login attempt (an attempt in flight counts as a failure until it ends).
   verdict begin_login(const std::string& address, const std::string& user, clock::time_point now = clock::now());
@@ -58,7 +60,7 @@ class auth_guard {
   static void expire(std::deque<clock::time_point>& q, clock::time_point now);
   void prune(clock::time_point now);
 
-  const settings settings_;
+  settings settings_;  // under mutex_
   std::mutex mutex_;
   std::unordered_map<std::string, pair_state> pairs_;        // address \0 user
   std::unordered_map<std::string, address_state> addresses_;

@@ -344,6 +344,12 @@ config parse_config(const json::object& root, const std::filesystem::path& file)
     }
     r.finish();
   }
+  c.admin_socket = c.data_dir / "admin.sock";
+  if (const json::object* admin = top.get_object("admin")) {
+    object_reader r(*admin, "admin.");
+    if (auto path = r.get_string("socket", ""); !path.empty()) c.admin_socket = resolve(base, path);
+    r.finish();
+  }
   if (const json::object* web = top.get_object("web")) {
     object_reader r(*web, "web.");
     c.web.enabled = r.get_bool("enabled", c.web.enabled);

@@ -134,6 +134,7 @@ struct config {
   media_config media;
   tokens_config tokens;
   metrics_config metrics;
+  std::filesystem::path admin_socket;  // admin.socket; default <data_dir>/admin.sock
   web_config web;
 };
 

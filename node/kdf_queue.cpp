@@ -54,4 +54,10 @@ void kdf_queue::run() {
   }
 }
 
+void kdf_queue::set_capacity(std::size_t max_logins, std::size_t max_registrations) {
+  std::lock_guard lock(mutex_);
+  max_logins_ = max_logins;
+  max_registrations_ = max_registrations;
+}
+
 }  // namespace chatnode::node

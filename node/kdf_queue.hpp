@@ -27,12 +27,14 @@ class kdf_queue {
   // Runs what is queued, then ends the threads. Idempotent.
   void stop();
   std::size_t waiting(lane l) const;
+  // New lane sizes (a config reload); jobs already queued stay.
+  void set_capacity(std::size_t max_logins, std::size_t max_registrations);
 
  private:
   void run();
 
-  const std::size_t max_logins_;
-  const std::size_t max_registrations_;
+  std::size_t max_logins_;         // under mutex_
+  std::size_t max_registrations_;  // likewise
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> logins_;

@@ -7,9 +7,10 @@
 
 namespace chatnode::node {
 
-listener::listener(asio::io_context& ioc, ssl::context& ctx, const tcp::endpoint& endpoint,
+listener::listener(asio::io_context& ioc, std::unique_ptr<ssl::context> ctx, const tcp::endpoint& endpoint,
                    std::shared_ptr<server_state> state)
-    : ioc_(ioc), ctx_(ctx), acceptor_(ioc), retry_timer_(ioc), state_(std::move(state)) {
+    : ioc_(ioc), acceptor_(ioc), retry_timer_(ioc), state_(std::move(state)) {
+  set_context(std::move(ctx));
   auto where = [&] { return endpoint.address().to_string() + ":" + std::to_string(endpoint.port()); };
   beast::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
@@ -20,6 +21,12 @@ listener::listener(asio::io_context& ioc, ssl::context& ctx, const tcp::endpoint
 }
 
 void listener::run() { do_accept(); }
+
+void listener::set_context(std::unique_ptr<ssl::context> ctx) {
+  std::lock_guard lock(contexts_mutex_);
+  contexts_.push_back(std::move(ctx));
+  ctx_.store(contexts_.back().get(), std::memory_order_release);
+}
 
 void listener::stop() {
   asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
@@ -52,7 +59,7 @@ void listener::on_accept(beast::error_code ec, tcp::socket socket) {
     socket.close(ignored);
   } else {
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<http_session>(std::move(socket), ctx_, state_, std::move(slot))->run();
+    std::make_shared<http_session>(std::move(socket), *ctx_.load(std::memory_order_acquire), state_, std::move(slot))->run();
   }
   do_accept();
 }

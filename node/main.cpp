@@ -1,5 +1,7 @@
 // chatnode: `init` a node directory, `serve` a node, `certs` for the federation CA and node
 // certificates. A thin shell over the node library.
+#include "admin.hpp"
+#include "admin_socket.hpp"
 #include "config.hpp"
 #include "init.hpp"
 #include "log.hpp"
@@ -14,10 +16,12 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
 namespace po = boost::program_options;
+namespace store = chatnode::store;
 using namespace chatnode::node;
 
 namespace {
@@ -31,6 +35,7 @@ constexpr const char* usage =
     "  certs   make a federation CA, issue node certificates, print SPKI pins\n"
     "  backup  copy the data dir of a node, running or not, into a new directory\n"
     "  restore put a backup in place of a stopped node's data\n"
+    "  admin   manage users and sessions, federation status, reload (docs/operations.md)\n"
     "  audit   run the test vectors of docs/vectors against running nodes\n"
     "  version print the version\n"
     "\n"
@@ -100,6 +105,98 @@ int cmd_serve(const std::vector<std::string>& args) {
   set_log_format(format);
   server srv(std::move(cfg));
   return srv.run(std::cout);
+}
+
+constexpr const char* admin_usage_text =
+    "usage: chatnode admin --config FILE [--json] [--generate] COMMAND\n"
+    "\n"
+    "  user add NAME            the password is read from stdin (one line), or with --generate\n"
+    "                           or a terminal on stdin made up and printed\n"
+    "  user passwd NAME         likewise; the user's resumption tokens are revoked\n"
+    "  user delete NAME         as ACCOUNT_DELETE: friends and groups are told, data erased\n"
+    "  user list [--online]     one user per line (--json: an array)\n"
+    "  user lock NAME           logins refused (2005), session closed, tokens revoked\n"
+    "  user unlock NAME\n"
+    "  user export NAME         everything the node holds about the user, as JSON\n"
+    "  session list             who is logged in, from where\n"
+    "  session kick NAME        closes the user's session (WebSocket close 4001)\n"
+    "  federation status        per peer: link state, outbox depth, last error\n"
+    "  reload                   as SIGHUP: re-reads the config and the certificates\n"
+    "\n"
+    "It talks to the running node on its admin socket (admin.socket); with the node stopped,\n"
+    "the user commands work on the data dir directly. Exit codes: 0 done, 1 failed, 2 usage,\n"
+    "3 no such user or session, 4 the user exists, 5 needs the running node.\n";
+
+// `chatnode admin`: to the running node over its admin socket, or on the data dir when the
+// node is stopped (user commands only).
+int cmd_admin(const std::vector<std::string>& args) {
+  std::string file;
+  bool generate = false;
+  admin_request req;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << admin_usage_text;
+      return 0;
+    }
+    if ((a == "--config" || a == "-c") && i + 1 < args.size()) {
+      file = args[++i];
+    } else if (a.starts_with("--config=")) {
+      file = a.substr(9);
+    } else if (a == "--json") {
+      req.json = true;
+    } else if (a == "--generate") {
+      generate = true;
+    } else {
+      req.args.push_back(a);
+    }
+  }
+  if (file.empty() || req.args.empty()) {
+    std::cerr << admin_usage_text;
+    return admin_usage;
+  }
+  config cfg = load_config(file);
+  const bool sets_password = req.args.size() == 3 && req.args[0] == "user" && (req.args[1] == "add" || req.args[1] == "passwd");
+  if (sets_password && !generate && !::isatty(STDIN_FILENO)) {
+    std::string line;
+    std::getline(std::cin, line);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) {
+      std::cerr << "chatnode admin: an empty password on stdin (use --generate for a random one)\n";
+      return admin_usage;
+    }
+    req.password = line;
+  }
+  auto print = [](const admin_reply& r) {
+    (r.exit == admin_ok ? std::cout : std::cerr) << r.output;
+    return r.exit;
+  };
+  if (auto r = admin_call(cfg.admin_socket, req)) return print(*r);
+
+  // No node answers: run the command here, on the data dir, holding it as the node would.
+  std::optional<store::serve_lock> lock;
+  try {
+    lock.emplace(cfg.data_dir);
+  } catch (const std::exception& e) {
+    std::cerr << "chatnode admin: the node seems to run but does not answer on " << cfg.admin_socket.string()
+              << " (" << e.what() << ")\n";
+    return admin_failed;
+  }
+  log_level level{};
+  parse_log_level(cfg.log_level, level);
+  set_log_level(level == log_level::debug ? level : log_level::warn);  // the command's own output is enough
+  store::options so;
+  so.dir = cfg.data_dir;
+  so.map_size = cfg.store_map_size_mb << 20;
+  so.max_map_size = cfg.store_max_map_size_mb << 20;
+  store::database db(so);
+  store::writer writer(db);
+  registry online;
+  router route(cfg, db, writer, online, [](std::function<void()> fn) { fn(); });
+  admin_commands commands(route, db, writer, online, std::nullopt);
+  const int exit = print(commands.run(req));
+  writer.stop();
+  return exit;
 }
 
 constexpr const char* certs_usage =
@@ -276,6 +373,7 @@ int main(int argc, char** argv) {
     if (command == "certs") return cmd_certs(args);
     if (command == "audit") return cmd_audit(args);
     if (command == "backup" || command == "restore") return cmd_backup_restore(command, args);
+    if (command == "admin") return cmd_admin(args);
     if (command == "version" || command == "--version") {
       std::cout << "chatnode " << CHATNODE_VERSION << "\n";
       return 0;

@@ -18,12 +18,12 @@ bool token_bucket::take(double rate, double burst, limit_clock::time_point now) 
   return true;
 }
 
-bool window_counter::try_count(const std::string& key, limit_clock::time_point now) {
+bool window_counter::try_count(const std::string& key, unsigned limit, limit_clock::time_point now) {
   std::lock_guard lock(mutex_);
   if (++ops_since_prune_ >= 4096) prune(now);
   auto& q = events_[key];
   while (!q.empty() && q.front() + window_ <= now) q.pop_front();
-  if (q.size() >= limit_) return false;
+  if (q.size() >= limit) return false;
   q.push_back(now);
   return true;
 }

@@ -27,16 +27,16 @@ class token_bucket {
 // At most `limit` events per key in any `window`. Thread-safe.
 class window_counter {
  public:
-  window_counter(std::chrono::seconds window, unsigned limit) : window_(window), limit_(limit) {}
+  explicit window_counter(std::chrono::seconds window) : window_(window) {}
   // Counts an event for `key` and returns true, or returns false (nothing counted) when the
-  // key already had `limit` events in the window.
-  bool try_count(const std::string& key, limit_clock::time_point now = limit_clock::now());
+  // key already had `limit` events in the window (the limit may change between calls: a
+  // config reload).
+  bool try_count(const std::string& key, unsigned limit, limit_clock::time_point now = limit_clock::now());
 
  private:
   void prune(limit_clock::time_point now);
 
   const std::chrono::seconds window_;
-  const unsigned limit_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::deque<limit_clock::time_point>> events_;
   std::size_t ops_since_prune_ = 0;

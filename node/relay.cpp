@@ -16,7 +16,7 @@
 namespace chatnode::node {
 namespace json = boost::json;
 
-relay::relay(const config& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed,
+relay::relay(const config_source& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed,
              boost::asio::io_context& ioc)
     : cfg_(cfg), db_(db), writer_(writer), route_(route), fed_(fed), ioc_(ioc), media_(db, writer, route, fed) {}
 
@@ -50,7 +50,7 @@ void relay::start() {
   route_.set_federation(this);
 
   std::vector<std::string> peers;
-  for (const auto& [domain, address] : cfg_.federation.peers) peers.push_back(domain);
+  for (const auto& [domain, address] : cfg().federation.peers) peers.push_back(domain);
   // Peers that were told our users' presence before a restart learn they are offline.
   route_.announce_start(peers, {});
   std::vector<std::string> waiting;
@@ -62,9 +62,9 @@ void relay::start() {
 }
 
 bool relay::reachable(const std::string& domain) const {
-  const auto& f = cfg_.federation;
+  const auto& f = cfg().federation;
   auto listed = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), domain) != list.end(); };
-  return domain != cfg_.domain && f.peers.contains(domain) && !listed(f.deny) && (f.allow.empty() || listed(f.allow));
+  return domain != cfg().domain && f.peers.contains(domain) && !listed(f.deny) && (f.allow.empty() || listed(f.allow));
 }
 
 void relay::poke(const std::string& domain) {
@@ -72,7 +72,7 @@ void relay::poke(const std::string& domain) {
   std::lock_guard lock(mutex_);
   auto& p = peers_[domain];
   if (!p.up) {
-    if (cfg_.federation.peers.contains(domain)) fed_.connect(domain);
+    if (cfg().federation.peers.contains(domain)) fed_.connect(domain);
     return;
   }
   pump(domain, p);
@@ -246,15 +246,20 @@ void relay::trim(const std::string& peer) {
       });
 }
 
-void relay::write_metrics(std::ostream& out) const {
+std::map<std::string, std::uint64_t> relay::outbox_depths() const {
   std::map<std::string, std::uint64_t> depth;
   try {
     auto t = db_.begin_read();
-    for (const auto& [domain, address] : cfg_.federation.peers) depth[domain] = model::outbox_depth(t, domain);
+    for (const auto& [domain, address] : cfg().federation.peers) depth[domain] = model::outbox_depth(t, domain);
     for (const auto& peer : model::outbox_peers(t)) depth[peer] = model::outbox_depth(t, peer);
   } catch (const std::exception& e) {
     log(log_level::error, "federation", "reading outbox depth: ", e.what());
   }
+  return depth;
+}
+
+void relay::write_metrics(std::ostream& out) const {
+  const auto depth = outbox_depths();
   out << "# HELP chatnode_federation_outbox_depth Events waiting in the outbox for a peer (not yet acknowledged).\n"
          "# TYPE chatnode_federation_outbox_depth gauge\n";
   for (const auto& [peer, n] : depth) out << "chatnode_federation_outbox_depth{peer=\"" << peer << "\"} " << n << '\n';

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "config_source.hpp"
 #include "media_fetch.hpp"
 #include "router.hpp"
 
@@ -35,7 +36,7 @@ class relay final : public federation_port {
  public:
   static constexpr std::size_t window = 512;  // events in flight per peer
 
-  relay(const config& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed,
+  relay(const config_source& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed,
         boost::asio::io_context& ioc);
   // Unhooks from the router and waits for writer completions that may still reach this
   // relay through it (the node can stop before its first commit completed, e.g. when the
@@ -52,6 +53,8 @@ class relay final : public federation_port {
   bool reachable(const std::string& domain) const override;
   void poke(const std::string& domain) override;
 
+  // Events waiting per peer (configured peers and any with an outbox).
+  std::map<std::string, std::uint64_t> outbox_depths() const;
   // Prometheus text: outbox depth, events sent, acknowledged and refused, per peer.
   void write_metrics(std::ostream& out) const;
 
@@ -81,7 +84,9 @@ class relay final : public federation_port {
   void ack_refused(const std::string& peer, const std::string& stream, std::uint64_t seq, const remote_result& r);
   void flush_ack(const std::string& peer);  // with ack_mutex_ held
 
-  const config& cfg_;
+  const config& cfg() const noexcept { return cfg_.get(); }
+
+  const config_source& cfg_;
   store::database& db_;
   store::writer& writer_;
   router& route_;

@@ -106,17 +106,25 @@ bool is_rate_limited(p::message_type t) {
 
 router::router(const config& cfg, store::database& db, store::writer& writer, registry& online,
                blocking_executor run_blocking, kdf_executor run_kdf)
-    : cfg_(cfg),
+    : router(config_source::view(cfg), nullptr, db, writer, online, std::move(run_blocking), std::move(run_kdf)) {}
+
+router::router(const config_source& cfg, store::database& db, store::writer& writer, registry& online,
+               blocking_executor run_blocking, kdf_executor run_kdf)
+    : router(nullptr, &cfg, db, writer, online, std::move(run_blocking), std::move(run_kdf)) {}
+
+router::router(std::unique_ptr<config_source> own, const config_source* shared, store::database& db,
+               store::writer& writer, registry& online, blocking_executor run_blocking, kdf_executor run_kdf)
+    : own_cfg_(std::move(own)),
+      cfg_(shared ? shared : own_cfg_.get()),
       db_(db),
       writer_(writer),
       online_(online),
       run_blocking_(std::move(run_blocking)),
       run_kdf_(std::move(run_kdf)),
-      guard_(guard_settings(cfg.limits)),
-      friend_requests_hourly_(std::chrono::hours(1), cfg.limits.friend_requests_per_hour),
-      friend_requests_pair_(std::chrono::hours(24), cfg.limits.friend_requests_per_pair_day),
-      dummy_credential_(crypto::hash_password(crypto::random_id(), cfg.kdf)) {
-  decode_limits_.max_message_bytes = cfg.limits.max_message_bytes;
+      guard_(guard_settings(cfg_->get().limits)),
+      friend_requests_hourly_(std::chrono::hours(1)),
+      friend_requests_pair_(std::chrono::hours(24)),
+      dummy_credential_(crypto::hash_password(crypto::random_id(), cfg_->get().kdf)) {
   if (!run_kdf_) {
     run_kdf_ = [this](kdf_queue::lane, std::function<void()> job) {
       run_blocking_(std::move(job));
@@ -124,6 +132,8 @@ router::router(const config& cfg, store::database& db, store::writer& writer, re
     };
   }
 }
+
+void router::reconfigure() { guard_.update(guard_settings(cfg().limits)); }
 
 std::int64_t router::now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -148,7 +158,7 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
   session_state& st = s->state();
   if (st.logged_out || st.closed) return true;
 
-  auto decoded = p::decode(frame, decode_limits_);
+  auto decoded = p::decode(frame, decode_limits());
   if (auto* err = std::get_if<p::decode_error>(&decoded)) {
     send_error(s, err->error, std::move(err->message), std::move(err->in_reply_to), err->id);
     return true;
@@ -172,13 +182,13 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
     return true;
   }
   if (const std::string* actor = acting_user(env.body)) {
-    auto claimed = p::parse_user_id(*actor, cfg_.domain);
+    auto claimed = p::parse_user_id(*actor, cfg().domain);
     if (!claimed || *claimed != *st.user) {
       send_error(s, p::code::forbidden, "acting user \"" + *actor + "\" is not the logged-in user", type_name, env.id);
       return true;
     }
   }
-  if (is_rate_limited(type) && !st.requests.take(cfg_.limits.requests_per_second, cfg_.limits.requests_burst)) {
+  if (is_rate_limited(type) && !st.requests.take(cfg().limits.requests_per_second, cfg().limits.requests_burst)) {
     metrics_.requests_limited.fetch_add(1, std::memory_order_relaxed);
     send_error(s, p::code::rate_limited, "too many requests; slow down (limits.requests_per_second)", type_name, env.id);
     return true;
@@ -341,13 +351,13 @@ void router::deliver(store::txn& t, effects& fx, const std::string& user, const 
 }
 
 bool router::inbox_full(const store::txn& t, const std::string& user) const {
-  return is_local(user) && !online_.find_live(user) && model::inbox_size(t, user) >= cfg_.limits.max_inbox_messages;
+  return is_local(user) && !online_.find_live(user) && model::inbox_size(t, user) >= cfg().limits.max_inbox_messages;
 }
 
 void router::on_oversize(const std::shared_ptr<client_session>& s, std::size_t size) {
   send_error(s, p::code::too_large,
              "message of " + std::to_string(size) + " bytes exceeds the limit of " +
-                 std::to_string(cfg_.limits.max_message_bytes),
+                 std::to_string(cfg().limits.max_message_bytes),
              std::nullopt, std::nullopt);
 }
 
@@ -361,13 +371,13 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
   auto reply = [](p::code c, const std::optional<std::string>& rid) {
     return make_frame(p::register_response{c == p::code::ok, p::to_int(c)}, rid);
   };
-  if (!cfg_.registration_open) {
+  if (!cfg().registration_open) {
     s->send(reply(p::code::auth_failed, id));
     return true;
   }
-  auto uid = p::parse_user_id(req.username, cfg_.domain);
-  if (!uid || uid->domain != cfg_.domain) {
-    send_error(s, p::code::invalid_field, "payload.username: must be a user name of " + cfg_.domain,
+  auto uid = p::parse_user_id(req.username, cfg().domain);
+  if (!uid || uid->domain != cfg().domain) {
+    send_error(s, p::code::invalid_field, "payload.username: must be a user name of " + cfg().domain,
                "REGISTER_REQUEST", id);
     return true;
   }
@@ -398,7 +408,7 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
   auto job = [this, s, address, name = uid->name, password = std::move(req.password_hash), id, reply] {
     account_record record;
     try {
-      record.credential = crypto::hash_password(password, cfg_.kdf);
+      record.credential = crypto::hash_password(password, cfg().kdf);
       record.created = now_seconds();
     } catch (const std::exception& e) {
       guard_.end_registration(address);
@@ -443,8 +453,8 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
     s->send(reply(p::code::already_logged_in));
     return true;
   }
-  auto uid = p::parse_user_id(req.username, cfg_.domain);
-  if (!uid || uid->domain != cfg_.domain) {
+  auto uid = p::parse_user_id(req.username, cfg().domain);
+  if (!uid || uid->domain != cfg().domain) {
     s->send(reply(p::code::user_not_found));
     return true;
   }
@@ -526,6 +536,7 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
   const std::string user_name = user.name;
   struct login_outcome {
     bool gone = false;  // the account was deleted meanwhile
+    bool locked = false;  // an administrator locked it
     bool added = false;
     catch_up first;  // the first page of the catch-up
     effects fx;      // to friends
@@ -536,14 +547,19 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
       [this, s, full, user_name, out, request_token](store::txn& t) {
         *out = login_outcome{};
         // The account may have been deleted since its password or token was checked.
-        if (!model::local_user_exists(t, user_name)) {
+        const auto stored = t.get(store::table_id::users, user_name);
+        if (!stored) {
           out->gone = true;
+          return;
+        }
+        if (auto record = decode_account(*stored); record && record->locked) {
+          out->locked = true;
           return;
         }
         out->added = online_.try_add(full, s);
         if (!out->added) return;
         if (request_token)
-          out->token = tokens::issue(t, full, now_seconds(), cfg_.tokens.lifetime.count(), cfg_.tokens.max_per_user);
+          out->token = tokens::issue(t, full, now_seconds(), cfg().tokens.lifetime.count(), cfg().tokens.max_per_user);
         take_catch_up(t, full, s.get(), 0, out->first);
         auto online_frame = make_frame(p::user_status_update{full, "online"}, std::nullopt);
         for (const auto& f : model::friends_of(t, full))
@@ -565,7 +581,10 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
             if (out->added) online_.remove(full, s.get());
             if (ec) log(log_level::error, "router", "login ", full, ": ", ec.message());
             if (!s->state().closed)
-              s->send(reply(ec ? p::code::login_server_error : out->gone ? p::code::user_not_found : p::code::already_logged_in));
+              s->send(reply(ec           ? p::code::login_server_error
+                            : out->gone   ? p::code::user_not_found
+                            : out->locked ? p::code::account_locked
+                                          : p::code::already_logged_in));
             if (!ec && out->added) {
               // Other nodes were told of the login in the same commit: take it back.
               out->fx.sends.clear();
@@ -591,8 +610,8 @@ void router::take_catch_up(store::txn& t, const std::string& user, const client_
                            catch_up& out) {
   // A page no bigger than a quarter of the write queue (count and bytes), so a user with a
   // large inbox is never dropped as a slow reader while catching up.
-  const std::size_t count = std::clamp<std::size_t>(cfg_.limits.write_queue_messages / 4, 1, 512);
-  const std::size_t bytes = std::max<std::size_t>(cfg_.limits.write_queue_bytes / 4, 1);
+  const std::size_t count = std::clamp<std::size_t>(cfg().limits.write_queue_messages / 4, 1, 512);
+  const std::size_t bytes = std::max<std::size_t>(cfg().limits.write_queue_bytes / 4, 1);
   out.inbox = model::inbox_read(t, user, after, count, bytes, out.more);
   if (out.more) return;
   online_.set_caught_up(user, s);

@@ -7,6 +7,7 @@
 #include "client_session.hpp"
 #include "config.hpp"
 #include "auth_guard.hpp"
+#include "config_source.hpp"
 #include "kdf_queue.hpp"
 #include "message_counters.hpp"
 #include "rate_limits.hpp"
@@ -82,9 +83,15 @@ class router {
   // Runs a password hash on `lane`; false when that lane is full (the job is dropped).
   using kdf_executor = std::function<bool(kdf_queue::lane, std::function<void()>)>;
 
-  // Without `run_kdf`, password hashes run on `run_blocking` (tests).
+  // Without `run_kdf`, password hashes run on `run_blocking` (tests). `cfg` is read at every
+  // request: a published reload takes effect at once (call reconfigure() after publishing).
+  router(const config_source& cfg, store::database& db, store::writer& writer, registry& online,
+         blocking_executor run_blocking, kdf_executor run_kdf = {});
+  // Reads `cfg` in place (tests).
   router(const config& cfg, store::database& db, store::writer& writer, registry& online,
          blocking_executor run_blocking, kdf_executor run_kdf = {});
+  // After a reload was published: limits the router caches (the login guard).
+  void reconfigure();
 
   // One text frame from `s`. Returns false when it paused reading on `s` to keep request
   // order across an asynchronous step (login, registration); it then calls
@@ -124,7 +131,12 @@ class router {
 
   const router_metrics& metrics() const noexcept { return metrics_; }
   request_latency& latency() noexcept { return metrics_.latency; }  // sessions time requests with it
-  const config& cfg() const noexcept { return cfg_; }
+  const config& cfg() const noexcept { return cfg_->get(); }
+  protocol::decode_limits decode_limits() const {
+    protocol::decode_limits l;
+    l.max_message_bytes = cfg().limits.max_message_bytes;
+    return l;
+  }
 
   // Encodes a message with the node's timestamp and the request's id.
   static frame_ptr make_frame(protocol::payload body, const std::optional<std::string>& id);
@@ -342,7 +354,11 @@ class router {
   void continue_catch_up(const std::shared_ptr<client_session>& s, std::uint64_t written, bool more);
 
   std::atomic<federation_port*> fed_{nullptr};  // the relay unhooks itself while the writer may run
-  const config& cfg_;
+  router(std::unique_ptr<config_source> own, const config_source* shared, store::database& db, store::writer& writer,
+         registry& online, blocking_executor run_blocking, kdf_executor run_kdf);
+
+  std::unique_ptr<config_source> own_cfg_;  // the view of a fixed config (second constructor)
+  const config_source* cfg_;
   store::database& db_;
   store::writer& writer_;
   registry& online_;
@@ -354,7 +370,6 @@ class router {
   // What an unknown user's password is checked against, so "no such user" takes as long as
   // "wrong password" (the codes stay those of the seed).
   std::string dummy_credential_;
-  protocol::decode_limits decode_limits_;
   router_metrics metrics_;
 };
 

@@ -66,11 +66,11 @@ class router::remote_actor final : public client_session {
   bool quiet_;
 };
 
-bool router::is_local(std::string_view id) const { return domain_of(id) == cfg_.domain; }
+bool router::is_local(std::string_view id) const { return domain_of(id) == cfg().domain; }
 
 std::int64_t router::peer_time(std::int64_t claimed) const {
   const std::int64_t now = now_seconds();
-  if (claimed > now + cfg_.federation.max_clock_skew.count() || claimed < now - cfg_.federation.max_event_age.count())
+  if (claimed > now + cfg().federation.max_clock_skew.count() || claimed < now - cfg().federation.max_event_age.count())
     return now;
   return claimed;
 }
@@ -267,8 +267,8 @@ remote_result router::apply_remote(store::txn& t, effects& fx, const std::string
     std::vector<std::string> users;
     for (const auto& u : to->as_array()) {
       if (!u.is_string()) return refuse(9003, "deliver.to: user ids");
-      auto uid = p::parse_user_id(u.as_string(), cfg_.domain);
-      if (!uid || uid->domain != cfg_.domain) return refuse(9003, "deliver.to: " + std::string(u.as_string()) + " is not a user of " + cfg_.domain);
+      auto uid = p::parse_user_id(u.as_string(), cfg().domain);
+      if (!uid || uid->domain != cfg().domain) return refuse(9003, "deliver.to: " + std::string(u.as_string()) + " is not a user of " + cfg().domain);
       users.push_back(uid->full());
     }
     std::optional<std::string> ref;
@@ -310,7 +310,7 @@ remote_result router::apply_remote(store::txn& t, effects& fx, const std::string
 remote_result router::apply_delivery(store::txn& t, effects& fx, const std::string& origin,
                                      const std::vector<std::string>& to, std::string_view frame,
                                      const std::optional<std::string>& ref) {
-  auto decoded = p::decode(frame, decode_limits_);
+  auto decoded = p::decode(frame, decode_limits());
   if (auto* err = std::get_if<p::decode_error>(&decoded)) return refuse(9003, "deliver.frame: " + err->message);
   auto& env = std::get<p::envelope>(decoded);
   auto full = [&](const std::string& raw) {
@@ -336,7 +336,7 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
       deliver(t, fx, requester, make_frame(p::friend_request_ack{requester, receiver, p::to_int(c)}, ref));
       return remote_result{};
     };
-    if (!model::local_user_exists(t, p::parse_user_id(receiver, cfg_.domain)->name)) return verdict(p::code::friend_user_not_found);
+    if (!model::local_user_exists(t, p::parse_user_id(receiver, cfg().domain)->name)) return verdict(p::code::friend_user_not_found);
     if (model::are_friends(t, receiver, requester)) return verdict(p::code::already_friends);
     if (model::has_request(t, requester, receiver)) return verdict(p::code::friend_request_pending);
     if (model::has_request(t, receiver, requester)) {
@@ -496,7 +496,7 @@ remote_result router::apply_act(store::txn& t, effects& fx, const std::string& o
                                 std::string_view request) {
   auto uid = p::parse_user_id(actor, origin);
   if (!uid || uid->domain != origin) return refuse(9005, "act: " + origin + " does not speak for " + actor);
-  auto decoded = p::decode(request, decode_limits_);
+  auto decoded = p::decode(request, decode_limits());
   if (auto* err = std::get_if<p::decode_error>(&decoded)) return refuse(9003, "act.request: " + err->message);
   auto& env = std::get<p::envelope>(decoded);
   const std::string type(p::to_string(p::type_of(env.body)));
@@ -525,7 +525,7 @@ remote_result router::apply_act(store::txn& t, effects& fx, const std::string& o
   auto acting_id = p::parse_user_id(acting, origin);
   if (!acting_id || *acting_id != *uid) return refuse(9005, "act: " + type + " names " + acting + ", not " + actor);
   if (!is_local(*group_id) || group_id->empty() || group_id->front() != '#')
-    return refuse(9005, "act: " + *group_id + " is not a group homed at " + cfg_.domain);
+    return refuse(9005, "act: " + *group_id + " is not a group homed at " + cfg().domain);
 
   auto actor_session = std::make_shared<remote_actor>(*uid, origin, quiet);
   inline_rule scope{&t, &fx};

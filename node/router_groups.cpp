@@ -28,7 +28,7 @@ void router::handle_group_create(const std::shared_ptr<client_session>& s, p::gr
   const std::string me = s->state().user->full();
   std::vector<std::string> members;
   for (const auto& raw : req.members) {
-    auto m = full_id(raw, cfg_.domain);
+    auto m = full_id(raw, cfg().domain);
     if (m != me && std::find(members.begin(), members.end(), m) == members.end()) members.push_back(std::move(m));
   }
   auto ack = [me, name = req.name, id](p::code c, std::optional<std::vector<std::string>> members_out,
@@ -46,7 +46,7 @@ void router::handle_group_create(const std::shared_ptr<client_session>& s, p::gr
           if (!model::are_friends(t, me, m)) not_friends.push_back(m);
         if (!not_friends.empty())
           return fx.send(s, ack(p::code::group_not_friends, std::nullopt, std::move(not_friends), std::nullopt));
-        const std::string group_id = p::group_id{crypto::random_id(16), cfg_.domain}.full();
+        const std::string group_id = p::group_id{crypto::random_id(16), cfg().domain}.full();
         model::group_record g;
         g.name = name;
         g.leader = me;
@@ -184,7 +184,7 @@ void router::handle_group_remove(const std::shared_ptr<client_session>& s, p::gr
 void router::handle_group_leader_change(const std::shared_ptr<client_session>& s, p::group_leader_change& req,
                                         const std::optional<std::string>& id) {
   const std::string me = s->state().user->full();
-  const std::string new_leader = full_id(req.new_leader, cfg_.domain);
+  const std::string new_leader = full_id(req.new_leader, cfg().domain);
   auto ack = [me, new_leader, id](std::string group, p::code c, std::optional<std::string> group_id) {
     return make_frame(p::group_leader_change_ack{me, std::move(group), new_leader, p::to_int(c), std::move(group_id)}, id);
   };

@@ -249,7 +249,7 @@ void router::handle_history_request(const std::shared_ptr<client_session>& s, p:
         h->kind = history_sync::with_kind::group;
         h->with = gid->full();
       } else {
-        peer = p::parse_user_id(with, cfg_.domain);
+        peer = p::parse_user_id(with, cfg().domain);
         const bool bare = with.find('@') == std::string::npos;
         if (peer && (!bare || model::local_user_exists(t, peer->name))) {
           h->kind = history_sync::with_kind::peer;

@@ -82,7 +82,7 @@ void router::handle_media_message(const std::shared_ptr<client_session>& s, p::m
                                                std::optional<std::vector<std::uint32_t>> have) {
     return make_frame(p::media_message_ack{receiver, me, media_id, p::to_int(c), std::move(have)}, id);
   };
-  if (req.media_size > cfg_.media.max_bytes) {
+  if (req.media_size > cfg().media.max_bytes) {
     s->send(ack(req.receiver, p::code::media_too_large, std::nullopt));
     return;
   }
@@ -106,9 +106,9 @@ void router::handle_media_message(const std::shared_ptr<client_session>& s, p::m
           }
           return true;
         });
-        if (unfinished >= cfg_.media.max_concurrent_uploads)
+        if (unfinished >= cfg().media.max_concurrent_uploads)
           return fx.send(s, ack(to.receiver, p::code::media_too_many_uploads, std::nullopt));
-        if (stored + req.media_size > cfg_.media.quota_bytes)
+        if (stored + req.media_size > cfg().media.quota_bytes)
           return fx.send(s, ack(to.receiver, p::code::media_quota_exceeded, std::nullopt));
         model::media_record m;
         m.sender = me;
@@ -139,7 +139,7 @@ void router::handle_media_data(const std::shared_ptr<client_session>& s, p::medi
     s->send(ack(req.receiver, p::code::media_bad_data));
     return;
   }
-  if (bytes->empty() || bytes->size() > cfg_.media.max_chunk_bytes) {
+  if (bytes->empty() || bytes->size() > cfg().media.max_chunk_bytes) {
     s->send(ack(req.receiver, bytes->empty() ? p::code::media_bad_data : p::code::media_chunk_too_large));
     return;
   }
@@ -161,7 +161,7 @@ void router::handle_media_data(const std::shared_ptr<client_session>& s, p::medi
         out->receiver = m->receiver;
         if (m->complete) return;  // a late duplicate of a finished upload
         if (m->total_chunks == 0) {
-          if (static_cast<std::uint64_t>(total) * cfg_.media.max_chunk_bytes < m->size || total > m->size)
+          if (static_cast<std::uint64_t>(total) * cfg().media.max_chunk_bytes < m->size || total > m->size)
             return void(out->code = p::code::media_bad_chunk_index);
           m->total_chunks = total;
         } else if (m->total_chunks != total) {
@@ -373,7 +373,7 @@ void router::pump_download(const std::shared_ptr<client_session>& s, const std::
   const std::string me = s->state().user->full();
   try {
     std::optional<store::txn> t;
-    while (d.in_flight < cfg_.media.delivery_window && d.next <= d.total) {
+    while (d.in_flight < cfg().media.delivery_window && d.next <= d.total) {
       const std::uint32_t index = d.next++;
       if (d.acked_ahead.count(index)) continue;
       if (!t) t.emplace(db_.begin_read());
@@ -466,7 +466,7 @@ void router::finish_delivery(const std::shared_ptr<client_session>& s, const std
 }
 
 void router::purge_expired_media() {
-  const std::int64_t cutoff = now_seconds() - cfg_.media.retention.count();
+  const std::int64_t cutoff = now_seconds() - cfg().media.retention.count();
   writer_.submit(
       [cutoff](store::txn& t) {
         std::vector<std::pair<std::string, model::media_record>> expired;

@@ -104,8 +104,8 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
   const std::string sender = sender_id->full();
   std::vector<std::string> to;
   for (const auto& u : to_list->as_array()) {
-    auto uid = u.is_string() ? p::parse_user_id(u.as_string(), cfg_.domain) : std::nullopt;
-    if (!uid || uid->domain != cfg_.domain) return {9003, "media.to: users of " + cfg_.domain + " only"};
+    auto uid = u.is_string() ? p::parse_user_id(u.as_string(), cfg().domain) : std::nullopt;
+    if (!uid || uid->domain != cfg().domain) return {9003, "media.to: users of " + cfg().domain + " only"};
     to.push_back(uid->full());
   }
   // A business refusal is no authority problem: the origin learns it as "media_done" with
@@ -141,7 +141,7 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
       // Even the home only speaks for members, to members: this node checks its own copy.
       if (auto problem = group_fanout_problem(t, group_id, sender, to); !problem.empty())
         return {p::to_int(p::code::text_not_group_member), "media: " + problem};
-      std::erase_if(to, [&](const std::string& u) { return !model::local_user_exists(t, p::parse_user_id(u, cfg_.domain)->name); });
+      std::erase_if(to, [&](const std::string& u) { return !model::local_user_exists(t, p::parse_user_id(u, cfg().domain)->name); });
       if (to.empty()) return decline(p::code::text_unknown_receiver, "none of its users exist here");
       if (const auto* name = str("group")) m.group_name = std::string(*name);
       if (auto g = model::load_group(t, group_id); g && m.group_name.empty()) m.group_name = g->name;
@@ -159,15 +159,15 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
     if (m.group_name.empty()) m.group_name = group_id;
   } else {
     if (sender_id->domain != origin) return {9005, "media: " + origin + " does not speak for " + sender};
-    auto uid = p::parse_user_id(*receiver, cfg_.domain);
-    if (!uid || uid->domain != cfg_.domain) return {9003, "media.receiver: not a user of " + cfg_.domain};
+    auto uid = p::parse_user_id(*receiver, cfg().domain);
+    if (!uid || uid->domain != cfg().domain) return {9003, "media.receiver: not a user of " + cfg().domain};
     m.receiver = uid->full();
     if (to.size() != 1 || to.front() != m.receiver) return {9003, "media.to: must be the receiver"};
     if (!model::local_user_exists(t, uid->name)) return decline(p::code::text_unknown_receiver, "no user " + m.receiver);
     if (!model::are_friends(t, m.receiver, sender)) return decline(p::code::text_not_friends, sender + " is not a friend of " + m.receiver);
     f.to = std::move(to);
   }
-  if (m.size > cfg_.media.max_bytes) return decline(p::code::media_too_large, "larger than media.max_bytes");
+  if (m.size > cfg().media.max_bytes) return decline(p::code::media_too_large, "larger than media.max_bytes");
 
   const std::string local_id = local_media_id(t, origin_id);
   model::save_media(t, local_id, m);

@@ -51,7 +51,7 @@ void router::handle_status(const std::shared_ptr<client_session>& s, p::user_sta
 void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::friend_request& req,
                                    const std::optional<std::string>& id) {
   const std::string me = s->state().user->full();
-  auto parsed = p::parse_user_id(req.receiver, cfg_.domain);
+  auto parsed = p::parse_user_id(req.receiver, cfg().domain);
   const std::string target = parsed ? parsed->full() : req.receiver;
   auto ack = [me, target, id](p::code c) { return make_frame(p::friend_request_ack{me, target, p::to_int(c)}, id); };
   if (target == me) {
@@ -60,7 +60,7 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
   }
   // A user of another node: the ACK carries that node's verdict, so it comes later (as
   // a delivery to `me`), unless this node can decide alone.
-  const bool remote = parsed && parsed->domain != cfg_.domain;
+  const bool remote = parsed && parsed->domain != cfg().domain;
   if (remote && !reachable(parsed->domain)) {
     s->send(ack(p::code::friend_user_not_found));
     return;
@@ -68,7 +68,7 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
   run_rule(
       s,
       [this, s, me, target, remote, ack, id](store::txn& t, effects& fx) {
-        if (!remote && !known_local_user(t, target, cfg_.domain)) return fx.send(s, ack(p::code::friend_user_not_found));
+        if (!remote && !known_local_user(t, target, cfg().domain)) return fx.send(s, ack(p::code::friend_user_not_found));
         if (model::blocks(t, me, target)) return fx.send(s, ack(p::code::receiver_blocked));
         if (model::are_friends(t, me, target)) return fx.send(s, ack(p::code::already_friends));
         if (model::has_request(t, me, target)) return fx.send(s, ack(p::code::friend_request_pending));
@@ -84,7 +84,8 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
           return;
         }
         // A stranger must not flood anyone's inbox with requests (and removals).
-        if (!friend_requests_hourly_.try_count(me) || !friend_requests_pair_.try_count(me + '\n' + target))
+        if (!friend_requests_hourly_.try_count(me, cfg().limits.friend_requests_per_hour) ||
+            !friend_requests_pair_.try_count(me + '\n' + target, cfg().limits.friend_requests_per_pair_day))
           return fx.send(s, ack(p::code::friend_requests_limited));
         model::add_request(t, me, target, now_seconds());
         fx.tally.add(message_kind::friend_request);
@@ -117,7 +118,7 @@ void router::handle_friend_response(const std::shared_ptr<client_session>& s, p:
     send_error(s, p::code::invalid_field, "payload.code: 0 (accept) or 3004 (reject)", "FRIEND_REQUEST_RESPONSE", id);
     return;
   }
-  auto parsed = p::parse_user_id(req.sender, cfg_.domain);
+  auto parsed = p::parse_user_id(req.sender, cfg().domain);
   const std::string requester = parsed ? parsed->full() : req.sender;
   const int answer = req.code;
   run_rule(
@@ -137,7 +138,7 @@ void router::handle_friend_response(const std::shared_ptr<client_session>& s, p:
 void router::handle_friend_remove(const std::shared_ptr<client_session>& s, p::friend_remove& req,
                                   const std::optional<std::string>& id) {
   const std::string me = s->state().user->full();
-  auto parsed = p::parse_user_id(req.receiver, cfg_.domain);
+  auto parsed = p::parse_user_id(req.receiver, cfg().domain);
   const std::string target = parsed ? parsed->full() : req.receiver;
   auto ack = [me, target, id](p::code c) { return make_frame(p::friend_remove_ack{me, target, p::to_int(c)}, id); };
   run_rule(
@@ -185,7 +186,7 @@ void router::handle_friend_list(const std::shared_ptr<client_session>& s, const 
 router::receiver_target router::resolve_target(const store::txn& t, const std::string& me, const std::string& receiver) const {
   receiver_target to;
   if (receiver.empty() || receiver.front() != '#') {
-    if (auto uid = p::parse_user_id(receiver, cfg_.domain); uid && uid->domain != cfg_.domain) {
+    if (auto uid = p::parse_user_id(receiver, cfg().domain); uid && uid->domain != cfg().domain) {
       // A user of another node: known here only as a friend (or not at all).
       const std::string user = uid->full();
       const bool friends = model::are_friends(t, me, user);
@@ -198,7 +199,7 @@ router::receiver_target router::resolve_target(const store::txn& t, const std::s
       to.recipients.push_back(user);
       return to;
     }
-    if (auto user = known_local_user(t, receiver, cfg_.domain)) {
+    if (auto user = known_local_user(t, receiver, cfg().domain)) {
       if (!model::are_friends(t, me, *user)) to.error = p::code::text_not_friends;
       to.receiver = *user;
       to.recipients.push_back(*user);
@@ -231,7 +232,7 @@ void router::handle_text(const std::shared_ptr<client_session>& s, p::text_messa
     send_error(s, p::code::invalid_field, "payload.content: empty", "TEXT_MESSAGE", id);
     return;
   }
-  if (req.content.size() > cfg_.limits.max_text_bytes) {
+  if (req.content.size() > cfg().limits.max_text_bytes) {
     s->send(ack(p::code::too_large, std::nullopt));
     return;
   }

@@ -1,6 +1,8 @@
 // Node start-up, serving and shutdown.
 #include "server.hpp"
 
+#include "admin.hpp"
+#include "admin_socket.hpp"
 #include "listener.hpp"
 #include "metrics_listener.hpp"
 #include "log.hpp"
@@ -10,6 +12,11 @@
 
 #include <openssl/ssl.h>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -57,6 +64,12 @@ void federation_log(federation::severity s, const std::string& message) {
 
 }  // namespace
 
+std::unique_ptr<ssl::context> make_client_tls(const config& cfg) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  configure_server_tls(*ctx, cfg.client.cert, cfg.client.key);
+  return ctx;
+}
+
 void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key) {
   crypto::apply_tls_policy(ctx.native_handle());
   // Idle connections give their TLS read/write buffers back.
@@ -70,27 +83,27 @@ void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, 
     throw std::runtime_error("private key " + key.string() + " does not match certificate " + cert.string());
 }
 
-server::server(config cfg)
-    : cfg_(std::move(cfg)),
-      lock_(cfg_.data_dir),
-      db_(store_options(cfg_)),
+server::server(config initial)
+    : cfg_(std::move(initial)),
+      lock_(cfg().data_dir),
+      db_(store_options(cfg())),
       writer_(db_),
-      kdf_pool_(or_cpus(cfg_.kdf_threads)),
-      kdf_queue_(or_cpus(cfg_.kdf_threads), cfg_.limits.max_pending_kdf, cfg_.limits.max_pending_registrations),
+      kdf_pool_(or_cpus(cfg().kdf_threads)),
+      kdf_queue_(or_cpus(cfg().kdf_threads), cfg().limits.max_pending_kdf, cfg().limits.max_pending_registrations),
       router_(cfg_, db_, writer_, online_, [this](std::function<void()> fn) { asio::post(kdf_pool_, std::move(fn)); },
               [this](kdf_queue::lane lane, std::function<void()> fn) { return kdf_queue_.submit(lane, std::move(fn)); }),
       state_(std::make_shared<server_state>(cfg_, router_, online_, writer_)),
-      client_tls_(ssl::context::tls_server),
-      ioc_(static_cast<int>(or_cpus(cfg_.threads))),
+      ioc_(static_cast<int>(or_cpus(cfg().threads))),
       signals_(ioc_, SIGTERM, SIGINT),
+      reload_signals_(ioc_, SIGHUP),
       shutdown_timer_(ioc_),
       purge_timer_(ioc_) {
-  configure_server_tls(client_tls_, cfg_.client.cert, cfg_.client.key);
-  state_->set_web(web_files::from_config(cfg_.web));
-  if (cfg_.federation.enabled()) {
+  client_tls_ = make_client_tls(cfg());  // before anything listens: a bad file stops the start
+  state_->set_web(web_files::from_config(cfg().web));
+  if (cfg().federation.enabled()) {
     // A node must not speak for a domain its own certificate does not name.
-    federation::check_own_certificate(cfg_.federation.cert, cfg_.domain);
-    federation_ = std::make_shared<federation::service>(ioc_, federation_options(cfg_), federation_log);
+    federation::check_own_certificate(cfg().federation.cert, cfg().domain);
+    federation_ = std::make_shared<federation::service>(ioc_, federation_options(cfg()), federation_log);
     relay_ = std::make_unique<relay>(cfg_, db_, writer_, router_, *federation_, ioc_);
     state_->add_metrics_source([weak = std::weak_ptr<federation::service>(federation_), r = relay_.get()](std::ostream& out) {
       if (auto fed = weak.lock()) fed->write_metrics(out);
@@ -103,15 +116,15 @@ server::~server() = default;
 
 int server::run(std::ostream& ready_out) {
   beast::error_code ec;
-  auto address = asio::ip::make_address(cfg_.client.listen.host, ec);
-  if (ec) throw std::runtime_error("client.listen: \"" + cfg_.client.listen.host + "\" is not an IP address");
-  client_listener_ = std::make_shared<listener>(ioc_, client_tls_, tcp::endpoint(address, cfg_.client.listen.port), state_);
+  auto address = asio::ip::make_address(cfg().client.listen.host, ec);
+  if (ec) throw std::runtime_error("client.listen: \"" + cfg().client.listen.host + "\" is not an IP address");
+  client_listener_ = std::make_shared<listener>(ioc_, std::move(client_tls_), tcp::endpoint(address, cfg().client.listen.port), state_);
   client_listener_->run();
   std::string metrics_address;
-  if (cfg_.metrics.own_listener()) {
-    auto maddress = asio::ip::make_address(cfg_.metrics.listen.host, ec);
-    if (ec) throw std::runtime_error("metrics.listen: \"" + cfg_.metrics.listen.host + "\" is not an IP address");
-    metrics_listener_ = std::make_shared<metrics_listener>(ioc_, tcp::endpoint(maddress, cfg_.metrics.listen.port), state_);
+  if (cfg().metrics.own_listener()) {
+    auto maddress = asio::ip::make_address(cfg().metrics.listen.host, ec);
+    if (ec) throw std::runtime_error("metrics.listen: \"" + cfg().metrics.listen.host + "\" is not an IP address");
+    metrics_listener_ = std::make_shared<metrics_listener>(ioc_, tcp::endpoint(maddress, cfg().metrics.listen.port), state_);
     metrics_listener_->run();
     const auto bound_metrics = metrics_listener_->local_endpoint();
     metrics_address = " metrics=" + bound_metrics.address().to_string() + ":" + std::to_string(bound_metrics.port());
@@ -122,29 +135,39 @@ int server::run(std::ostream& ready_out) {
     federation_->start();
     const auto fed = federation_->local_endpoint();
     federation_address = fed.address().to_string() + ":" + std::to_string(fed.port());
-    log(log_level::info, "server", "federation links for ", cfg_.domain, " on ", federation_address, " (",
-        cfg_.federation.peers.size(), " configured peers)");
+    log(log_level::info, "server", "federation links for ", cfg().domain, " on ", federation_address, " (",
+        cfg().federation.peers.size(), " configured peers)");
   }
+  admin_live live;
+  live.reload = [this] {
+    auto r = reload();
+    return std::pair{r.ok, r.message};
+  };
+  if (federation_) live.federation_status = [this] { return federation_status(); };
+  admin_ = std::make_unique<admin_commands>(router_, db_, writer_, online_, std::move(live));
+  admin_socket_ = std::make_unique<admin_socket>(cfg().admin_socket, *admin_);
   router_.purge_expired_media();
   schedule_purge();
   signals_.async_wait([this](beast::error_code wait_ec, int) {
     if (!wait_ec) on_signal();
   });
+  wait_for_reload_signal();
 
   auto bound = client_listener_->local_endpoint();
-  log(log_level::info, "server", "serving ", cfg_.domain, " on wss://", bound.address().to_string(), ":",
-      bound.port(), "/ws (data in ", cfg_.data_dir.string(), ")");
+  log(log_level::info, "server", "serving ", cfg().domain, " on wss://", bound.address().to_string(), ":",
+      bound.port(), "/ws (data in ", cfg().data_dir.string(), ")");
   // The one line on stdout: scripts and tests wait for it and read the bound ports from it.
   ready_out << "chatnode ready client=" << bound.address().to_string() << ":" << bound.port()
             << " federation=" << federation_address << metrics_address << std::endl;
 
-  const unsigned threads = or_cpus(cfg_.threads);
+  const unsigned threads = or_cpus(cfg().threads);
   std::vector<std::thread> pool;
   pool.reserve(threads - 1);
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_.run(); });
   ioc_.run();
   for (auto& t : pool) t.join();
 
+  admin_socket_.reset();  // no admin command waits for a writer that is stopping
   kdf_queue_.stop();
   kdf_pool_.stop();
   kdf_pool_.join();
@@ -164,8 +187,82 @@ void server::schedule_purge() {
   });
 }
 
+void server::wait_for_reload_signal() {
+  reload_signals_.async_wait([this](beast::error_code ec, int) {
+    if (ec) return;
+    log(log_level::info, "server", "SIGHUP: reloading ", cfg().file.string());
+    // Loading certificates and hashing nothing: quick enough for an I/O thread.
+    reload();
+    wait_for_reload_signal();
+  });
+}
+
+server::reload_result server::reload() {
+  std::lock_guard lock(reload_mutex_);
+  const std::string file = cfg().file.string();
+  auto refuse = [&](const std::string& why) {
+    log(log_level::error, "server", "reload refused, the running config stays: ", why);
+    return reload_result{false, why};
+  };
+  config next;
+  try {
+    next = load_config(cfg().file);
+  } catch (const std::exception& e) {
+    return refuse(file + ": " + e.what());
+  }
+  std::unique_ptr<ssl::context> tls;
+  try {
+    tls = make_client_tls(next);
+    if (federation_ && next.federation.enabled()) {
+      federation::check_own_certificate(next.federation.cert, cfg().domain);
+      federation_->reload(federation_options(next));  // the last step that can fail
+    }
+  } catch (const std::exception& e) {
+    return refuse(e.what());
+  }
+  log_level level{};
+  parse_log_level(next.log_level, level);
+  log_format format{};
+  parse_log_format(next.log_format, format);
+  const auto restart_needed = cfg_.publish(std::move(next));
+  set_log_level(level);
+  set_log_format(format);
+  client_listener_->set_context(std::move(tls));
+  kdf_queue_.set_capacity(cfg().limits.max_pending_kdf, cfg().limits.max_pending_registrations);
+  router_.reconfigure();
+  std::string message = "reloaded " + file;
+  if (!restart_needed.empty()) {
+    message += "; changed but kept until a restart:";
+    for (const auto& name : restart_needed) message += " " + name;
+  }
+  log(log_level::info, "server", message);
+  return {true, message};
+}
+
+std::string server::federation_status() const {
+  boost::json::array out;
+  if (!federation_) return boost::json::serialize(out);
+  const auto depths = relay_->outbox_depths();
+  std::map<std::string, federation::service::peer_status> peers;
+  for (auto& s : federation_->peers_status()) peers[s.domain] = s;
+  for (const auto& [domain, n] : depths) peers[domain].domain = domain;
+  for (const auto& [domain, s] : peers) {
+    const auto d = depths.find(domain);
+    boost::json::object o{{"peer", domain},
+                          {"configured", cfg().federation.peers.contains(domain)},
+                          {"state", std::string(federation::to_string(s.state))},
+                          {"outbox", d == depths.end() ? 0 : d->second},
+                          {"retries", s.retries},
+                          {"linksEstablished", s.links_established}};
+    if (!s.last_error.empty()) o["lastError"] = s.last_error;
+    out.push_back(std::move(o));
+  }
+  return boost::json::serialize(out);
+}
+
 void server::on_signal() {
   purge_timer_.cancel();
+  reload_signals_.cancel();
   log(log_level::info, "server", "shutting down: closing ", state_->sessions().size(), " sessions");
   state_->begin_shutdown();
   client_listener_->stop();

@@ -4,6 +4,7 @@
 
 #include "beast.hpp"
 #include "config.hpp"
+#include "config_source.hpp"
 #include "registry.hpp"
 #include "relay.hpp"
 #include "router.hpp"
@@ -19,11 +20,15 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <memory>
+#include <mutex>
+#include <string>
 #include <ostream>
 
 namespace chatnode::node {
 
 class listener;
+class admin_commands;
+class admin_socket;
 class metrics_listener;
 
 class server {
@@ -38,12 +43,29 @@ class server {
   // Returns the process exit code.
   int run(std::ostream& ready_out);
 
+  // Re-reads the config file and the certificate files (SIGHUP, `chatnode admin reload`).
+  // What can change at runtime takes effect at once: registration, limits, tokens, media
+  // limits, log level, federation peers/allow/deny/pins/limits, certificates for new
+  // handshakes; open connections stay. A config or certificate that cannot be loaded is
+  // refused and the running config kept. Thread-safe. Returns what happened (also logged):
+  // ok = false with the reason when refused.
+  struct reload_result {
+    bool ok = false;
+    std::string message;
+  };
+  reload_result reload();
+  // Per configured peer (JSON array): link state, outbox depth, dial retries, last error.
+  std::string federation_status() const;
+  const config& cfg() const noexcept { return cfg_.get(); }
+
  private:
   void on_signal();
+  void wait_for_reload_signal();
   void wait_for_sessions(int remaining_ticks);
   void schedule_purge();
 
-  config cfg_;
+  config_source cfg_;
+  std::mutex reload_mutex_;  // one reload at a time
   store::serve_lock lock_;  // before the data is opened
   store::database db_;
   store::writer writer_;
@@ -52,19 +74,24 @@ class server {
   kdf_queue kdf_queue_;         // password hashing: logins ahead of registrations
   router router_;
   std::shared_ptr<server_state> state_;
-  ssl::context client_tls_;
   // Declared last: destroyed first, so pending handlers release their sessions while the
   // router and state they point to still exist.
   asio::io_context ioc_;
   asio::signal_set signals_;
+  asio::signal_set reload_signals_;  // SIGHUP
   asio::steady_timer shutdown_timer_;
   asio::steady_timer purge_timer_;
+  std::unique_ptr<ssl::context> client_tls_;  // until the listener takes it
   std::shared_ptr<listener> client_listener_;
   std::shared_ptr<metrics_listener> metrics_listener_;  // null unless metrics.listen is set
   std::shared_ptr<federation::service> federation_;  // null when federation.ca is not set
   std::unique_ptr<relay> relay_;                     // likewise
+  std::unique_ptr<admin_commands> admin_;
+  std::unique_ptr<admin_socket> admin_socket_;  // from run() until the node stops
 };
 
+// The client port's TLS context from client.cert/client.key; throws with the file name.
+std::unique_ptr<ssl::context> make_client_tls(const config& cfg);
 // Builds a TLS server context (TLS 1.2 minimum) from PEM files; throws with the file name.
 void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key);
 

@@ -34,8 +34,8 @@ std::unique_ptr<connection_slot> server_state::open_slot(const tcp::endpoint& re
   {
     std::lock_guard lock(slots_mutex_);
     auto& n = per_address_[key];
-    if (shutting_down() || connections_open.load(std::memory_order_relaxed) >= cfg_.limits.max_connections ||
-        n >= cfg_.limits.max_connections_per_address) {
+    if (shutting_down() || connections_open.load(std::memory_order_relaxed) >= cfg().limits.max_connections ||
+        n >= cfg().limits.max_connections_per_address) {
       if (n == 0) per_address_.erase(key);
       connections_refused.fetch_add(1, std::memory_order_relaxed);
       return nullptr;
@@ -67,7 +67,7 @@ std::vector<std::shared_ptr<ws_session>> server_state::sessions() const {
 
 void server_state::answer_metrics(const tcp::socket& socket, const http::request<http::string_body>& req,
                                   http::response<http::string_body>& res) const {
-  const auto& m = cfg_.metrics;
+  const auto& m = cfg().metrics;
   beast::error_code ec;
   const auto peer = socket.remote_endpoint(ec).address();
   const auto bytes = peer.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, peer.to_v4()).to_bytes() : peer.to_v6().to_bytes();

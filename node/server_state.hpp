@@ -4,6 +4,7 @@
 
 #include "beast.hpp"
 #include "config.hpp"
+#include "config_source.hpp"
 #include "registry.hpp"
 #include "router.hpp"
 #include "web_files.hpp"
@@ -47,10 +48,11 @@ class connection_slot {
 
 class server_state {
  public:
-  server_state(const config& cfg, router& route, registry& online, store::writer& writer)
+  server_state(const config_source& cfg, router& route, registry& online, store::writer& writer)
       : cfg_(cfg), route_(route), online_(online), writer_(writer) {}
 
-  const config& cfg() const noexcept { return cfg_; }
+  // The current config (a reload publishes a new one; see config_source).
+  const config& cfg() const noexcept { return cfg_.get(); }
   // The web client's files, loaded once at start-up (before serving) and read-only after.
   const web_files& web() const noexcept { return web_; }
   void set_web(web_files files) { web_ = std::move(files); }
@@ -88,7 +90,7 @@ class server_state {
   std::atomic<std::uint64_t> frames_out{0};
 
  private:
-  const config& cfg_;
+  const config_source& cfg_;
   router& route_;
   registry& online_;
   store::writer& writer_;

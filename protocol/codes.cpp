@@ -13,6 +13,7 @@ std::string_view describe(code c) noexcept {
     case code::already_logged_in: return "user already logged in";
     case code::user_not_found: return "user not found";
     case code::login_server_error: return "server error during login";
+    case code::account_locked: return "account locked by the administrator";
     case code::friend_user_not_found: return "friend request: user not found";
     case code::friend_server_error: return "friend request: server error";
     case code::already_friends: return "already friends";

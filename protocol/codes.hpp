@@ -16,6 +16,7 @@ enum class code : int {
   already_logged_in = 2002,
   user_not_found = 2003,
   login_server_error = 2004,
+  account_locked = 2005,  // addition: an administrator locked the account (chatnode admin user lock)
   // Friends (seed)
   friend_user_not_found = 3001,
   friend_server_error = 3002,

@@ -75,6 +75,23 @@ TEST(audit_run, RegistrationClosedVectorRunsOnlyWithTheFeature) {
   EXPECT_TRUE(contains(r.output, "pass accounts.register_closed_1001")) << r.output;
 }
 
+// The locked-account vector against a node whose administrator locked `lockeduser`.
+TEST(audit_run, LockedUserVectorPassesAfterTheAdminLockedTheUser) {
+  node_process n;
+  n.start();
+  temp_dir tmp;
+  const auto admin = [&](std::vector<std::string> args, std::optional<std::string> input = std::nullopt) {
+    args.insert(args.begin(), {"admin", "--config", n.config_file().string()});
+    return run_chatnode(args, tmp.path() / "admin.log", 60s, input);
+  };
+  ASSERT_EQ(admin({"user", "add", "lockeduser"}, std::string("locked-pw\n")).status, 0);
+  ASSERT_EQ(admin({"user", "lock", "lockeduser"}).status, 0);
+  const auto file = (vectors / "protocol" / "single" / "accounts_login_locked_2005.json").string();
+  auto r = run_chatnode(audit_args(n, {"--feature", "locked-user", file}), tmp.path() / "a.log", 60s);
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(contains(r.output, "pass accounts.login_locked_2005")) << r.output;
+}
+
 // The vectors of the abuse limits run against nodes configured as their features say.
 TEST(audit_run, LimitVectorsPassOnNodesWithTheirFeature) {
   temp_dir tmp;

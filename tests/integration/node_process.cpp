@@ -163,7 +163,10 @@ void write_all(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-command_result run_chatnode(const std::vector<std::string>& args, const fs::path& log, std::chrono::seconds timeout) {
+command_result run_chatnode(const std::vector<std::string>& args, const fs::path& log, std::chrono::seconds timeout,
+                            const std::optional<std::string>& input) {
+  const fs::path input_file = log.string() + ".in";
+  if (input) write_text(input_file, *input);
   std::vector<std::string> all{CHATNODE_BIN};
   all.insert(all.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -171,7 +174,7 @@ command_result run_chatnode(const std::vector<std::string>& args, const fs::path
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions{};
   ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, 0, input ? input_file.c_str() : "/dev/null", O_RDONLY, 0);
   ::posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = -1;
@@ -230,6 +233,25 @@ node_process::node_process(node_options options) : options_(std::move(options)) 
                              read_text(root_ / "init.log"));
   }
   prepare_config();
+}
+
+void node_process::rewrite_config(const std::function<void(json::object&)>& edit) {
+  const std::string text = read_text(config_file());
+  json::parse_options lenient;
+  lenient.allow_comments = true;
+  lenient.allow_trailing_commas = true;
+  json::error_code ec;
+  json::value root = json::parse(text, ec, {}, lenient);
+  if (ec || !root.is_object()) throw std::runtime_error("unreadable config: " + text);
+  edit(root.as_object());
+  write_text(config_file(), json::serialize(root));
+}
+
+std::size_t node_process::log_count(const std::string& text) const {
+  const std::string all = log();
+  std::size_t n = 0;
+  for (auto at = all.find(text); at != std::string::npos; at = all.find(text, at + text.size())) ++n;
+  return n;
 }
 
 void node_process::prepare_config() {
@@ -431,6 +453,11 @@ void node_process::freeze() {
 void node_process::thaw() {
   if (!running()) throw std::logic_error("node_process::thaw: not running");
   ::kill(pid_, SIGCONT);
+}
+
+void node_process::signal(int sig) {
+  if (!running()) throw std::logic_error("node_process::signal: not running");
+  ::kill(pid_, sig);
 }
 
 client::connect_options node_process::connect_options() const {

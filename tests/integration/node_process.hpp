@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,8 +25,10 @@ struct command_result {
   std::string output;  // stdout and stderr
 };
 // Runs `chatnode ARGS…` (CHATNODE_BIN) to the end, output to `log`; killed after `timeout`.
+// With `input`, stdin reads it (from a file beside `log`), else /dev/null.
 command_result run_chatnode(const std::vector<std::string>& args, const std::filesystem::path& log,
-                            std::chrono::seconds timeout = std::chrono::seconds(30));
+                            std::chrono::seconds timeout = std::chrono::seconds(30),
+                            const std::optional<std::string>& input = std::nullopt);
 
 // Polls `predicate` every `step` until it holds or `timeout` passes.
 template <class Predicate>
@@ -76,6 +79,12 @@ class node_process {
   // SIGSTOP / SIGCONT: a node that accepts TCP (in the kernel) but answers nothing.
   void freeze();
   void thaw();
+  // Sends `sig` (e.g. SIGHUP: reload) to the running node.
+  void signal(int sig);
+  // Reads the config file, lets `edit` change it, writes it back (for a reload or restart).
+  void rewrite_config(const std::function<void(boost::json::object&)>& edit);
+  // How often `text` occurs in log() so far.
+  std::size_t log_count(const std::string& text) const;
 
   std::uint16_t client_port() const { return client_port_; }
   std::uint16_t federation_port() const { return federation_port_; }  // 0: federation off

@@ -16,9 +16,13 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <optional>
+#include <stdexcept>
 #include <system_error>
 
 namespace chatnode::testing {
@@ -130,6 +134,23 @@ std::optional<std::chrono::milliseconds> stalled_fragment(const tls_target& targ
 boost::system::error_code tls_handshake(const tls_target& target, int min_version, int max_version) {
   tls_client client;
   return client.connect(target, min_version, max_version, true);
+}
+
+std::string served_certificate_pin(const tls_target& target) {
+  tls_client client;
+  if (error_code ec = client.connect(target, TLS1_2_VERSION, 0, false)) throw std::system_error(ec, "TLS connect");
+  X509* cert = SSL_get1_peer_certificate(client.stream->native_handle());
+  if (!cert) throw std::runtime_error("no peer certificate");
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  X509_free(cert);
+  if (len <= 0) throw std::runtime_error("cannot encode the public key");
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(der, static_cast<std::size_t>(len), digest);
+  OPENSSL_free(der);
+  unsigned char b64[64];
+  const int n = EVP_EncodeBlock(b64, digest, SHA256_DIGEST_LENGTH);
+  return std::string(reinterpret_cast<const char*>(b64), static_cast<std::size_t>(n));
 }
 
 }  // namespace chatnode::testing

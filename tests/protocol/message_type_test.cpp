@@ -84,7 +84,7 @@ const std::vector<code>& all_codes() {
   static const std::vector<code> codes = {
       code::ok, code::auth_failed, code::user_exists, code::register_server_error,
       code::invalid_credentials, code::already_logged_in, code::user_not_found,
-      code::login_server_error, code::friend_user_not_found, code::friend_server_error,
+      code::login_server_error, code::account_locked, code::friend_user_not_found, code::friend_server_error,
       code::already_friends, code::friend_rejected, code::friend_self,
       code::friend_request_pending, code::no_pending_request, code::not_friends, code::friend_requests_limited,
       code::group_not_friends, code::unknown_group, code::ambiguous_group,
