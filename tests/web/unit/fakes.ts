@@ -89,10 +89,10 @@ export class FakeSocket implements SocketLike {
   push(env: Envelope): void {
     this.onmessage?.({ data: JSON.stringify(env) });
   }
-  /** The connection broke (network, node restart). */
-  drop(): void {
+  /** The connection broke (network, node restart: 1006), or the node closed it with `code`. */
+  drop(code = 1006): void {
     this.readyState = 3;
-    this.onclose?.({ code: 1006, reason: '' });
+    this.onclose?.({ code, reason: '' });
   }
 }
 

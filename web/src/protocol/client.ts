@@ -1,9 +1,10 @@
 // The web client's core, without any DOM (STYLE.md "The web client"): the session (register,
 // log in with passwordHash or a resumption token, log out), the connection that comes back
 // by itself, and after every login the lists, the history catch-up and the resumption of
-// unfinished transfers. Friends/groups live in social.ts, conversations in messaging.ts.
+// unfinished transfers; the account itself (password change, deletion), and a session the
+// node's administrator ends. Friends/groups live in social.ts, conversations in messaging.ts.
 import { describeCode } from './codes';
-import { Connection, type ConnectionState, type SocketFactory, type Timers, browserTimers } from './connection';
+import { ADMIN_CLOSE, Connection, type ConnectionState, type SocketFactory, type Timers, browserTimers } from './connection';
 import type { ActionResult, ClientContext } from './context';
 import { NOT_CONNECTED } from './context';
 import type { BackoffPolicy } from './backoff';
@@ -38,6 +39,10 @@ interface Credentials {
 
 /** Login answers that a later attempt may not get (the old connection not yet gone…). */
 const TRANSIENT_LOGIN_CODES = new Set([2002, 2004, 9007, 9008]);
+const WRONG_PASSWORD = 2001;
+const ACCOUNT_LOCKED = 2005;
+export const ADMIN_CLOSED_MESSAGE = 'Your session was closed by the administrator.';
+export const ACCOUNT_DELETED_MESSAGE = 'Your account has been deleted.';
 /** A token with less life left than this is swapped for a fresh one at the next login. */
 const TOKEN_RENEW_SECONDS = 7 * 24 * 3600;
 const WATCHED_LIMIT = 200;
@@ -73,7 +78,7 @@ export class ChatClient implements ClientContext {
     this.messaging = new Messaging(this, deps.storage, deps.subtle, deps.randomBytes, this.timers);
     this.conn.onOpen = () => void this.authenticate();
     this.conn.onMessage = (m) => this.dispatch(m);
-    this.conn.onClose = () => this.connectionLost();
+    this.conn.onClose = (code) => this.connectionLost(code);
     this.conn.onState = (s) => this.connectionState(s);
   }
 
@@ -168,6 +173,55 @@ export class ChatClient implements ClientContext {
     this.endSession('');
   }
 
+  /**
+   * PASSWORD_CHANGE_REQUEST: both hashes derived as at login. The node keeps this
+   * connection's token valid (protocol.md §5), so the stored session stays as it is; a page
+   * without a token keeps the new passwordHash for its reconnects instead of the old one.
+   */
+  async changePassword(current: string, next: string): ActionResult {
+    if (!current || !next) return 'Enter your current password and a new one.';
+    if (this.session !== 'logged-in' || !this.conn.isOpen) return NOT_CONNECTED;
+    const passwordHash = await derivePasswordHash(this.deps.subtle, this.me(), current);
+    const newPasswordHash = await derivePasswordHash(this.deps.subtle, this.me(), next);
+    let reply: Envelope;
+    try {
+      reply = await this.conn.request('PASSWORD_CHANGE_REQUEST', { username: this.me(), passwordHash, newPasswordHash });
+    } catch {
+      return NOT_CONNECTED;
+    }
+    const p = fields(reply);
+    const code = p.code();
+    if (reply.type === 'PASSWORD_CHANGE_RESPONSE' && code === 0) {
+      if (this.credentials?.passwordHash !== undefined) this.credentials.passwordHash = newPasswordHash;
+      return null;
+    }
+    return code === WRONG_PASSWORD ? 'Wrong current password: the password was not changed.' : describeCode(code, p.str('message'));
+  }
+
+  /**
+   * ACCOUNT_DELETE_REQUEST with the password; on success the node closes the connection and
+   * the page forgets the session and this user's read markers (the name is free again).
+   */
+  async deleteAccount(password: string): ActionResult {
+    if (!password) return 'Enter your password.';
+    if (this.session !== 'logged-in' || !this.conn.isOpen) return NOT_CONNECTED;
+    const passwordHash = await derivePasswordHash(this.deps.subtle, this.me(), password);
+    let reply: Envelope;
+    try {
+      reply = await this.conn.request('ACCOUNT_DELETE_REQUEST', { username: this.me(), passwordHash });
+    } catch {
+      return NOT_CONNECTED;
+    }
+    const p = fields(reply);
+    const code = p.code();
+    if (reply.type === 'ACCOUNT_DELETE_RESPONSE' && code === 0) {
+      this.messaging.forgetReadMarkers();
+      this.endSession(ACCOUNT_DELETED_MESSAGE);
+      return null;
+    }
+    return code === WRONG_PASSWORD ? 'Wrong password: the account was not deleted.' : describeCode(code, p.str('message'));
+  }
+
   private startLogin(): ActionResult {
     return new Promise((resolve) => {
       this.loginWaiter = { resolve };
@@ -217,7 +271,7 @@ export class ChatClient implements ClientContext {
     const code = p.code();
     if (reply.type === 'LOGIN_RESPONSE' && code === 0) return this.loggedIn(cred, p.optStr('token'), p.optNum('tokenExpires'));
     const message = describeCode(code, p.str('message'));
-    if (this.loginWaiter) return this.endSession(message);
+    if (this.loginWaiter || code === ACCOUNT_LOCKED) return this.endSession(message);
     if (TRANSIENT_LOGIN_CODES.has(code)) {
       this.connectionNote = message;
       this.conn.reconnect();
@@ -293,10 +347,13 @@ export class ChatClient implements ClientContext {
     this.touch('connection');
   }
 
-  private connectionLost(): void {
+  private connectionLost(code: number): void {
     this.messaging.history.reset();
     this.messaging.uploads.pauseAll();
     this.messaging.downloads.pauseAll();
+    // Ended by the administrator (kick or lock): back to the login form, and no
+    // reconnecting until the person logs in again (protocol.md §1).
+    if (code === ADMIN_CLOSE) this.endSession(ADMIN_CLOSED_MESSAGE);
     this.touch('connection');
   }
 

@@ -8,6 +8,7 @@ const MESSAGES: Record<number, string> = {
   2002: 'This account is already logged in somewhere else.',
   2003: 'No such user on this server.',
   2004: 'The server could not log you in. Try again.',
+  2005: 'This account is locked by the administrator.',
   3001: 'No such user.',
   3002: 'The server could not handle the friend request.',
   3003: 'You are already friends.',
@@ -48,6 +49,10 @@ const MESSAGES: Record<number, string> = {
   9006: 'Too large.',
   9007: 'Too many attempts; wait a moment and try again.',
   9008: 'The server had an error.',
+  11001: 'You cannot block yourself.',
+  11002: 'You do not block that user.',
+  11003: 'You block too many users already; unblock someone first.',
+  11004: 'You block this user; unblock them first.',
 };
 
 export function describeCode(code: number, fallback?: string): string {

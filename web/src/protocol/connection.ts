@@ -36,6 +36,9 @@ export type ConnectionState =
   | { phase: 'waiting'; attempt: number; retryAt: number }
   | { phase: 'stopped' };
 
+/** The WebSocket close status of a session the node's administrator ended (protocol.md §1). */
+export const ADMIN_CLOSE = 4001;
+
 export class RequestError extends Error {
   constructor(readonly reason: 'closed' | 'timeout' | 'not-open', type: string) {
     super(`${type}: ${reason === 'timeout' ? 'no reply from the node' : 'not connected'}`);
@@ -64,7 +67,8 @@ interface Pending {
 
 export class Connection {
   onOpen: () => void = () => {};
-  onClose: () => void = () => {};
+  /** The open connection was lost; `code` is the WebSocket close status (1006: no close frame). */
+  onClose: (code: number) => void = () => {};
   onMessage: (m: Envelope) => void = () => {};
   onState: (s: ConnectionState) => void = () => {};
 
@@ -173,8 +177,8 @@ export class Connection {
     socket.onmessage = (ev) => {
       if (this.socket === socket) this.receive(ev.data);
     };
-    socket.onclose = () => {
-      if (this.socket === socket) this.lost();
+    socket.onclose = (ev) => {
+      if (this.socket === socket) this.lost(ev?.code ?? 1006);
     };
     socket.onerror = () => {};
     this.connectTimer = this.timers.setTimeout(() => {
@@ -203,7 +207,7 @@ export class Connection {
     this.onMessage(env);
   }
 
-  private lost(): void {
+  private lost(code = 1006): void {
     const s = this.socket;
     this.socket = null;
     if (s) {
@@ -217,7 +221,7 @@ export class Connection {
     this.clearConnectTimer();
     const wasOpen = this.stateValue.phase === 'open';
     this.failPending('closed');
-    if (wasOpen) this.onClose();
+    if (wasOpen) this.onClose(code); // may stop() (a session the administrator closed): no retry then
     if (this.stateValue.phase !== 'stopped') this.scheduleRetry();
   }
 

@@ -329,6 +329,16 @@ export class Messaging {
     }
   }
 
+  /** Removes this user's read markers from storage (the account is gone). */
+  forgetReadMarkers(): void {
+    this.readMarkers = {};
+    try {
+      this.storage.removeItem(this.markerKey());
+    } catch {
+      /* storage blocked: nothing was kept */
+    }
+  }
+
   private saveReadMarkers(): void {
     const keys = Object.keys(this.readMarkers);
     if (keys.length > MAX_READ_MARKERS) for (const k of keys.slice(0, keys.length - MAX_READ_MARKERS)) delete this.readMarkers[k];

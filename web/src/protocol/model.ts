@@ -61,7 +61,7 @@ export interface Notice {
   kind: 'info' | 'error';
 }
 
-export type Topic = 'session' | 'connection' | 'friends' | 'groups' | 'conversations' | 'notices' | `conv:${string}`;
+export type Topic = 'session' | 'connection' | 'friends' | 'groups' | 'conversations' | 'notices' | 'blocks' | `conv:${string}`;
 
 export class Model {
   me = '';
@@ -70,6 +70,8 @@ export class Model {
   outgoing = new Set<string>();
   groups = new Map<string, GroupEntry>();
   invitations = new Map<string, InvitationEntry>();
+  /** The user ids we block (BLOCK_LIST_RESPONSE, then our own USER_BLOCK/USER_UNBLOCK). */
+  blocked = new Set<string>();
   conversations = new Map<string, Conversation>();
   notices: Notice[] = [];
   myStatus: Status = 'online';
@@ -82,6 +84,7 @@ export class Model {
     this.outgoing.clear();
     this.groups.clear();
     this.invitations.clear();
+    this.blocked.clear();
     this.conversations.clear();
     this.notices = [];
     this.myStatus = 'online';

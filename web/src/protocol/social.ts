@@ -1,4 +1,4 @@
-// Friends, presence and groups (docs/protocol.md §7, §8, §10, §11): the lists at login,
+// Friends, presence, groups and blocks (docs/protocol.md §7, §8, §10, §11, §15): the lists at login,
 // the events that change them, and the person's actions. After any event the lists are
 // asked for again, so the page always ends up showing what the node holds.
 import { describeCode } from './codes';
@@ -21,6 +21,8 @@ import {
 const FRIEND_REQUEST_TIMEOUT_MS = 60000;
 const REJECTED = 3004;
 const INVITE_DECLINED = 5001;
+/** USER_UNBLOCK_ACK: the user was not blocked (any more); for the page that is success. */
+const NOT_BLOCKED = 11002;
 
 export class Social {
   private refreshFriendsQueued = false;
@@ -239,6 +241,65 @@ export class Social {
     }
     this.refresh('friends');
     return error;
+  }
+
+  // ---- blocks (docs/protocol.md §15) ----
+
+  /** BLOCK_LIST_REQUEST: the user ids we block, into the model. */
+  async loadBlocks(): ActionResult {
+    let reply: Envelope;
+    try {
+      reply = await this.ctx.conn.request('BLOCK_LIST_REQUEST', { username: this.ctx.me() });
+    } catch {
+      return NOT_CONNECTED;
+    }
+    const p = fields(reply);
+    if (reply.type !== 'BLOCK_LIST_RESPONSE' || p.code() !== 0) return describeCode(p.code(), p.str('message'));
+    this.ctx.model.blocked = new Set(p.strings('blocked'));
+    this.ctx.touch('blocks');
+    return null;
+  }
+
+  /** USER_BLOCK: ends a friendship or pending requests with `input` as FRIEND_REMOVE does;
+   *  the node tells only the blocked user (FRIEND_REMOVE), so our lists change here. */
+  async block(input: string): ActionResult {
+    const receiver = normalizeUserInput(input);
+    if (!receiver || isGroupId(receiver)) return 'Enter a user name, like bob or bob@example.org.';
+    let reply: Envelope;
+    try {
+      reply = await this.ctx.conn.request('USER_BLOCK', { sender: this.ctx.me(), receiver });
+    } catch {
+      return NOT_CONNECTED;
+    }
+    const p = fields(reply);
+    if (reply.type !== 'USER_BLOCK_ACK' || p.code() !== 0) return describeCode(p.code(), p.str('message'));
+    const who = p.str('receiver') || receiver;
+    const m = this.ctx.model;
+    m.blocked.add(who);
+    m.friends.delete(who);
+    m.incoming.delete(who);
+    m.outgoing.delete(who);
+    this.ctx.touch('blocks', 'friends', 'conversations');
+    this.refresh('friends');
+    return null;
+  }
+
+  /** USER_UNBLOCK: nothing comes back (no friendship, no held messages); a request the
+   *  blocked user had sent shows up again in `incoming`, so the friends list is reloaded. */
+  async unblock(user: string): ActionResult {
+    let reply: Envelope;
+    try {
+      reply = await this.ctx.conn.request('USER_UNBLOCK', { sender: this.ctx.me(), receiver: user });
+    } catch {
+      return NOT_CONNECTED;
+    }
+    const p = fields(reply);
+    const code = p.code();
+    if (reply.type !== 'USER_UNBLOCK_ACK' || (code !== 0 && code !== NOT_BLOCKED)) return describeCode(code, p.str('message'));
+    this.ctx.model.blocked.delete(p.str('receiver') || user);
+    this.ctx.touch('blocks');
+    this.refresh('friends');
+    return null;
   }
 
   setStatus(status: Status): string | null {

@@ -1,4 +1,4 @@
-// The page: the login screen or the chat (sidebar + conversation), the connection state
+// The page: the login screen or the chat (sidebar + conversation or settings), the connection state
 // ("Connecting…", "Online", "Reconnecting in N s"), notices, and the unread count in the
 // tab title. On a narrow screen the sidebar and the conversation take turns.
 import type { ChatClient } from '../protocol/client';
@@ -6,6 +6,7 @@ import type { Topic } from '../protocol/model';
 import { ConversationView } from './conversation_view';
 import { h } from './dom';
 import { LoginView } from './login_view';
+import { SettingsView } from './settings_view';
 import { Sidebar } from './sidebar';
 
 const NOTICE_MS = 6000;
@@ -18,6 +19,7 @@ export class App {
   private shell: HTMLElement | null = null;
   private sidebar: Sidebar | null = null;
   private conversation: ConversationView | null = null;
+  private settings: SettingsView | null = null;
   private placeholder: HTMLElement | null = null;
   private readonly toasts: HTMLElement;
   private readonly shownNotices = new Set<number>();
@@ -47,15 +49,16 @@ export class App {
       this.sidebar.render();
       this.renderTitle();
     }
+    if (this.settings && (topics.has('blocks') || topics.has('session'))) this.settings.render();
     const key = this.conversation.current;
-    if (key && (topics.has(`conv:${key}`) || topics.has('friends') || topics.has('groups'))) this.conversation.render();
+    if (key && (topics.has(`conv:${key}`) || topics.has('friends') || topics.has('groups') || topics.has('blocks'))) this.conversation.render();
   }
 
   private switchView(): void {
     const loggedOut = this.client.session === 'logged-out';
     if (loggedOut && !this.login) {
       this.shell?.remove();
-      this.shell = this.sidebar = this.conversation = null;
+      this.shell = this.sidebar = this.conversation = this.settings = null;
       this.login = new LoginView(this.client);
       this.root.replaceChildren(this.login.element, this.toasts);
       this.login.focus();
@@ -67,11 +70,14 @@ export class App {
   }
 
   private buildShell(): void {
-    this.sidebar = new Sidebar(this.client, (key) => this.open(key));
+    this.sidebar = new Sidebar(this.client, (key) => this.open(key), () => this.openSettings());
     this.conversation = new ConversationView(this.client, () => this.closeConversation());
+    this.settings = new SettingsView(this.client, () => this.closeConversation());
     this.placeholder = h('div', { class: 'placeholder' }, h('p', {}, 'Pick a conversation, or add a friend to start one.'));
     this.conversation.element.hidden = true;
-    this.shell = h('div', { class: 'shell' }, this.sidebar.element, h('div', { class: 'main-pane' }, this.placeholder, this.conversation.element));
+    this.settings.element.hidden = true;
+    this.shell = h('div', { class: 'shell' }, this.sidebar.element,
+      h('div', { class: 'main-pane' }, this.placeholder, this.conversation.element, this.settings.element));
     this.root.replaceChildren(this.shell, this.toasts);
     this.sidebar.render();
     this.renderConnection();
@@ -80,12 +86,26 @@ export class App {
   private open(key: string): void {
     if (!this.conversation || !this.shell || !this.sidebar) return;
     this.conversation.element.hidden = false;
+    if (this.settings) this.settings.element.hidden = true;
     if (this.placeholder) this.placeholder.hidden = true;
     this.shell.classList.add('show-conversation');
     this.conversation.show(key);
     this.sidebar.setActive(key);
     this.reportView();
     this.conversation.focusComposer();
+  }
+
+  /** Settings take the conversation's place (and the whole screen on a phone). */
+  private openSettings(): void {
+    if (!this.settings || !this.conversation || !this.shell || !this.sidebar) return;
+    this.conversation.element.hidden = true;
+    if (this.placeholder) this.placeholder.hidden = true;
+    this.settings.element.hidden = false;
+    this.shell.classList.add('show-conversation');
+    this.sidebar.setActive(null);
+    this.settings.show();
+    this.reportView();
+    this.settings.focus();
   }
 
   private closeConversation(): void {
@@ -95,7 +115,8 @@ export class App {
   /** Tells the core which conversation is read right now (for read markers). */
   private reportView(): void {
     const narrowHidden = this.shell && !this.shell.classList.contains('show-conversation') && window.matchMedia('(max-width: 760px)').matches;
-    this.client.messaging.setView(this.conversation?.current ?? null, document.visibilityState === 'visible' && !narrowHidden);
+    const viewed = this.conversation && !this.conversation.element.hidden ? this.conversation.current : null;
+    this.client.messaging.setView(viewed, document.visibilityState === 'visible' && !narrowHidden);
   }
 
   private renderConnection(): void {

@@ -14,6 +14,7 @@ const FILE = 'M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5zM14
 const CHECK = 'M5 12.5l4.5 4.5L19 7.5';
 const PEOPLE = 'M17 21v-2a4 4 0 0 0-4-4H5a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM23 21v-2a4 4 0 0 0-3-3.9M16 3.1a4 4 0 0 1 0 7.8';
 const UNFRIEND = 'M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM17 11h6';
+const BLOCK = 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM4.93 4.93l14.14 14.14';
 /** Within this many pixels of the top, the previous page is fetched. */
 const LOAD_OLDER_PX = 80;
 /** Within this many pixels of the bottom, new messages keep the view at the bottom. */
@@ -165,7 +166,8 @@ export class ConversationView {
       return;
     }
     const status = m.friends.get(conv.key);
-    this.subtitle.textContent = status ? STATUS_LABELS[status]! : 'Not a friend';
+    const blocked = m.blocked.has(conv.key);
+    this.subtitle.textContent = blocked ? 'Blocked' : status ? STATUS_LABELS[status]! : 'Not a friend';
     this.subtitle.className = `conv-sub status-text ${status ?? ''}`;
     this.headAvatar.append(h('span', { class: `presence ${status ?? 'none'}` }));
     this.headActions.replaceChildren(
@@ -173,6 +175,10 @@ export class ConversationView {
         ? h('button', { type: 'button', class: 'small-button', 'aria-label': 'Remove friend', title: 'Remove friend', onclick: () => void this.removeFriend(conv.key) },
             icon(UNFRIEND), h('span', { class: 'label-text' }, 'Remove friend'))
         : h('span'),
+      blocked
+        ? h('span')
+        : h('button', { type: 'button', class: 'small-button danger-text', 'aria-label': 'Block', title: 'Block', onclick: () => void this.block(conv.key) },
+            icon(BLOCK), h('span', { class: 'label-text' }, 'Block')),
     );
   }
 
@@ -330,6 +336,12 @@ export class ConversationView {
 
   private onScroll(): void {
     if (this.key && this.scroller.scrollTop < LOAD_OLDER_PX) void this.client.messaging.loadOlder(this.key);
+  }
+
+  private async block(user: string): Promise<void> {
+    if (!(await confirmDialog(`Block ${user}? This ends your friendship; they cannot message you or ask again until you unblock them in Settings.`, 'Block'))) return;
+    const error = await this.client.social.block(user);
+    if (error) this.client.notice(error, 'error');
   }
 
   private async removeFriend(user: string): Promise<void> {

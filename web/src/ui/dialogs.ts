@@ -1,5 +1,6 @@
 // Modal dialogs (native <dialog>: focus trapping and Escape come with it): confirming a
-// destructive action, making a group from friends, and a group's members and actions.
+// destructive action, making a group from friends, a group's members and actions, and
+// deleting the account.
 import type { ChatClient } from '../protocol/client';
 import { avatar, h, syncList } from './dom';
 
@@ -165,4 +166,46 @@ export function groupInfoDialog(client: ChatClient, groupId: string): void {
   dialog.append(title, members, invited, error, actions);
   render();
   openDialog(dialog);
+}
+
+/** "Delete account": asks for the password (ACCOUNT_DELETE_REQUEST checks it); on success
+ *  the session ends and the page shows the login form with the reason. */
+export function deleteAccountDialog(client: ChatClient): void {
+  const password = h('input', { id: 'delete-password', type: 'password', autocomplete: 'current-password', required: true });
+  const error = h('p', { class: 'form-error', role: 'alert' });
+  const confirm = h('button', { type: 'submit', class: 'danger' }, 'Delete my account');
+  const dialog = h('dialog', { class: 'dialog small', 'aria-labelledby': 'delete-title' });
+  const form = h(
+    'form',
+    {
+      novalidate: true,
+      onsubmit: async (e: Event) => {
+        e.preventDefault();
+        confirm.disabled = true;
+        error.textContent = '';
+        const result = await client.deleteAccount(password.value);
+        confirm.disabled = false;
+        if (result) {
+          error.textContent = result;
+          password.focus();
+          return;
+        }
+        dialog.close();
+      },
+    },
+    h('h2', { id: 'delete-title' }, 'Delete your account?'),
+    h('p', {}, `This deletes ${client.me()} and everything this server holds of it. Enter your password to confirm.`),
+    h('label', { for: 'delete-password' }, 'Password'),
+    password,
+    error,
+    h(
+      'div',
+      { class: 'dialog-actions' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => dialog.close() }, 'Cancel'),
+      confirm,
+    ),
+  );
+  dialog.append(form);
+  openDialog(dialog);
+  password.focus();
 }

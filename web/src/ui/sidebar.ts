@@ -1,17 +1,19 @@
-// The left column: who you are (status, log out), the connection state, requests and
+// The left column: who you are (status, settings, log out), the connection state, requests and
 // invitations waiting for an answer, the conversations, and the friends with presence.
 import type { ChatClient } from '../protocol/client';
 import { isGroupId } from '../protocol/ids';
 import type { Conversation } from '../protocol/model';
 import type { Status } from '../protocol/types';
 import { avatar, h, icon, syncList } from './dom';
-import { newGroupDialog } from './dialogs';
+import { confirmDialog, newGroupDialog } from './dialogs';
 import { STATUS_LABELS, formatWhen } from './format';
 import { logo } from './logo';
 
 const PLUS = 'M12 5v14M5 12h14';
 /** How long "Friend request sent to …" stays under the field. */
 const NOTE_MS = 5000;
+const GEAR =
+  'M12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM19.4 15a1.65 1.65 0 0 0 .33 1.82l.06.06a2 2 0 1 1-2.83 2.83l-.06-.06a1.65 1.65 0 0 0-1.82-.33 1.65 1.65 0 0 0-1 1.51V21a2 2 0 1 1-4 0v-.09A1.65 1.65 0 0 0 9 19.4a1.65 1.65 0 0 0-1.82.33l-.06.06a2 2 0 1 1-2.83-2.83l.06-.06a1.65 1.65 0 0 0 .33-1.82 1.65 1.65 0 0 0-1.51-1H3a2 2 0 1 1 0-4h.09A1.65 1.65 0 0 0 4.6 9a1.65 1.65 0 0 0-.33-1.82l-.06-.06a2 2 0 1 1 2.83-2.83l.06.06a1.65 1.65 0 0 0 1.82.33H9a1.65 1.65 0 0 0 1-1.51V3a2 2 0 1 1 4 0v.09a1.65 1.65 0 0 0 1 1.51 1.65 1.65 0 0 0 1.82-.33l.06-.06a2 2 0 1 1 2.83 2.83l-.06.06a1.65 1.65 0 0 0-.33 1.82V9a1.65 1.65 0 0 0 1.51 1H21a2 2 0 1 1 0 4h-.09a1.65 1.65 0 0 0-1.51 1z';
 const LOGOUT = 'M15 4h3a2 2 0 0 1 2 2v12a2 2 0 0 1-2 2h-3M10 17l5-5-5-5M15 12H3';
 
 export class Sidebar {
@@ -37,6 +39,7 @@ export class Sidebar {
   constructor(
     private readonly client: ChatClient,
     private readonly open: (key: string) => void,
+    openSettings: () => void,
   ) {
     this.meName = h('span', { class: 'me-name' });
     this.meAvatar = h('span', { class: 'me-avatar' });
@@ -66,6 +69,7 @@ export class Sidebar {
       h('header', { class: 'me-bar' },
         h('div', { class: 'brand small' }, logo(), h('span', {}, 'chatnode')),
         h('div', { class: 'me' }, this.meAvatar, h('div', { class: 'me-text' }, this.meName, h('span', { class: 'status-line' }, this.statusDot, this.status))),
+        h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Settings', title: 'Settings', onclick: openSettings }, icon(GEAR)),
         h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Log out', title: 'Log out', onclick: () => client.logout() }, icon(LOGOUT))),
       this.connection,
       h('div', { class: 'side-scroll' },
@@ -107,7 +111,8 @@ export class Sidebar {
         h('div', { class: 'row-text' }, h('span', { class: 'row-title' }, user), h('span', { class: 'row-sub' }, 'wants to be your friend')),
         h('div', { class: 'row-actions' },
           h('button', { type: 'button', class: 'small-button primary', onclick: () => this.answer(user, true) }, 'Accept'),
-          h('button', { type: 'button', class: 'small-button', onclick: () => this.answer(user, false) }, 'Reject'))),
+          h('button', { type: 'button', class: 'small-button', onclick: () => this.answer(user, false) }, 'Reject'),
+          h('button', { type: 'button', class: 'small-button danger-text', onclick: () => void this.block(user) }, 'Block'))),
     })));
     syncList(this.invitations, [...m.invitations.values()].map((inv) => ({
       key: inv.groupId,
@@ -197,6 +202,12 @@ export class Sidebar {
 
   private answer(user: string, accept: boolean): void {
     const error = this.client.social.answerFriendRequest(user, accept);
+    if (error) this.client.notice(error, 'error');
+  }
+
+  private async block(user: string): Promise<void> {
+    if (!(await confirmDialog(`Block ${user}? Their request is dropped and they cannot reach you until you unblock them in Settings.`, 'Block'))) return;
+    const error = await this.client.social.block(user);
     if (error) this.client.notice(error, 'error');
   }
 
