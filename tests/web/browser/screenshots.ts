@@ -1,5 +1,6 @@
 // Makes the screenshots of docs/web-client.md with realistic content on a real node: a
-// laptop (1280×800) and a phone (390×844). Not a test; run by hand after a build:
+// laptop (1280×800) and a phone (390×844), and the settings screen on the laptop. Not a
+// test; run by hand after a build:
 //   CHATNODE_BIN=build/ci/node/chatnode node build/ci/web/npm/tests-out/browser/screenshots.mjs docs/web-client
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -110,6 +111,22 @@ async function main(): Promise<void> {
     await bob.screenshot({ path: path.join(out, 'phone.png') });
     await bob.getByRole('button', { name: 'Back to chats' }).click();
     await bob.screenshot({ path: path.join(out, 'phone-list.png') });
+
+    // Settings on the laptop: someone Alice blocked from their friend request.
+    const mallory = await world.page(node, LAPTOP);
+    await register(mallory, 'mallory', 'mallory password');
+    await mallory.getByLabel('Add friend').fill('alice');
+    await mallory.getByRole('button', { name: 'Send friend request' }).click();
+    const request = item(alice, 'Friend requests', 'mallory@localhost');
+    await request.getByRole('button', { name: 'Block' }).click();
+    await alice.getByRole('dialog').getByRole('button', { name: 'Block', exact: true }).click();
+    await request.waitFor({ state: 'detached' });
+    await alice.getByRole('button', { name: 'Settings' }).click();
+    await item(alice, 'Blocked users', 'mallory@localhost').waitFor();
+    const dismiss = alice.getByRole('button', { name: 'Dismiss' });
+    for (let i = 0; i < 10 && (await dismiss.count()) > 0; i++) await dismiss.first().click();
+    await alice.mouse.move(0, 0);
+    await alice.screenshot({ path: path.join(out, 'settings.png') });
     console.log(`screenshots in ${out}`);
   } finally {
     await world.close(false);
