@@ -119,6 +119,11 @@ export class ChatNode {
     clearTimeout(timer);
   }
 
+  /** `chatnode admin --config … ARGS` against this node (its admin socket while it runs). */
+  admin(...args: string[]): string {
+    return run(['admin', '--config', path.join(this.dir, 'chatnode.json'), ...args]);
+  }
+
   log(): string {
     return this.output;
   }
