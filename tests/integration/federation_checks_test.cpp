@@ -10,7 +10,11 @@
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <ctime>
+#include <iostream>
+#include <set>
+#include <thread>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -174,6 +178,48 @@ TEST_F(IntegrationFederationRestore, ARestoredSenderFederatesAgainBothWays) {
     return metric_value(metrics(alpha), "chatnode_federation_outbox_depth{peer=\"" + beta_d + "\"}") == 0 &&
            metric_value(metrics(fed_.node(beta_d)), "chatnode_federation_outbox_depth{peer=\"" + alpha_d + "\"}") == 0;
   })) << metrics(alpha);
+}
+
+// `chatnode backup` while alice sends 1,000 messages: after a restore of that backup, every
+// message acknowledged before the backup started is in her history, and federation flows.
+TEST_F(IntegrationFederationRestore, ABackupTakenUnderLoadKeepsEverythingAcknowledgedBeforeIt) {
+  node_process& alpha = fed_.node(alpha_d);
+  constexpr int total = 1000;
+  std::atomic<int> acked{0};
+  std::string sender_error;
+  std::thread sender([&] {
+    try {
+      auto a = login_user(alpha, "alice");
+      for (int i = 0; i < total; ++i) {
+        send_text_ok(*a, alice, bob, "load " + std::to_string(i));
+        acked = i + 1;
+      }
+    } catch (const std::exception& e) {
+      sender_error = e.what();
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return acked >= 200 || !sender_error.empty(); }));
+  const int acked_before = acked;
+  const auto backup = back_up(alpha, "alpha-load-backup");
+  const int acked_after = acked;
+  sender.join();
+  ASSERT_EQ(sender_error, "");
+  std::cout << "[ info     ] acknowledged before the backup started: " << acked_before
+            << ", while it ran: " << acked_after - acked_before << "\n";
+  EXPECT_LT(acked_before, total) << "the backup should overlap the sending";
+
+  ASSERT_EQ(alpha.stop(), 0);
+  restore(alpha, backup);
+  alpha.start();
+  fed_.wait_link(alpha_d, beta_d);
+  auto a = login_user(alpha, "alice");
+  const auto kept = contents(history(*a, "alice"));
+  std::set<std::string> have(kept.begin(), kept.end());
+  int missing = 0;
+  for (int i = 0; i < acked_before; ++i) missing += !have.contains("load " + std::to_string(i));
+  EXPECT_EQ(missing, 0) << "of " << acked_before << " acknowledged before the backup";
+  a.reset();
+  expect_both_ways("after the restore under load");
 }
 
 TEST_F(IntegrationFederationRestore, ARestoredReceiverFederatesAgainBothWays) {
