@@ -32,15 +32,8 @@ bool iequal(std::string_view a, std::string_view b) {
 }
 
 void common_setup(ssl::context& ctx, const tls_files& files) {
-  crypto::apply_tls_policy(ctx.native_handle());
+  crypto::load_tls_identity(ctx.native_handle(), files.cert, files.key, "federation.cert", "federation.key");
   boost::system::error_code ec;
-  ctx.use_certificate_chain_file(files.cert.string(), ec);
-  if (ec) throw std::runtime_error("federation.cert: cannot load " + files.cert.string() + ": " + ec.message());
-  ctx.use_private_key_file(files.key.string(), ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("federation.key: cannot load " + files.key.string() + ": " + ec.message());
-  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
-    throw std::runtime_error("federation.key " + files.key.string() + " does not match federation.cert " +
-                             files.cert.string());
   // Only the federation CA: never the system store, so a public CA cannot vouch for a peer.
   ctx.load_verify_file(files.ca.string(), ec);
   if (ec) throw std::runtime_error("federation.ca: cannot load " + files.ca.string() + ": " + ec.message());

@@ -71,16 +71,9 @@ std::unique_ptr<ssl::context> make_client_tls(const config& cfg) {
 }
 
 void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key) {
-  crypto::apply_tls_policy(ctx.native_handle());
+  crypto::load_tls_identity(ctx.native_handle(), cert, key, "client.cert", "client.key");
   // Idle connections give their TLS read/write buffers back.
   SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
-  beast::error_code ec;
-  ctx.use_certificate_chain_file(cert.string(), ec);
-  if (ec) throw std::runtime_error("cannot load certificate " + cert.string() + ": " + ec.message());
-  ctx.use_private_key_file(key.string(), ssl::context::pem, ec);
-  if (ec) throw std::runtime_error("cannot load private key " + key.string() + ": " + ec.message());
-  if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
-    throw std::runtime_error("private key " + key.string() + " does not match certificate " + cert.string());
 }
 
 server::server(config initial)
