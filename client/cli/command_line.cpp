@@ -50,6 +50,12 @@ const std::vector<command_spec> commands = {
     {"group-remove", "GROUP", "delete GROUP (leader only)", 1, unbounded_args, true},
     {"group-leader", "GROUP USER", "make USER the leader of GROUP (leader only)", 2, unbounded_args, true},
     {"groups", "", "list your groups and your invitations", 0, 0, true},
+    {"block", "USER", "block USER: ends a friendship; no texts, requests or invitations from them", 1, 1, true},
+    {"unblock", "USER", "stop blocking USER", 1, 1, true},
+    {"blocks", "", "list the users you block", 0, 0, true},
+    {"passwd", "[--new-password PW]", "change your password (asked without echo, or a line on stdin)", 0, 0, true},
+    {"delete-account", "", "delete your account and all the node holds of it (asks for the password again)", 0,
+     0, true},
     {"status", "STATUS", "set your status: online, away, busy or offline (appear offline)", 1, 1, true},
     {"history", "[--with X] [--after ID] [--before ID] [--limit N]",
      "print your message history, with message ids", 0, 0, true},
@@ -97,6 +103,10 @@ po::options_description command_options(std::string_view command) {
         ("type", po::value<std::string>()->value_name("MIME"), "the media type (default: from the extension)")
         ("limit-rate", po::value<std::string>()->value_name("RATE"),
          "send at most RATE bytes per second (K, M, G: powers of 1024)");
+  } else if (command == "passwd") {
+    options.add_options()
+        ("new-password", po::value<std::string>()->value_name("PW"),
+         "the new password (or set CHATNODE_NEW_PASSWORD; asked on the terminal when neither is given)");
   } else if (command == "fetch") {
     options.add_options()
         ("limit-rate", po::value<std::string>()->value_name("RATE"),
@@ -140,6 +150,7 @@ void read_command_options(const po::variables_map& vm, invocation& call) {
   if (call.seconds && !(*call.seconds > 0 && std::isfinite(*call.seconds))) {
     throw cli_error(exit_usage, "--seconds must be a positive number");
   }
+  call.new_password = optional_value<std::string>(vm, "new-password");
   call.media_type = optional_value<std::string>(vm, "type").value_or("");
   if (const auto rate = optional_value<std::string>(vm, "limit-rate")) {
     call.limit_rate = parse_rate(*rate);
@@ -192,6 +203,7 @@ void read_settings(const po::variables_map& vm, settings& config) {
   } else if (const char* env = std::getenv("CHATNODE_PASSWORD"); env != nullptr) {
     config.password = env;
   }
+  if (const char* env = std::getenv("CHATNODE_NEW_PASSWORD"); env != nullptr) config.new_password = env;
   config.json = vm["json"].as<bool>();
   config.verbose = vm["verbose"].as<bool>();
   config.reconnect = !vm["no-reconnect"].as<bool>();
@@ -245,6 +257,7 @@ parsed_command_line parse_command_line(int argc, const char* const* argv) {
     call.args = optional_value<std::vector<std::string>>(vm, "args").value_or(std::vector<std::string>{});
     check_arity(*spec, call.args);
     read_command_options(vm, call);
+    if (call.new_password) result.config.new_password = *call.new_password;
     if (spec->needs_login && result.config.user.empty()) {
       throw cli_error(exit_usage, call.command + " needs --user NAME (and --password or CHATNODE_PASSWORD)");
     }
@@ -376,7 +389,8 @@ std::string general_help() {
   out << "\nA group is named by #id, by its name in quotes, or by its name written out (the\n"
          "longest name of one of your groups that the words start with); else a word is a user.\n"
          "Exit status: 0 success, 1 the node refused (the reason is printed) or a transfer\n"
-         "failed, 2 usage, file, connection or TLS error, or no reply in time.\n"
+         "failed, 2 usage, file, connection or TLS error, or no reply in time, 3 the account\n"
+         "is locked by the administrator or the administrator closed the session.\n"
          "Put -- before a TEXT that starts with '-'. docs/cli.md has the details.\n\n"
       << global_options();
   return out.str();

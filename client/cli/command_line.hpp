@@ -21,6 +21,7 @@ namespace chatnode::cli {
 inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure = 1;  // the node refused (a failure code), or a transfer failed
 inline constexpr int exit_usage = 2;    // bad usage, a file problem, connection or TLS failure, timeout
+inline constexpr int exit_admin = 3;    // the account is locked (2005), or the administrator closed the session (4001)
 
 // A failure that ends the program with `status` after printing the message.
 class cli_error : public std::runtime_error {
@@ -36,6 +37,10 @@ struct settings {
   client::connect_options connect;
   std::string user;      // --user; empty: none
   std::string password;  // --password, CHATNODE_PASSWORD, or asked on the terminal
+  // passwd: --new-password, CHATNODE_NEW_PASSWORD, asked on the terminal (twice), or a stdin line.
+  std::string new_password;
+  // delete-account: the password typed again (terminal or a stdin line), never an option.
+  std::string confirm_password;
   bool json = false;     // print the node's messages as raw JSON lines
   bool verbose = false;  // message ids on message lines, progress lines for transfers
   bool reconnect = true; // listen, interactive, send-file and fetch reconnect by themselves
@@ -63,6 +68,7 @@ struct invocation {
   std::optional<double> seconds;            // listen --seconds
   std::string media_type;                   // send-file --type
   std::optional<std::uint64_t> limit_rate;  // send-file --limit-rate, bytes per second
+  std::optional<std::string> new_password; // passwd --new-password
 };
 
 struct parsed_command_line {

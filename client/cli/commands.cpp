@@ -60,6 +60,7 @@ std::string_view describe_code(std::int64_t code) {
     case 2002: return "already logged in elsewhere";
     case 2003: return "no such user";
     case 2004: return "server error during login";
+    case 2005: return "this account is locked by the administrator";
     case 3001: return "no such user";
     case 3002: return "server error";
     case 3003: return "already friends";
@@ -98,6 +99,10 @@ std::string_view describe_code(std::int64_t code) {
     case 9006: return "too large";
     case 9007: return "rate limited; try again later";
     case 9008: return "server error";
+    case 11001: return "you cannot block yourself";
+    case 11002: return "you do not block that user";
+    case 11003: return "block list full";
+    case 11004: return "you block that user; unblock them first";
     default: return "unknown code";
   }
 }
@@ -135,6 +140,11 @@ std::string_view reply_type_for(std::string_view request_type) {
   if (request_type == "GROUP_LIST_REQUEST") return "GROUP_LIST_RESPONSE";
   if (request_type == "TEXT_MESSAGE") return "TEXT_MESSAGE_ACK";
   if (request_type == "MESSAGE_HISTORY_REQUEST") return "MESSAGE_HISTORY_RESPONSE";
+  if (request_type == "PASSWORD_CHANGE_REQUEST") return "PASSWORD_CHANGE_RESPONSE";
+  if (request_type == "ACCOUNT_DELETE_REQUEST") return "ACCOUNT_DELETE_RESPONSE";
+  if (request_type == "USER_BLOCK") return "USER_BLOCK_ACK";
+  if (request_type == "USER_UNBLOCK") return "USER_UNBLOCK_ACK";
+  if (request_type == "BLOCK_LIST_REQUEST") return "BLOCK_LIST_RESPONSE";
   return {};
 }
 
@@ -228,6 +238,27 @@ json::object text_message(std::string_view self, std::string_view receiver, std:
   return message("TEXT_MESSAGE", {{"sender", self}, {"receiver", receiver}, {"content", content}});
 }
 
+json::object password_change_request(std::string_view self, std::string_view current_password,
+                                     std::string_view new_password) {
+  return message("PASSWORD_CHANGE_REQUEST", {{"username", self},
+                                             {"passwordHash", client::password_hash(self, current_password)},
+                                             {"newPasswordHash", client::password_hash(self, new_password)}});
+}
+
+json::object account_delete_request(std::string_view self, std::string_view password) {
+  return message("ACCOUNT_DELETE_REQUEST", {{"username", self}, {"passwordHash", client::password_hash(self, password)}});
+}
+
+json::object user_block(std::string_view self, std::string_view other) {
+  return message("USER_BLOCK", {{"sender", self}, {"receiver", other}});
+}
+
+json::object user_unblock(std::string_view self, std::string_view other) {
+  return message("USER_UNBLOCK", {{"sender", self}, {"receiver", other}});
+}
+
+json::object block_list_request(std::string_view self) { return message("BLOCK_LIST_REQUEST", {{"username", self}}); }
+
 json::object history_request(std::string_view self, const history_filter& filter) {
   json::object payload{{"username", self}};
   if (filter.with) payload["with"] = *filter.with;
@@ -316,6 +347,10 @@ std::vector<friend_entry> friends_of(const json::object& friend_list_response, s
 bool friend_list_has(const json::object& friend_list_response, std::string_view section, std::string_view user) {
   const auto entries = friends_of(friend_list_response, section);
   return std::any_of(entries.begin(), entries.end(), [&](const friend_entry& e) { return same_user(e.user, user); });
+}
+
+std::vector<std::string> blocked_of(const json::object& block_list_response) {
+  return string_array(payload_of(block_list_response), "blocked");
 }
 
 bool same_user(std::string_view listed, std::string_view wanted) {

@@ -83,6 +83,13 @@ json::object group_leader_change(std::string_view self, const group_ref& group, 
 json::object group_list_request(std::string_view self);
 json::object status_update(std::string_view self, std::string_view status);
 json::object text_message(std::string_view self, std::string_view receiver, std::string_view content);
+// PASSWORD_CHANGE_REQUEST and ACCOUNT_DELETE_REQUEST with the passwords derived as at login.
+json::object password_change_request(std::string_view self, std::string_view current_password,
+                                     std::string_view new_password);
+json::object account_delete_request(std::string_view self, std::string_view password);
+json::object user_block(std::string_view self, std::string_view other);
+json::object user_unblock(std::string_view self, std::string_view other);
+json::object block_list_request(std::string_view self);
 
 struct history_filter {
   std::optional<std::string> with;
@@ -125,5 +132,7 @@ bool friend_list_has(const json::object& friend_list_response, std::string_view 
 // Compares user ids the way the node does (case-insensitively); a bare name (either side)
 // matches the name part of a full id.
 bool same_user(std::string_view listed, std::string_view wanted);
+// The user ids BLOCK_LIST_RESPONSE lists as `blocked`.
+std::vector<std::string> blocked_of(const json::object& block_list_response);
 
 }  // namespace chatnode::cli

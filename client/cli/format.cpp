@@ -224,6 +224,35 @@ const std::map<std::string, describer, std::less<>>& describers() {
          const std::string name = show_user(string_field(p, "username"), who);
          return {time_prefix(m) + name + (status == "offline" ? " went offline" : " is " + status)};
        }},
+      {"PASSWORD_CHANGE_RESPONSE",
+       [](const json::object&, const json::object& m, const viewer&) -> lines {
+         return {failure_of(m) ? "password change failed" + failure_suffix(m) : "your password was changed"};
+       }},
+      {"ACCOUNT_DELETE_RESPONSE",
+       [](const json::object& p, const json::object& m, const viewer& who) -> lines {
+         if (failure_of(m)) return {"deleting the account failed" + failure_suffix(m)};
+         std::string name = show_user(string_field(p, "username"), who);
+         if (name.empty()) name = show_user(who.self, who);
+         return {"the account " + name + " was deleted; the node closed the connection"};
+       }},
+      {"USER_BLOCK_ACK",
+       [](const json::object& p, const json::object& m, const viewer& who) -> lines {
+         const std::string name = show_user(string_field(p, "receiver"), who);
+         return {failure_of(m) ? "blocking " + name + " failed" + failure_suffix(m) : "blocked " + name};
+       }},
+      {"USER_UNBLOCK_ACK",
+       [](const json::object& p, const json::object& m, const viewer& who) -> lines {
+         const std::string name = show_user(string_field(p, "receiver"), who);
+         return {failure_of(m) ? "unblocking " + name + " failed" + failure_suffix(m) : "unblocked " + name};
+       }},
+      {"BLOCK_LIST_RESPONSE",
+       [](const json::object&, const json::object& m, const viewer& who) -> lines {
+         if (failure_of(m)) return {"block list failed" + failure_suffix(m)};
+         lines out;
+         for (const auto& user : blocked_of(m)) out.push_back(show_user(user, who));
+         if (out.empty()) out.emplace_back("you block nobody");
+         return out;
+       }},
       {"USER_LOGOUT",
        [](const json::object& p, const json::object& m, const viewer& who) -> lines {
          return {time_prefix(m) + show_user(string_field(p, "username"), who) + " logged out"};

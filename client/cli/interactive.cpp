@@ -59,7 +59,7 @@ int interactive::run() {
   }
   out_.clear_footer();
   session_.log_out();
-  return gave_up_ ? exit_usage : exit_ok;
+  return gave_up_ ? session_.end_status().value_or(exit_usage) : exit_ok;
 }
 
 void interactive::turn() {
@@ -134,17 +134,73 @@ void interactive::on_line(const std::string& line) {
     return;
   }
   if (secret_) {
-    const secret_prompt asked = *secret_;
-    secret_.reset();
-    editor_.set_secret(false);
     if (line.empty()) {
-      notice(asked.command + " cancelled: no password");
+      notice(secret_->command + " cancelled: no password");
+      secret_.reset();
+      editor_.set_secret(false);
       return;
     }
-    credentials(asked.command, asked.user, line);
+    secret_->answers.push_back(line);
+    if (secret_->answers.size() < secrets_needed(*secret_)) return;
+    const secret_prompt asked = std::move(*secret_);
+    secret_.reset();
+    editor_.set_secret(false);
+    secrets_given(asked);
     return;
   }
   execute(line);
+}
+
+// passwd asks the current password and the new one (twice on a terminal, where a typo
+// cannot be seen); delete-account asks the password once more.
+std::size_t interactive::secrets_needed(const secret_prompt& asked) const {
+  if (asked.command != "passwd") return 1;
+  if (asked.new_password) return 1;
+  return tty_input_ ? 3 : 2;
+}
+
+std::string interactive::secret_question(const secret_prompt& asked) {
+  if (asked.command == "delete-account") {
+    return "to delete the account " + asked.user + " and everything the node holds of it, type its password: ";
+  }
+  if (asked.command == "passwd") {
+    switch (asked.answers.size()) {
+      case 0: return "current password for " + asked.user + ": ";
+      case 1: return "new password: ";
+      default: return "new password again: ";
+    }
+  }
+  return "password for " + asked.user + ": ";
+}
+
+void interactive::secrets_given(const secret_prompt& asked) {
+  if (asked.command == "passwd") {
+    if (asked.new_password) {
+      change_password(asked.answers[0], *asked.new_password);
+    } else if (asked.answers.size() > 2 && asked.answers[1] != asked.answers[2]) {
+      notice("the new passwords differ; nothing was changed");
+    } else {
+      change_password(asked.answers[0], asked.answers[1]);
+    }
+  } else if (asked.command == "delete-account") {
+    if (!session_.logged_in()) {
+      notice("delete-account: not logged in");
+      return;
+    }
+    request(account_delete_request(session_.user(), asked.answers[0]));
+  } else {
+    credentials(asked.command, asked.user, asked.answers[0]);
+  }
+}
+
+void interactive::change_password(const std::string& current, const std::string& new_password) {
+  if (!session_.logged_in()) {
+    notice("passwd: not logged in");
+    return;
+  }
+  const std::string id = request(password_change_request(session_.user(), current, new_password));
+  // The reply comes in a later turn: logins after a reconnect use the new password then.
+  session_.expect_password_change(id, new_password);
 }
 
 // Nothing more to wait for at the end of input: no reply due (up to --timeout), no
@@ -159,7 +215,7 @@ bool interactive::settled() const {
 }
 
 std::string interactive::prompt_text() const {
-  if (secret_) return "password for " + secret_->user + ": ";
+  if (secret_) return secret_question(*secret_);
   std::string text = transfers_.prompt_status();
   if (!session_.online()) text += "(offline) ";
   return text + (session_.user().empty() ? std::string() : show_user(session_.user(), who_)) + "> ";
@@ -225,7 +281,10 @@ void interactive::handle(session::event& e) {
       refresh_friends();
       refresh_groups();
       return;
-    case session::event::kind::gave_up: gave_up_ = true; return;
+    case session::event::kind::gave_up:
+      gave_up_ = true;
+      if (!e.reported && session_.end_status() == exit_admin) notice(e.detail);
+      return;
   }
 }
 
@@ -304,10 +363,10 @@ void interactive::settled_in() {
   initial_lists_ = 0;
   feed_.release();
   auto lines = std::exchange(waiting_lines_, {});
-  for (const auto& line : lines) execute(line);
+  for (const auto& line : lines) on_line(line);  // a line may answer a password prompt
 }
 
-void interactive::request(json::object message, reply_handler on_reply, bool quiet) {
+std::string interactive::request(json::object message, reply_handler on_reply, bool quiet) {
   const std::string id = "i" + std::to_string(next_id_++);
   message["id"] = id;
   const std::string type = type_of(message);
@@ -320,9 +379,10 @@ void interactive::request(json::object message, reply_handler on_reply, bool qui
       not_sent["payload"] = json::object{{"code", 9008}};
       on_reply(not_sent);
     }
-    return;
+    return id;
   }
   pending_[id] = {type, std::move(on_reply), quiet};
+  return id;
 }
 
 void interactive::notice(const std::string& line) { out_.err(line); }
@@ -368,7 +428,7 @@ void interactive::credentials(const std::string& command, const std::string& use
       notice("error: usage: " + command + " NAME PASSWORD");
       return;
     }
-    secret_ = secret_prompt{command, user};
+    secret_ = secret_prompt{command, user, {}, std::nullopt};
     editor_.set_secret(true);
     return;
   }
@@ -430,6 +490,16 @@ void interactive::run_command(const invocation& call) {
     answer_invitation(args, command == "group-accept");
   } else if (command == "groups") {
     request(group_list_request(self));
+  } else if (command == "block") {
+    request(user_block(self, args[0]));
+  } else if (command == "unblock") {
+    request(user_unblock(self, args[0]));
+  } else if (command == "blocks") {
+    request(block_list_request(self));
+  } else if (command == "passwd" || command == "delete-account") {
+    if (!session_.logged_in()) throw cli_error(exit_usage, "log in first: login NAME");
+    secret_ = secret_prompt{command, session_.user(), {}, command == "passwd" ? call.new_password : std::nullopt};
+    editor_.set_secret(true);
   } else if (command == "status") {
     if (!is_valid_status(args[0])) throw cli_error(exit_usage, "status must be online, away, busy or offline");
     session_.send(status_update(self, args[0]));

@@ -39,10 +39,16 @@ class interactive {
     reply_handler on_reply;  // empty: the reply is shown as it is
     bool quiet = false;      // a request of the client's own: its reply is not shown
   };
+  // Passwords asked without echo (on a terminal) or taken from the next lines (a pipe).
   struct secret_prompt {
-    std::string command;  // login or register
+    std::string command;  // login, register, passwd or delete-account
     std::string user;
+    std::vector<std::string> answers;         // typed so far
+    std::optional<std::string> new_password;  // passwd --new-password
   };
+  std::size_t secrets_needed(const secret_prompt& asked) const;
+  static std::string secret_question(const secret_prompt& asked);
+  void secrets_given(const secret_prompt& asked);
 
   // ---- the loop ----
   void turn();
@@ -73,8 +79,9 @@ class interactive {
   void answer_invitation(const std::vector<std::string>& words, bool accept);
   void group_command(const invocation& call);
   void show_help(const std::vector<std::string>& words);
-  // Sends a request with a fresh id; its reply goes to `on_reply` (or is shown).
-  void request(json::object message, reply_handler on_reply = {}, bool quiet = false);
+  void change_password(const std::string& current, const std::string& new_password);
+  // Sends a request with a fresh id (returned); its reply goes to `on_reply` (or is shown).
+  std::string request(json::object message, reply_handler on_reply = {}, bool quiet = false);
   void notice(const std::string& line);  // the client's own remark, on stderr
 
   session& session_;

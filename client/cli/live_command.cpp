@@ -84,6 +84,7 @@ void live_command::handle(session::event& e) {
       return;
     case session::event::kind::gave_up:
       gave_up_ = true;
+      if (!e.reported) gave_up_reason_ = e.detail;
       return;
   }
 }
@@ -102,8 +103,16 @@ int live_command::listen() {
       if (left.count() <= 0) return exit_ok;
       limit = std::min(limit, left);
     }
-    if (!turn(limit)) throw cli_error(exit_usage, "the connection to the node is gone");
+    if (!turn(limit)) gone("the connection to the node is gone");
   }
+}
+
+void live_command::gone(const std::string& what) const {
+  // The administrator closing the session (4001) or locking the account has its own status.
+  if (const auto status = session_.end_status(); status && *status == exit_admin) {
+    throw cli_error(exit_admin, gave_up_reason_.empty() ? what : gave_up_reason_);
+  }
+  throw cli_error(exit_usage, what);
 }
 
 std::vector<group_entry> live_command::my_groups() {
@@ -136,7 +145,7 @@ int live_command::send_file() {
                                           upload_job::options{call_.media_type, call_.limit_rate, config_.json});
   transfers_.add_upload(session_, std::move(job));
   while (transfers_.busy()) {
-    if (!turn(1000ms)) throw cli_error(exit_usage, "the upload stopped: the connection to the node is gone");
+    if (!turn(1000ms)) gone("the upload stopped: the connection to the node is gone");
   }
   return transfers_.exit_status();
 }
@@ -150,7 +159,7 @@ int live_command::fetch() {
     if (transfers_.waiting_for_offers() && session_.online() && steady::now() >= offer_deadline_) {
       throw cli_error(exit_failure, "fetch " + media_id + " failed: " + code_text(8001));
     }
-    if (!turn(100ms)) throw cli_error(exit_usage, "the download stopped: the connection to the node is gone");
+    if (!turn(100ms)) gone("the download stopped: the connection to the node is gone");
   }
   return transfers_.exit_status();
 }

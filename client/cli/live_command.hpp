@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 
 namespace chatnode::cli {
 
@@ -30,6 +31,8 @@ class live_command {
   bool turn(std::chrono::milliseconds limit);
   void handle(session::event& e);
   std::vector<group_entry> my_groups();
+  // Throws the cli_error for a session that gave up: `what`, or why the administrator ended it.
+  [[noreturn]] void gone(const std::string& what) const;
 
   session& session_;
   console& out_;
@@ -39,6 +42,7 @@ class live_command {
   feed feed_;
   transfers transfers_;
   bool gave_up_ = false;
+  std::string gave_up_reason_;
   // fetch: by when the offer must have come (after the latest login).
   std::chrono::steady_clock::time_point offer_deadline_;
 };

@@ -57,6 +57,7 @@ json::object one_shot::await(const std::function<bool(const json::object&)>& mat
     auto e = session_.next(std::max(left, std::chrono::milliseconds(0)));
     if (!e) throw cli_error(exit_usage, "no " + std::string(what) + " within " + seconds_text(config_.timeout));
     if (e->what != session::event::kind::message) {
+      if (session_.end_status() == exit_admin) throw cli_error(exit_admin, e->detail);
       throw cli_error(exit_usage, "the connection ended while waiting for " + std::string(what));
     }
     who_.learn(e->message);
@@ -65,8 +66,11 @@ json::object one_shot::await(const std::function<bool(const json::object&)>& mat
   }
 }
 
-json::object one_shot::request(json::object message) {
-  const std::string id = "cli-" + std::to_string(next_id_++);
+json::object one_shot::request(json::object message) { return request(std::move(message), fresh_id()); }
+
+std::string one_shot::fresh_id() { return "cli-" + std::to_string(next_id_++); }
+
+json::object one_shot::request(json::object message, const std::string& id) {
   const std::string type = type_of(message);
   message["id"] = id;
   if (!session_.send(message)) throw cli_error(exit_usage, "the connection ended before " + type + " was sent");
@@ -119,6 +123,17 @@ int one_shot::run() {
     group_command();
   } else if (command == "groups") {
     print_reply(request_ok(group_list_request(self), "group list"));
+  } else if (command == "block") {
+    print_reply(request_ok(user_block(self, args[0]), "block " + args[0]));
+  } else if (command == "unblock") {
+    print_reply(request_ok(user_unblock(self, args[0]), "unblock " + args[0]));
+  } else if (command == "blocks") {
+    print_reply(request_ok(block_list_request(self), "block list"));
+  } else if (command == "passwd") {
+    change_password();
+  } else if (command == "delete-account") {
+    delete_account();
+    return exit_ok;
   } else if (command == "status") {
     set_status();
   } else if (command == "history") {
@@ -252,6 +267,25 @@ void one_shot::answer_invitation(bool accept) {
     print((accept ? "joined " : "declined the invitation to ") + invite.name + " (invited by " +
           show_user(invite.inviter, who_) + ")");
   }
+}
+
+void one_shot::change_password() {
+  const std::string id = fresh_id();
+  session_.expect_password_change(id, config_.new_password);
+  const auto reply = request(password_change_request(config_.user, config_.password, config_.new_password), id);
+  check(reply, "passwd");
+  if (config_.json) {
+    print(json::serialize(reply));
+  } else {
+    print("password changed for " + show_user(config_.user, who_));
+  }
+}
+
+void one_shot::delete_account() {
+  const auto reply = request_ok(account_delete_request(config_.user, config_.confirm_password), "delete-account");
+  print_reply(reply);
+  // The node closes the connection after its answer: nothing to log out from.
+  session_.log_out();
 }
 
 void one_shot::set_status() {

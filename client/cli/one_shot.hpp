@@ -27,6 +27,8 @@ class one_shot {
  private:
   // Sends `message` with a fresh id and returns the node's reply to it.
   json::object request(json::object message);
+  json::object request(json::object message, const std::string& id);
+  std::string fresh_id();
   // request(), then throws cli_error(exit_failure) when the reply reports a failure.
   json::object request_ok(json::object message, std::string_view what);
   // Sends a request that has no reply on success (FRIEND_REQUEST_RESPONSE, ...); an ERROR
@@ -48,6 +50,8 @@ class one_shot {
   void answer_invitation(bool accept);
   void group_command();
   void set_status();
+  void change_password();
+  void delete_account();
   void history();
   std::vector<group_entry> my_groups();
 

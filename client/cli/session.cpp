@@ -24,8 +24,13 @@ constexpr std::chrono::milliseconds attempt_poll{100};
 // Logging out: the node closes the connection once it has sent what was queued.
 constexpr std::chrono::milliseconds logout_wait{2000};
 
-// LOGIN_RESPONSE codes after which trying again is pointless: the credentials are wrong.
-bool is_fatal_login_code(std::int64_t code) { return code == 2001 || code == 2003; }
+// LOGIN_RESPONSE codes after which trying again is pointless: the credentials are wrong,
+// or the administrator locked the account.
+constexpr std::int64_t code_locked = 2005;
+bool is_fatal_login_code(std::int64_t code) { return code == 2001 || code == 2003 || code == code_locked; }
+// The WebSocket close status of a session the node's administrator ended (kick or lock):
+// reconnecting at once would only be refused or kicked again (docs/protocol.md §2).
+constexpr int close_by_administrator = 4001;
 
 // The reply to a LOGIN_REQUEST: LOGIN_RESPONSE, or ERROR (e.g. 9007 during a lockout).
 std::optional<boost::json::object> await_login_reply(client::connection& conn, std::chrono::milliseconds timeout) {
@@ -68,7 +73,9 @@ boost::json::object session::log_in(const std::string& user, const std::string& 
     throw cli_error(exit_usage, conn_->is_open() ? "no answer to the login in time"
                                                  : "the node closed the connection during login");
   }
-  if (const auto f = failure_of(*reply)) throw cli_error(exit_failure, "login failed: " + failure_text(*f));
+  if (const auto f = failure_of(*reply)) {
+    throw cli_error(f->code == code_locked ? exit_admin : exit_failure, "login failed: " + failure_text(*f));
+  }
   user_ = user;
   password_hash_ = client::password_hash(user, password);
   return *reply;
@@ -93,6 +100,11 @@ void session::log_out() {
   }
   conn_.reset();
   user_.clear();
+}
+
+void session::expect_password_change(const std::string& id, const std::string& new_password) {
+  pending_password_id_ = id;
+  pending_password_hash_ = client::password_hash(acting_user(), new_password);
 }
 
 bool session::send(const boost::json::object& message) {
@@ -152,6 +164,18 @@ void session::drain_connection() {
       pending_login_id_.clear();
       pending_user_.clear();
     }
+    const std::string type = type_of(*message);
+    if (type == "PASSWORD_CHANGE_RESPONSE" && !pending_password_id_.empty() && id_of(*message) == pending_password_id_) {
+      if (!failure_of(*message)) password_hash_ = pending_password_hash_;
+      pending_password_id_.clear();
+      pending_password_hash_.clear();
+    }
+    if (type == "ACCOUNT_DELETE_RESPONSE" && !failure_of(*message)) {
+      // The node closes the connection next; there is nobody to log in as any more.
+      account_deleted_ = true;
+      user_.clear();
+      password_hash_.clear();
+    }
     events_.push_back({event::kind::message, std::move(*message), {}});
   }
   if (!conn_->is_open() && conn_->queued() == 0) connection_ended();
@@ -163,6 +187,17 @@ void session::connection_ended() {
   // A login whose answer never came did not happen.
   pending_login_id_.clear();
   pending_user_.clear();
+  pending_password_id_.clear();
+  if (account_deleted_ || code == close_by_administrator) {
+    // Not to be reconnected: say why and stop.
+    const std::string why =
+        account_deleted_ ? "the account was deleted" : "the node's administrator closed this session";
+    end_status_ = account_deleted_ ? exit_ok : exit_admin;
+    gave_up_ = true;
+    events_.push_back({event::kind::lost, {}, why});
+    events_.push_back({event::kind::gave_up, {}, why});
+    return;
+  }
   std::string why = "connection lost";
   if (code != 0) why += " (WebSocket close code " + std::to_string(code) + ")";
   events_.push_back({event::kind::lost, {}, why});
@@ -198,9 +233,10 @@ void session::finish_attempt() {
   ++failed_attempts_;
   if (result.fatal || (policy_.max_attempts != 0 && failed_attempts_ >= policy_.max_attempts)) {
     gave_up_ = true;
+    if (result.locked) end_status_ = exit_admin;
     const std::string why = "giving up reconnecting: " + result.error;
     out_.err(why);
-    events_.push_back({event::kind::gave_up, {}, why});
+    events_.push_back({event::kind::gave_up, {}, why, true});
     return;
   }
   schedule_attempt("reconnect failed (" + result.error + ")");
@@ -229,6 +265,7 @@ session::attempt_result session::attempt() const {
   if (const auto f = failure_of(*reply)) {
     result.error = "login failed: " + failure_text(*f);
     result.fatal = is_fatal_login_code(f->code);
+    result.locked = f->code == code_locked;
     result.conn.reset();
     return result;
   }

@@ -34,6 +34,7 @@ class session {
     kind what = kind::message;
     boost::json::object message;
     std::string detail;
+    bool reported = false;  // the session printed `detail` on stderr already
   };
   struct retry_policy {
     bool reconnect = true;
@@ -56,6 +57,14 @@ class session {
   void send_login(const std::string& user, const std::string& password, const std::string& id);
   // Sends USER_LOGOUT when logged in, waits (briefly) for the node to close, else closes.
   void log_out();
+  // A PASSWORD_CHANGE_REQUEST with `id` is on its way: when the node accepts it, logins
+  // after a reconnect use `new_password`.
+  void expect_password_change(const std::string& id, const std::string& new_password);
+
+  // Set once the session ended for good for a reason that decides the exit status: the
+  // administrator closed it (4001) or the account is locked (2005): exit_admin; the account
+  // was deleted: exit_ok. nullopt otherwise.
+  std::optional<int> end_status() const { return end_status_; }
 
   // Queues a message for the node; false (and nothing sent) while disconnected.
   bool send(const boost::json::object& message);
@@ -84,6 +93,7 @@ class session {
     boost::json::object login_response;
     std::string error;  // empty on success
     bool fatal = false;  // the node refused the credentials: retrying is pointless
+    bool locked = false; // ... because the administrator locked the account (2005)
   };
 
   void drain_connection();
@@ -102,6 +112,10 @@ class session {
   std::string pending_user_;
   std::string pending_hash_;
   std::deque<event> events_;
+  std::string pending_password_id_;
+  std::string pending_password_hash_;
+  bool account_deleted_ = false;  // the node accepted ACCOUNT_DELETE_REQUEST
+  std::optional<int> end_status_;
 
   std::optional<std::future<attempt_result>> attempt_;
   std::optional<std::chrono::steady_clock::time_point> next_attempt_;
