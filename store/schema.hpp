@@ -14,9 +14,9 @@
 //  requests_in      receiver \0 requester               u64 BE: asked at (seconds)
 //  requests_out     requester \0 receiver               u64 BE: asked at (seconds)
 //  inbox            user \0 u64 BE seq                  an encoded frame waiting for the user
-//  messages         u64 BE message id                   stored message (node/stored_message.hpp)
+//  messages         u64 BE message id                   stored message (node/model.hpp stored_message)
 //  history          user \0 u64 BE message id           "" (the message is stored once)
-//  groups           group id                            group record (node/group_record.hpp)
+//  groups           group id                            group record (node/model.hpp group_record)
 //  user_groups      user \0 group id                    "m" member, "i" invited
 //  media            media id                            media record (node/model.hpp)
 //  media_chunks     media id \0 u32 BE chunk index       the chunk's raw bytes
@@ -24,7 +24,9 @@
 //                                                       recipient "@domain" is another node
 //                                                       (it fetches the bytes; value unused)
 //  user_uploads     sender \0 media id                  "" (quota and concurrency accounting)
-//  outbox           peer domain \0 u64 BE seq           a federation event bound for the peer (JSON)
+//  outbox           peer domain \0 u64 BE seq           a federation event bound for the peer: u8 stream
+//                                                       id length, stream id, u64 BE seq in that
+//                                                       stream, the event (JSON) (node/model.cpp)
 //  fed_in           origin domain \0 stream id           u64 BE: last event sequence applied
 //  media_fetches    media id                            remote media being fetched from its origin:
 //                                                       JSON {origin, originId, sha256, to[],
@@ -32,6 +34,8 @@
 //                                                       (node/media_fetch.hpp fetch_record)
 //  meta             "fed_stream"                        this data dir's outbox stream id (random)
 //  meta             "outbox_seq" \0 peer                u64 BE: last outbox sequence for the peer
+//  meta             "outbox_base" \0 peer \0 stream     u64 BE: the peer's outbox seq before the
+//                                                       stream's first event for it
 //  meta             "fed_in_stream" \0 origin           the origin's current stream id
 //  meta             "group_pending" \0 group id \0 u64 BE seq
 //                                                       kind byte + user id: an answer forwarded to
@@ -49,8 +53,8 @@
 // blocks.
 //
 // Opening a data dir whose schema_version differs from schema_version fails with a message
-// that names both versions, except older versions, which are upgraded in place (store/lmdb.cpp
-// says how).
+// that names both versions, except older versions, which are upgraded in place
+// (store/upgrade.cpp says how).
 #pragma once
 
 #include <array>
