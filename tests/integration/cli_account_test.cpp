@@ -94,6 +94,58 @@ TEST(IntegrationCliAccount, InteractivePasswdReadsThePasswordsFromTheNextLines) 
   EXPECT_EQ(login(s, "bob", "other").status, 1);
 }
 
+TEST(IntegrationCliAccount, AfterPasswdAReconnectLogsInWithTheNewPassword) {
+  cli_node s;
+  s.add_user("bob");
+  cli_process bob(s.as("bob", {}));
+  bob.write("passwd\npw-bob\nnew-bob\n");
+  ASSERT_TRUE(bob.wait_output("your password was changed\n")) << bob.out() << bob.err();
+  s.restart_on(s.port());
+  ASSERT_TRUE(bob.wait_error("reconnected as bob\n", 60s)) << bob.out() << bob.err();
+  bob.write("blocks\n");
+  ASSERT_TRUE(bob.wait_output("you block nobody\n")) << bob.out() << bob.err();
+  bob.close_stdin();
+  EXPECT_EQ(bob.wait(), 0) << bob.out() << bob.err();
+}
+
+TEST(IntegrationCliAccount, OnATerminalThePasswordsAreAskedWithoutEcho) {
+  cli_node s;
+  s.add_user("alice");
+  s.add_user("bob");
+
+  // One-shot passwd: the new password twice; what is typed is not shown.
+  cli_process passwd(s.as("alice", {"passwd"}), cli_options::on_terminal());
+  ASSERT_TRUE(passwd.wait_output("new password for alice: ")) << passwd.out();
+  passwd.write("secret-one\n");
+  ASSERT_TRUE(passwd.wait_output("new password again: ")) << passwd.out();
+  passwd.write("secret-one\n");
+  ASSERT_TRUE(passwd.wait_output("password changed for alice")) << passwd.out();
+  EXPECT_EQ(passwd.wait(), 0) << passwd.out();
+  EXPECT_FALSE(contains(passwd.out(), "secret-one")) << passwd.out();
+  EXPECT_EQ(login(s, "alice", "secret-one").status, 0);
+
+  // Two different answers change nothing.
+  cli_process differ(as_without_password(s, "alice", {"--password", "secret-one", "passwd"}),
+                     cli_options::on_terminal());
+  ASSERT_TRUE(differ.wait_output("new password for alice: ")) << differ.out();
+  differ.write("one\n");
+  ASSERT_TRUE(differ.wait_output("new password again: ")) << differ.out();
+  differ.write("two\n");
+  EXPECT_EQ(differ.wait(), 2) << differ.out();
+  EXPECT_TRUE(contains(differ.out(), "the new passwords differ; nothing was changed")) << differ.out();
+
+  // Interactive delete-account: the confirmation prompt replaces the user's prompt.
+  cli_process bob(s.as("bob", {}), cli_options::on_terminal());
+  ASSERT_TRUE(bob.wait_output("bob> ")) << bob.out();
+  bob.write("delete-account\r");
+  ASSERT_TRUE(bob.wait_output("to delete the account bob and everything the node holds of it, type its password: "))
+      << bob.out();
+  bob.write("pw-bob\r");
+  ASSERT_TRUE(bob.wait_output("the account bob was deleted; the node closed the connection")) << bob.out();
+  EXPECT_EQ(bob.wait(10000ms), 0) << bob.out();
+  EXPECT_FALSE(contains(bob.out(), "pw-bob")) << bob.out();
+}
+
 TEST(IntegrationCliAccount, BlockKeepsTheBlockedUsersTextsAwayUntilUnblocked) {
   cli_node s;
   s.add_user("alice");
