@@ -53,12 +53,13 @@ int interactive::run() {
   if (tty_input_) raw.emplace(STDIN_FILENO);
   if (!config_.user.empty()) credentials("login", config_.user, config_.password);
   draw_prompt();
-  while (!gave_up_) {
+  while (!gave_up_ && !locked_) {
     if (input_ended_ && settled()) break;
     turn();
   }
   out_.clear_footer();
   session_.log_out();
+  if (locked_) return exit_admin;
   return gave_up_ ? session_.end_status().value_or(exit_usage) : exit_ok;
 }
 
@@ -345,10 +346,14 @@ void interactive::refresh_groups() {
 void interactive::logged_in(const json::object& login_response) {
   feed_.release();
   feed_.show(login_response);
-  if (failure_of(login_response)) {
+  if (const auto f = failure_of(login_response)) {
+    // The account of --user is locked: nothing to do here (status 3, as in one-shot mode).
+    if (f->code == 2005 && !config_.user.empty() && !started_) locked_ = true;
+    started_ = true;
     settled_in();
     return;
   }
+  started_ = true;
   // What arrives until the friend list says the own domain is held, then shown.
   if (session_.user().find('@') == std::string::npos) feed_.hold();
   feed_.logged_in(login_response);

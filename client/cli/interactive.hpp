@@ -112,6 +112,8 @@ class interactive {
   bool input_ended_ = false;
   std::optional<std::chrono::steady_clock::time_point> input_end_;
   bool gave_up_ = false;
+  bool started_ = false;  // the first login's answer came
+  bool locked_ = false;   // the --user login was answered 2005
 };
 
 }  // namespace chatnode::cli

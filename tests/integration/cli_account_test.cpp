@@ -265,6 +265,10 @@ TEST(IntegrationCliAccount, LockedAccountLoginExitsThree) {
   EXPECT_TRUE(contains(refused.err, "this account is locked by the administrator")) << refused;
   const auto send = s.run("alice", {"friends"});
   EXPECT_EQ(send.status, 3) << send;
+  // Interactive mode started with --user ends too.
+  cli_process interactive(s.as("alice", {}));
+  EXPECT_EQ(interactive.wait(10000ms), 3) << interactive.out() << interactive.err();
+  EXPECT_TRUE(contains(interactive.out(), "this account is locked by the administrator")) << interactive.out();
 
   ASSERT_EQ(admin(s, {"user", "unlock", "alice"}).status, 0);
   EXPECT_EQ(login(s, "alice", "pw-alice").status, 0);
