@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <latch>
 #include <mutex>
 #include <thread>
 
@@ -44,11 +45,21 @@ class stream_run {
   }
 
   void start() {
+    // Every client listens before any sends: a receiver whose handler came after its
+    // partner's first window would miss those deliveries (counted as lost).
+    std::latch listening(static_cast<std::ptrdiff_t>(peers_.size()));
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+      auto& c = plan_.clients[i];
+      c->post([this, i, c, &listening] {
+        c->set_handler([this, i](std::string_view f) { on_frame(i, f); });
+        listening.count_down();
+      });
+    }
+    listening.wait();
     start_ns_ = now_ns();
     for (std::size_t i = 0; i < peers_.size(); ++i) {
       auto& c = plan_.clients[i];
       c->post([this, i, c] {
-        c->set_handler([this, i](std::string_view f) { on_frame(i, f); });
         if (plan_.prefix[i].empty()) return;
         if (per_sender_rate_ > 0) {
           peers_[i].timer = std::make_unique<boost::asio::steady_timer>(c->get_executor());
