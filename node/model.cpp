@@ -250,7 +250,13 @@ std::optional<stored_message> decode_message(std::string_view stored) {
   if (const auto* n = o.if_contains("n"); n && n->is_string()) m.group_name = n->as_string();
   if (const auto* mi = o.if_contains("mi"); mi && mi->is_string()) m.media_id = mi->as_string();
   if (const auto* mt = o.if_contains("mt"); mt && mt->is_string()) m.media_type = mt->as_string();
-  if (const auto* ms = o.if_contains("ms"); ms && ms->is_number()) m.media_size = ms->to_number<std::uint64_t>();
+  if (const auto* ms = o.if_contains("ms")) {
+    // Written as an unsigned integer; anything else (a fraction, 12e45, a negative) is not
+    // a record this node wrote.
+    boost::system::error_code number_ec;
+    m.media_size = ms->to_number<std::uint64_t>(number_ec);
+    if (number_ec) return std::nullopt;
+  }
   return m;
 }
 

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 unit_dirs=(protocol crypto store federation node)
 case "${1:-all}" in
   unit)
-    sanitizer_build protocol_tests crypto_tests store_tests federation_tests node_tests tls_stream_tests
+    sanitizer_build protocol_tests crypto_tests store_tests federation_tests node_tests tls_stream_tests web_files_tests
     dirs=("${unit_dirs[@]}")
     ;;
   all)

@@ -96,7 +96,9 @@ void check_result(const node::remote_result& r) {
   switch (r.code) {
     case 0:
       return;
+    case 3007:  // a friend-request verdict that answers no pending request
     case 7002:
+    case 7003:  // group traffic that does not match this node's copy of the group
     case 9002:
     case 9003:
     case 9005:
