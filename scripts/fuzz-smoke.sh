@@ -6,6 +6,8 @@
 #
 #   scripts/fuzz-smoke.sh [TARGET…]                                  every target, or those named
 #   FUZZ_SECONDS=3600 FUZZ_RUNS=0 FUZZ_OPT=1 scripts/fuzz-smoke.sh fuzz_fed_event   an hour, optimised
+#   FUZZ_SEED=N: libFuzzer's random seed (scripts/test.sh fixes it, so CI repeats the same
+#   mutations and a red run is reproducible; unset, every run explores differently)
 #
 # New inputs a run finds go to <build>/corpus/<target>/; the committed corpus is only read
 # (README "Fuzzing" says how to keep what is worth keeping).
@@ -31,6 +33,7 @@ for t in "${targets[@]}"; do
   args=(-max_total_time="$seconds" -runs="$max_runs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
         -artifact_prefix="$build/artifacts/$t-")
   [ -f "tests/fuzz/dict/$t.dict" ] && args+=(-dict="tests/fuzz/dict/$t.dict")
+  [ -n "${FUZZ_SEED:-}" ] && args+=(-seed="$FUZZ_SEED")
   log=$build/logs/$t.log
   if "$build/tests/fuzz/$t" "${args[@]}" "$found" "$seeds" >"$log" 2>&1; then
     executed=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

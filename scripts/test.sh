@@ -14,5 +14,5 @@ ctest --preset ci -j2
 
 if [ "${CHATNODE_SANITIZE_PASS:-1}" != 0 ]; then
   scripts/sanitize.sh unit
-  FUZZ_SECONDS=${FUZZ_SECONDS:-10} scripts/fuzz-smoke.sh
+  FUZZ_SECONDS=${FUZZ_SECONDS:-10} FUZZ_SEED=${FUZZ_SEED:-1} scripts/fuzz-smoke.sh
 fi
