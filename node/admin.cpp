@@ -137,6 +137,21 @@ bool admin_commands::write(const std::function<void(store::txn&)>& job, std::str
   return !ec;
 }
 
+bool admin_commands::change_account(const std::string& name,
+                                    const std::function<void(account_record&, store::txn&)>& change, bool& found,
+                                    std::string& error) {
+  return write(
+      [&](store::txn& t) {
+        auto stored = t.get(store::table_id::users, name);
+        auto record = stored ? decode_account(*stored) : std::nullopt;
+        found = record.has_value();
+        if (!found) return;
+        change(*record, t);
+        t.put(store::table_id::users, name, encode_account(*record));
+      },
+      error);
+}
+
 admin_reply admin_commands::run(const admin_request& req) {
   const auto& a = req.args;
   auto is = [&](std::initializer_list<const char*> words, std::size_t extra) {
@@ -201,17 +216,13 @@ admin_reply admin_commands::user_passwd(const std::string& name, const admin_req
   const std::string full = *user + "@" + route_.cfg().domain;
   bool found = false;
   std::string error;
-  const bool ok = write(
-      [&](store::txn& t) {
-        auto stored = t.get(store::table_id::users, *user);
-        auto record = stored ? decode_account(*stored) : std::nullopt;
-        found = record.has_value();
-        if (!found) return;
-        record->credential = credential;
-        t.put(store::table_id::users, *user, encode_account(*record));
+  const bool ok = change_account(
+      *user,
+      [&](account_record& record, store::txn& t) {
+        record.credential = credential;
         tokens::revoke_all(t, full);  // "stay logged in" ends everywhere
       },
-      error);
+      found, error);
   if (!ok) return reply(admin_failed, "could not change the password of " + *user + ": " + error);
   if (!found) return reply(admin_not_found, "no user " + full);
   return reply(admin_ok, generated ? "changed the password of " + full + "\npassword: " + password
@@ -262,17 +273,13 @@ admin_reply admin_commands::user_lock(const std::string& name, bool lock) {
   const std::string full = *user + "@" + route_.cfg().domain;
   bool found = false;
   std::string error;
-  const bool ok = write(
-      [&](store::txn& t) {
-        auto stored = t.get(store::table_id::users, *user);
-        auto record = stored ? decode_account(*stored) : std::nullopt;
-        found = record.has_value();
-        if (!found) return;
-        record->locked = lock;
-        t.put(store::table_id::users, *user, encode_account(*record));
+  const bool ok = change_account(
+      *user,
+      [&](account_record& record, store::txn& t) {
+        record.locked = lock;
         if (lock) tokens::revoke_all(t, full);
       },
-      error);
+      found, error);
   if (!ok) return reply(admin_failed, "could not change " + full + ": " + error);
   if (!found) return reply(admin_not_found, "no user " + full);
   if (lock)

@@ -270,6 +270,12 @@ class router {
   bool end_friendship(store::txn& t, effects& fx, const std::string& me, const std::string& other);
   // router_accounts.cpp: password change and account deletion (docs/protocol.md §5). Like a
   // login they pause reading (return false) while the password hash runs.
+  // For a request that proves the current password (PASSWORD_CHANGE, ACCOUNT_DELETE): spends
+  // the address's login budget (else ERROR 9007) and reads the stored credential (else
+  // `server_error()`). nullopt when the request was answered; then the caller stops.
+  std::optional<std::string> begin_password_check(const std::shared_ptr<client_session>& s, const std::string& name,
+                                                  std::string_view request_type, const std::optional<std::string>& id,
+                                                  const std::function<void()>& server_error);
   bool handle_password_change(const std::shared_ptr<client_session>& s, protocol::password_change_request& req,
                               const std::optional<std::string>& id);
   bool handle_account_delete(const std::shared_ptr<client_session>& s, protocol::account_delete_request& req,

@@ -35,37 +35,46 @@ std::string credential_of(const store::database& db, const std::string& name) {
 
 }  // namespace
 
+std::optional<std::string> router::begin_password_check(const std::shared_ptr<client_session>& s,
+                                                        const std::string& name, std::string_view request_type,
+                                                        const std::optional<std::string>& id,
+                                                        const std::function<void()>& server_error) {
+  const std::string address = s->address();
+  // The current password is guessed as cheaply here as at login, so it spends the same budget.
+  switch (guard_.begin_login(address, name)) {
+    case auth_guard::verdict::ok:
+      break;
+    case auth_guard::verdict::busy:
+      send_error(s, p::code::rate_limited, "another password check from your address is running; try again shortly",
+                 std::string(request_type), id);
+      return std::nullopt;
+    default:
+      metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
+      send_error(s, p::code::rate_limited, "too many failed password checks from your address; try again later",
+                 std::string(request_type), id);
+      return std::nullopt;
+  }
+  try {
+    return credential_of(db_, name);
+  } catch (const std::exception& e) {
+    guard_.end_login(address, name, false, false);
+    log(log_level::error, "router", request_type, " of ", name, ": ", e.what());
+    server_error();
+    return std::nullopt;
+  }
+}
+
 bool router::handle_password_change(const std::shared_ptr<client_session>& s, p::password_change_request& req,
                                     const std::optional<std::string>& id) {
   const p::user_id user = *s->state().user;
   const std::string me = user.full();
   auto reply = [me, id](p::code c) { return make_frame(p::password_change_response{me, p::to_int(c)}, id); };
   const std::string address = s->address();
-  // The current password is guessed as cheaply here as at login, so it spends the same budget.
-  switch (guard_.begin_login(address, user.name)) {
-    case auth_guard::verdict::ok:
-      break;
-    case auth_guard::verdict::busy:
-      send_error(s, p::code::rate_limited, "another password check from your address is running; try again shortly",
-                 "PASSWORD_CHANGE_REQUEST", id);
-      return true;
-    default:
-      metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
-      send_error(s, p::code::rate_limited, "too many failed password checks from your address; try again later",
-                 "PASSWORD_CHANGE_REQUEST", id);
-      return true;
-  }
-  std::string credential;
-  try {
-    credential = credential_of(db_, user.name);
-  } catch (const std::exception& e) {
-    guard_.end_login(address, user.name, false, false);
-    log(log_level::error, "router", "password change of ", me, ": ", e.what());
-    s->send(reply(p::code::login_server_error));
-    return true;
-  }
+  auto credential = begin_password_check(s, user.name, "PASSWORD_CHANGE_REQUEST", id,
+                                         [&] { s->send(reply(p::code::login_server_error)); });
+  if (!credential) return true;
   auto job = [this, s, address, name = user.name, me, current = std::move(req.password_hash),
-              next = std::move(req.new_password_hash), credential = std::move(credential),
+              next = std::move(req.new_password_hash), credential = std::move(*credential),
               keep = s->state().tokens, reply]() {
     if (!crypto::verify_password(current, credential)) {
       guard_.end_login(address, name, false);
@@ -121,30 +130,11 @@ bool router::handle_account_delete(const std::shared_ptr<client_session>& s, p::
   const std::string me = user.full();
   auto reply = [me, id](p::code c) { return make_frame(p::account_delete_response{me, p::to_int(c)}, id); };
   const std::string address = s->address();
-  switch (guard_.begin_login(address, user.name)) {
-    case auth_guard::verdict::ok:
-      break;
-    case auth_guard::verdict::busy:
-      send_error(s, p::code::rate_limited, "another password check from your address is running; try again shortly",
-                 "ACCOUNT_DELETE_REQUEST", id);
-      return true;
-    default:
-      metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
-      send_error(s, p::code::rate_limited, "too many failed password checks from your address; try again later",
-                 "ACCOUNT_DELETE_REQUEST", id);
-      return true;
-  }
-  std::string credential;
-  try {
-    credential = credential_of(db_, user.name);
-  } catch (const std::exception& e) {
-    guard_.end_login(address, user.name, false, false);
-    log(log_level::error, "router", "deleting ", me, ": ", e.what());
-    s->send(reply(p::code::login_server_error));
-    return true;
-  }
+  auto credential = begin_password_check(s, user.name, "ACCOUNT_DELETE_REQUEST", id,
+                                         [&] { s->send(reply(p::code::login_server_error)); });
+  if (!credential) return true;
   auto job = [this, s, address, name = user.name, me, password = std::move(req.password_hash),
-              credential = std::move(credential), id, reply]() {
+              credential = std::move(*credential), id, reply]() {
     if (!crypto::verify_password(password, credential)) {
       guard_.end_login(address, name, false);
       metrics_.login_failures.fetch_add(1, std::memory_order_relaxed);

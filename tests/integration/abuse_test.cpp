@@ -61,14 +61,6 @@ class chatting_pair {
   std::unique_ptr<client::connection> carol_, dave_;
 };
 
-tls_target target_of(const node_process& node) {
-  tls_target t;
-  t.port = node.client_port();
-  t.ca_file = node.ca_file().string();
-  t.server_name = "localhost";
-  return t;
-}
-
 std::uint64_t metric(const node_process& node, const std::string& name) {
   tls_target t = target_of(node);
   const auto text = https_get(t, "/metrics").body;

@@ -25,14 +25,6 @@ bool sighup(node_process& node, const std::string& expect) {
   return eventually([&] { return node.log_count(expect) > before; });
 }
 
-tls_target target_of(const node_process& node) {
-  tls_target t;
-  t.port = node.client_port();
-  t.ca_file = node.ca_file().string();
-  t.server_name = node.domain();
-  return t;
-}
-
 TEST(IntegrationReload, RegistrationClosesAtSighupAndOpenSessionsStay) {
   node_process node;
   node.start();

@@ -1,6 +1,8 @@
 // HTTPS GET and version-forcing TLS handshakes over Beast, each step bounded by a timeout.
 #include "tests/integration/tls_probe.hpp"
 
+#include "tests/integration/node_process.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -134,6 +136,14 @@ std::optional<std::chrono::milliseconds> stalled_fragment(const tls_target& targ
 boost::system::error_code tls_handshake(const tls_target& target, int min_version, int max_version) {
   tls_client client;
   return client.connect(target, min_version, max_version, true);
+}
+
+tls_target target_of(const node_process& node) {
+  tls_target t;
+  t.port = node.client_port();
+  t.ca_file = node.ca_file().string();
+  t.server_name = node.domain();
+  return t;
 }
 
 std::string served_certificate_pin(const tls_target& target) {

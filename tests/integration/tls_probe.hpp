@@ -22,6 +22,10 @@ struct tls_target {
   std::string tls12_ciphers;  // offer only these TLS 1.2 ciphers (OpenSSL names); empty: defaults
 };
 
+class node_process;
+// The client port of a running test node, trusting its CA, named by its domain.
+tls_target target_of(const node_process& node);
+
 struct http_result {
   unsigned status = 0;
   std::string body;

@@ -13,14 +13,6 @@
 namespace chatnode::testing {
 namespace {
 
-tls_target target_of(const node_process& node) {
-  tls_target t;
-  t.port = node.client_port();
-  t.ca_file = node.ca_file().string();
-  t.server_name = node.domain();
-  return t;
-}
-
 TEST(IntegrationTls, HealthzAnswersOk) {
   node_process node;
   node.start();
