@@ -3,7 +3,7 @@
 
 #include "accounts.hpp"
 #include "log.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 #include "tokens.hpp"
 
 #include "client/password_hash.hpp"
@@ -72,7 +72,7 @@ std::string pretty(const json::value& v) {
   return out + "\n";
 }
 
-json::object message_json(std::uint64_t id, const model::stored_message& m) {
+json::object message_json(std::uint64_t id, const store::stored_message& m) {
   json::object o{{"id", id}, {"timestamp", m.timestamp}, {"sender", m.sender}, {"receiver", m.receiver}};
   if (!m.group_id.empty()) {
     o["groupId"] = m.group_id;
@@ -298,16 +298,16 @@ admin_reply admin_commands::user_export(const std::string& name) {
 
   json::object out{{"user", full}, {"created", record->created}, {"locked", record->locked}};
   auto strings = [](const std::vector<std::string>& v) { return json::array(v.begin(), v.end()); };
-  out["friends"] = strings(model::friends_of(t, full));
-  out["friendRequestsReceived"] = strings(model::requests_in(t, full));
-  out["friendRequestsSent"] = strings(model::requests_out(t, full));
-  out["blocked"] = strings(model::blocked_by(t, full));
+  out["friends"] = strings(store::friends_of(t, full));
+  out["friendRequestsReceived"] = strings(store::requests_in(t, full));
+  out["friendRequestsSent"] = strings(store::requests_out(t, full));
+  out["blocked"] = strings(store::blocked_by(t, full));
   json::array groups;
-  for (auto role : {model::group_role::member, model::group_role::invited}) {
-    for (const auto& [group_id, g] : model::groups_of(t, full, role)) {
+  for (auto role : {store::group_role::member, store::group_role::invited}) {
+    for (const auto& [group_id, g] : store::groups_of(t, full, role)) {
       groups.push_back(json::object{{"groupId", group_id},
                                     {"name", g.name},
-                                    {"role", role == model::group_role::member ? "member" : "invited"},
+                                    {"role", role == store::group_role::member ? "member" : "invited"},
                                     {"leader", g.leader},
                                     {"members", strings(g.members)}});
     }
@@ -320,16 +320,16 @@ admin_reply admin_commands::user_export(const std::string& name) {
   auto c = t.open_cursor(store::table_id::history);
   for (auto item = c.seek(prefix); item && item->first.starts_with(prefix); item = c.next()) {
     const auto id = store::read_be64(item->first, prefix.size());
-    if (auto m = model::load_message(t, id)) {
+    if (auto m = store::load_message(t, id)) {
       history.push_back(message_json(id, *m));
       if (!m->media_id.empty() && m->sender == full) media.push_back(json::object{
           {"mediaId", m->media_id}, {"mediaType", m->media_type}, {"mediaSize", m->media_size},
-          {"stored", model::load_media(t, m->media_id).has_value()}});
+          {"stored", store::load_media(t, m->media_id).has_value()}});
     }
   }
   out["history"] = std::move(history);
   out["mediaSent"] = std::move(media);
-  out["inboxWaiting"] = model::inbox_size(t, full);
+  out["inboxWaiting"] = store::inbox_size(t, full);
   out["resumptionTokens"] = tokens::count(t, full);
   out["online"] = online_.find(full) != nullptr;
   return reply(admin_ok, pretty(out));

@@ -4,7 +4,7 @@
 #include "media_fetch.hpp"
 
 #include "log.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 #include "router.hpp"
 
 #include "crypto/encoding.hpp"
@@ -145,9 +145,9 @@ void media_fetch::on_fetch(const std::string& peer, const std::string& media_id,
   std::uint32_t total = 0;
   try {
     auto t = db_.begin_read();
-    auto m = model::load_media(t, media_id);
+    auto m = store::load_media(t, media_id);
     // Only a node this one announced the media to may fetch it (its delivery is "@peer").
-    if (m && m->complete && t.get(store::table_id::media_deliveries, model::key2("@" + peer, media_id))) total = m->total_chunks;
+    if (m && m->complete && t.get(store::table_id::media_deliveries, store::key2("@" + peer, media_id))) total = m->total_chunks;
   } catch (const std::exception& e) {
     log(log_level::error, "federation", "media ", media_id, " for ", peer, ": ", e.what());
     return;
@@ -198,7 +198,7 @@ void media_fetch::pump(const std::string& peer) {
   }
   std::uint64_t sent = 0;
   for (const auto& it : todo) {
-    auto chunk = t->get(store::table_id::media_chunks, model::chunk_key(it.media_id, it.index));
+    auto chunk = t->get(store::table_id::media_chunks, store::chunk_key(it.media_id, it.index));
     if (!chunk) {
       {
         std::lock_guard lock(mutex_);
@@ -263,7 +263,7 @@ void media_fetch::poke(const std::string& peer) {
       if (active.count(local_id)) continue;
       auto f = decode_fetch(item->second);
       if (!f || f->origin != peer) continue;
-      auto m = model::load_media(t, local_id);
+      auto m = store::load_media(t, local_id);
       if (!m || m->complete || m->total_chunks == 0) continue;
       starts.push_back({f->origin_id, local_id, first_missing(t, local_id, m->total_chunks), m->total_chunks});
     }
@@ -308,16 +308,16 @@ void media_fetch::on_data(const std::string& peer, const std::string& origin_id,
   writer_.submit(
       [local_id, index, chunk, out](store::txn& t) {
         *out = {result::gone, false};
-        auto m = model::load_media(t, local_id);
+        auto m = store::load_media(t, local_id);
         if (!m || m->complete || !t.get(store::table_id::media_fetches, local_id)) return;
         if (index > m->total_chunks) return void(out->first = result::bad);
-        const auto key = model::chunk_key(local_id, index);
+        const auto key = store::chunk_key(local_id, index);
         if (t.get(store::table_id::media_chunks, key)) return void(out->first = result::duplicate);
         if (m->bytes + chunk->size() > m->size) return void(out->first = result::bad);
         t.put(store::table_id::media_chunks, key, std::string_view(reinterpret_cast<const char*>(chunk->data()), chunk->size()));
         m->bytes += chunk->size();
         ++m->chunks;
-        model::save_media(t, local_id, *m);
+        store::save_media(t, local_id, *m);
         *out = {result::stored, m->chunks == m->total_chunks};
       },
       [this, peer, origin_id, local_id, index, out](std::error_code ec) {
@@ -383,7 +383,7 @@ void media_fetch::on_error(const std::string& peer, const std::string& origin_id
       [local_id, peer](store::txn& t) {
         auto f = load_fetch(t, local_id);
         if (!f || f->origin != peer) return;
-        if (auto m = model::load_media(t, local_id); m && !m->complete) model::purge_media(t, local_id, *m);
+        if (auto m = store::load_media(t, local_id); m && !m->complete) store::purge_media(t, local_id, *m);
         t.del(store::table_id::media_fetches, local_id);
       },
       [this, peer, local_id](std::error_code ec) {

@@ -2,7 +2,7 @@
 #include "relay.hpp"
 
 #include "log.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/object.hpp>
@@ -36,7 +36,7 @@ void relay::start() {
   auto result = std::make_shared<std::string>();
   // A new stream for this run: a data dir restored from a backup never reuses a number.
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-  writer_.submit([result, now_ms](store::txn& t) { *result = model::new_fed_stream(t, now_ms.count()); },
+  writer_.submit([result, now_ms](store::txn& t) { *result = store::new_fed_stream(t, now_ms.count()); },
                  [&made, result](std::error_code ec) {
                    if (ec) {
                      made.set_exception(std::make_exception_ptr(std::runtime_error("federation stream id: " + ec.message())));
@@ -56,7 +56,7 @@ void relay::start() {
   std::vector<std::string> waiting;
   {
     auto t = db_.begin_read();
-    waiting = model::outbox_peers(t);
+    waiting = store::outbox_peers(t);
   }
   for (const auto& peer : waiting) poke(peer);
 }
@@ -82,10 +82,10 @@ void relay::pump(const std::string& peer, peer_pump& p) {
   const std::uint64_t base = std::max(p.sent, p.acked);
   const std::uint64_t in_flight = p.sent > p.acked ? p.sent - p.acked : 0;
   if (in_flight >= window) return;
-  std::vector<model::outbox_entry> entries;
+  std::vector<store::outbox_entry> entries;
   try {
     auto t = db_.begin_read();
-    entries = model::outbox_read(t, peer, base, window - in_flight);
+    entries = store::outbox_read(t, peer, base, window - in_flight);
   } catch (const std::exception& e) {
     log(log_level::error, "federation", "reading the outbox for ", peer, ": ", e.what());
     return;
@@ -235,7 +235,7 @@ void relay::trim(const std::string& peer) {
           std::lock_guard lock(mutex_);
           *upto = peers_[peer].trim_to;
         }
-        model::outbox_trim(t, peer, *upto);
+        store::outbox_trim(t, peer, *upto);
       },
       [this, peer, upto](std::error_code ec) {
         if (ec) log(log_level::error, "federation", "trimming the outbox for ", peer, ": ", ec.message());
@@ -250,8 +250,8 @@ std::map<std::string, std::uint64_t> relay::outbox_depths() const {
   std::map<std::string, std::uint64_t> depth;
   try {
     auto t = db_.begin_read();
-    for (const auto& [domain, address] : cfg().federation.peers) depth[domain] = model::outbox_depth(t, domain);
-    for (const auto& peer : model::outbox_peers(t)) depth[peer] = model::outbox_depth(t, peer);
+    for (const auto& [domain, address] : cfg().federation.peers) depth[domain] = store::outbox_depth(t, domain);
+    for (const auto& peer : store::outbox_peers(t)) depth[peer] = store::outbox_depth(t, peer);
   } catch (const std::exception& e) {
     log(log_level::error, "federation", "reading outbox depth: ", e.what());
   }

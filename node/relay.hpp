@@ -8,7 +8,7 @@
 //           peer has acknowledged stream S (a peer restored from a backup skips to it)
 // FED_ACK   {"type":"FED_ACK","stream":S,"seq":N,"code":0|refusal,"reason"?:"…"}: every
 //           event up to N is stored (cumulative); a refusal acknowledges its event alone.
-// Each run of the node numbers its events in a new stream (model::new_fed_stream).
+// Each run of the node numbers its events in a new stream (store::new_fed_stream).
 #pragma once
 
 #include "config.hpp"

@@ -5,7 +5,7 @@
 #include "accounts.hpp"
 #include "tokens.hpp"
 #include "log.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include "crypto/kdf.hpp"
 #include "crypto/random.hpp"
@@ -345,13 +345,13 @@ void router::deliver(store::txn& t, effects& fx, const std::string& user, const 
   }
   if (auto to = online_.find_live(user)) {
     fx.send(to, frame);
-  } else if (const auto uid = p::parse_user_id(user, cfg().domain); uid && model::local_user_exists(t, uid->name)) {
-    model::inbox_append(t, user, *frame);
+  } else if (const auto uid = p::parse_user_id(user, cfg().domain); uid && store::local_user_exists(t, uid->name)) {
+    store::inbox_append(t, user, *frame);
   }  // else a deleted account: nothing is kept for it (a name registered again starts empty)
 }
 
 bool router::inbox_full(const store::txn& t, const std::string& user) const {
-  return is_local(user) && !online_.find_live(user) && model::inbox_size(t, user) >= cfg().limits.max_inbox_messages;
+  return is_local(user) && !online_.find_live(user) && store::inbox_size(t, user) >= cfg().limits.max_inbox_messages;
 }
 
 void router::on_oversize(const std::shared_ptr<client_session>& s, std::size_t size) {
@@ -562,7 +562,7 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
           out->token = tokens::issue(t, full, now_seconds(), cfg().tokens.lifetime.count(), cfg().tokens.max_per_user);
         take_catch_up(t, full, s.get(), 0, out->first);
         auto online_frame = make_frame(p::user_status_update{full, "online"}, std::nullopt);
-        for (const auto& f : model::friends_of(t, full))
+        for (const auto& f : store::friends_of(t, full))
           if (auto to = online_.find(f)) out->fx.send(to, online_frame);
         presence_to_remote(t, out->fx, full, online_frame);
         flush_remote(t, out->fx);
@@ -612,10 +612,10 @@ void router::take_catch_up(store::txn& t, const std::string& user, const client_
   // large inbox is never dropped as a slow reader while catching up.
   const std::size_t count = std::clamp<std::size_t>(cfg().limits.write_queue_messages / 4, 1, 512);
   const std::size_t bytes = std::max<std::size_t>(cfg().limits.write_queue_bytes / 4, 1);
-  out.inbox = model::inbox_read(t, user, after, count, bytes, out.more);
+  out.inbox = store::inbox_read(t, user, after, count, bytes, out.more);
   if (out.more) return;
   online_.set_caught_up(user, s);
-  for (const auto& f : model::friends_of(t, user))
+  for (const auto& f : store::friends_of(t, user))
     out.tail.push_back(make_frame(p::user_status_update{f, online_.visible_status(f)}, std::nullopt));
   for (auto& offer : media_offers(t, user)) out.tail.push_back(std::move(offer));
 }
@@ -634,7 +634,7 @@ void router::continue_catch_up(const std::shared_ptr<client_session>& s, std::ui
   writer_.submit(
       [this, s, me, out, written, more](store::txn& t) {
         *out = catch_up{};
-        model::inbox_remove(t, me, written);
+        store::inbox_remove(t, me, written);
         if (more) take_catch_up(t, me, s.get(), written, *out);
       },
       [this, s, me, out, more](std::error_code ec) {
@@ -652,7 +652,7 @@ void router::go_offline(const std::shared_ptr<client_session>& s, const frame_pt
   if (!notice) return;
   try {
     auto t = db_.begin_read();
-    for (const auto& f : model::friends_of(t, me))
+    for (const auto& f : store::friends_of(t, me))
       if (auto to = online_.find(f)) to->send(notice);
   } catch (const std::exception& e) {
     log(log_level::error, "router", "presence of ", me, ": ", e.what());

@@ -11,7 +11,7 @@
 #include "kdf_queue.hpp"
 #include "message_counters.hpp"
 #include "rate_limits.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 #include "registry.hpp"
 #include "request_latency.hpp"
 
@@ -198,19 +198,19 @@ class router {
   }
   // Inside a rule: writes fx's remote deliveries and group records to the outboxes.
   void flush_remote(store::txn& t, effects& fx);
-  model::stream_pos append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event);
+  store::stream_pos append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event);
   // Inside a rule: saves / deletes a group record, and tells the other nodes involved.
-  void save_group(store::txn& t, effects& fx, const std::string& group_id, const model::group_record& g,
-                  const model::group_record* before);
-  void delete_group(store::txn& t, effects& fx, const std::string& group_id, const model::group_record& g);
+  void save_group(store::txn& t, effects& fx, const std::string& group_id, const store::group_record& g,
+                  const store::group_record* before);
+  void delete_group(store::txn& t, effects& fx, const std::string& group_id, const store::group_record& g);
   // At a node that does not home the group: its copy of the record becomes `g` (dropped
   // when none of this node's users is in it any more). Nothing is sent.
-  void update_replica(store::txn& t, const std::string& group_id, const model::group_record& g,
-                      const model::group_record* before);
+  void update_replica(store::txn& t, const std::string& group_id, const store::group_record& g,
+                      const store::group_record* before);
   // Inside a rule of a node that does not home `group_id`: sends the request (a client
   // payload naming the group by id) to the home node, which answers the user.
   // Returns the event's place in this node's stream.
-  model::stream_pos forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
+  store::stream_pos forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
                                 protocol::payload request, const std::optional<std::string>& id);
   // Inside a rule: `me`'s presence frame to their friends on other nodes.
   void presence_to_remote(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame);
@@ -222,7 +222,7 @@ class router {
   remote_result apply_act(store::txn& t, effects& fx, const std::string& origin, const std::string& actor,
                           std::string_view request);
   remote_result apply_group(store::txn& t, effects& fx, const std::string& origin, const std::string& group_id,
-                            const std::optional<model::group_record>& g, const model::stream_pos& seen);
+                            const std::optional<store::group_record>& g, const store::stream_pos& seen);
   remote_result apply_reset(store::txn& t, effects& fx, const std::string& origin);
   // While a remote user's request runs inside the receiving job, run_rule runs rules at
   // once in that job's transaction, and replies to the user's stand-in session join fx.
@@ -263,7 +263,7 @@ class router {
   // Inside a rule: `me` leaves group `group_id` (record `g`, of which `me` is a member) as
   // GROUP_LEAVE does; a group homed on another node is left through its home.
   void leave_group(store::txn& t, effects& fx, const std::string& me, const std::string& group_id,
-                   const model::group_record& g, const std::optional<std::string>& id);
+                   const store::group_record& g, const std::optional<std::string>& id);
   // router_social.cpp. Inside a rule: ends the friendship and the pending requests between
   // `me` and `other` as FRIEND_REMOVE does (`other` gets FRIEND_REMOVE, unless they block
   // `me`); false when there was nothing between them.
@@ -315,7 +315,7 @@ class router {
   // the history entries of this node's users, a delivery per local recipient (offered at
   // once when online) and per other node with recipients ("@domain", announced through
   // its outbox); with `forward_home`, only the group's home node is told. Saves or purges m.
-  void publish_media(store::txn& t, effects& fx, const std::string& media_id, model::media_record& m,
+  void publish_media(store::txn& t, effects& fx, const std::string& media_id, store::media_record& m,
                      const std::vector<std::string>& recipients, bool forward_home, std::int64_t timestamp);
   // Federation events "media" (a node announces media to fetch) and "media_done" (a node
   // that was announced media has it, or gave up).
@@ -347,7 +347,7 @@ class router {
   // bounded by count and bytes (a quarter of the write queue); its entries leave the inbox
   // only once they were written to the connection, so a dropped session loses none.
   struct catch_up {
-    std::vector<model::inbox_entry> inbox;
+    std::vector<store::inbox_entry> inbox;
     bool more = false;            // the inbox holds more: the next page follows once these are written
     std::vector<frame_ptr> tail;  // after the last page
   };

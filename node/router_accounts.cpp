@@ -7,7 +7,7 @@
 #include "accounts.hpp"
 #include "log.hpp"
 #include "media_fetch.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 #include "tokens.hpp"
 
 #include "crypto/kdf.hpp"
@@ -217,12 +217,12 @@ void router::erase_account(const std::string& user, std::shared_ptr<client_sessi
 
 bool router::erase_account_data(store::txn& t, effects& fx, const std::string& user) {
   auto uid = p::parse_user_id(user, cfg().domain);
-  if (!uid || uid->domain != cfg().domain || !model::local_user_exists(t, uid->name)) return false;
+  if (!uid || uid->domain != cfg().domain || !store::local_user_exists(t, uid->name)) return false;
 
   // Gone offline for everyone who could see the user.
   if (online_.visible_status(user) != "offline") {
     auto offline = make_frame(p::user_status_update{user, "offline"}, std::nullopt);
-    for (const auto& f : model::friends_of(t, user))
+    for (const auto& f : store::friends_of(t, user))
       if (is_local(f))
         if (auto to = online_.find(f)) fx.send(to, offline);
     presence_to_remote(t, fx, user, offline);
@@ -231,19 +231,19 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
   // Friendships and pending requests both ways end as with FRIEND_REMOVE (other nodes hear
   // it through their outbox, in order before anything a new account of this name does).
   std::set<std::string> others;
-  for (auto& f : model::friends_of(t, user)) others.insert(std::move(f));
-  for (auto& r : model::requests_out(t, user)) others.insert(std::move(r));
-  for (auto& r : model::requests_in(t, user)) others.insert(std::move(r));
+  for (auto& f : store::friends_of(t, user)) others.insert(std::move(f));
+  for (auto& r : store::requests_out(t, user)) others.insert(std::move(r));
+  for (auto& r : store::requests_in(t, user)) others.insert(std::move(r));
   for (const auto& other : others) end_friendship(t, fx, user, other);
 
   // Groups are left as with GROUP_LEAVE (leadership passes on; a group homed elsewhere is
   // left through its home), invitations declined as with GROUP_INVITE_RESPONSE 5001.
-  for (const auto& [gid, g] : model::groups_of(t, user, model::group_role::member)) leave_group(t, fx, user, gid, g, std::nullopt);
-  for (const auto& [gid, g] : model::groups_of(t, user, model::group_role::invited)) {
-    const model::invitation* inv = g.invitation_of(user);
+  for (const auto& [gid, g] : store::groups_of(t, user, store::group_role::member)) leave_group(t, fx, user, gid, g, std::nullopt);
+  for (const auto& [gid, g] : store::groups_of(t, user, store::group_role::invited)) {
+    const store::invitation* inv = g.invitation_of(user);
     const std::string inviter = inv ? inv->inviter : g.leader;
-    model::group_record after = g;
-    std::erase_if(after.invited, [&](const model::invitation& i) { return i.user == user; });
+    store::group_record after = g;
+    std::erase_if(after.invited, [&](const store::invitation& i) { return i.user == user; });
     p::group_invite_response declined{inviter, user, g.name, p::to_int(p::code::invite_rejected), gid};
     if (is_local(gid)) {
       save_group(t, fx, gid, after, &g);
@@ -251,41 +251,41 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
     } else {
       update_replica(t, gid, after, &g);
       const auto seq = forward_to_home(t, fx, user, gid, std::move(declined), std::nullopt);
-      model::group_pending_add(t, gid, seq, 'd', user);
+      store::group_pending_add(t, gid, seq, 'd', user);
     }
   }
   std::vector<std::string> rows;
-  model::for_each_under(t, store::table_id::user_groups, user, [&](std::string_view gid, std::string_view) {
+  store::for_each_under(t, store::table_id::user_groups, user, [&](std::string_view gid, std::string_view) {
     rows.emplace_back(gid);
     return true;
   });
-  for (const auto& gid : rows) t.del(store::table_id::user_groups, model::key2(user, gid));
+  for (const auto& gid : rows) t.del(store::table_id::user_groups, store::key2(user, gid));
 
   // The user's uploads go, finished or not: recipients that have not fetched them yet lose
   // them (their history keeps the notice).
   rows.clear();
-  model::for_each_under(t, store::table_id::user_uploads, user, [&](std::string_view media_id, std::string_view) {
+  store::for_each_under(t, store::table_id::user_uploads, user, [&](std::string_view media_id, std::string_view) {
     rows.emplace_back(media_id);
     return true;
   });
   for (const auto& media_id : rows) {
-    if (auto m = model::load_media(t, media_id)) model::purge_media(t, media_id, *m);
-    t.del(store::table_id::user_uploads, model::key2(user, media_id));
+    if (auto m = store::load_media(t, media_id)) store::purge_media(t, media_id, *m);
+    t.del(store::table_id::user_uploads, store::key2(user, media_id));
   }
   // Media waiting for the user: their delivery ends as if they had declined it.
   rows.clear();
-  model::for_each_under(t, store::table_id::media_deliveries, user, [&](std::string_view media_id, std::string_view) {
+  store::for_each_under(t, store::table_id::media_deliveries, user, [&](std::string_view media_id, std::string_view) {
     rows.emplace_back(media_id);
     return true;
   });
   for (const auto& media_id : rows) {
-    t.del(store::table_id::media_deliveries, model::key2(user, media_id));
-    if (auto m = model::load_media(t, media_id)) {
+    t.del(store::table_id::media_deliveries, store::key2(user, media_id));
+    if (auto m = store::load_media(t, media_id)) {
       if (m->pending) --m->pending;
       if (m->pending == 0) {
-        model::purge_media(t, media_id, *m);
+        store::purge_media(t, media_id, *m);
       } else {
-        model::save_media(t, media_id, *m);
+        store::save_media(t, media_id, *m);
       }
     }
   }
@@ -304,16 +304,16 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
       t.put(store::table_id::media_fetches, media_id, encode_fetch(f));
       continue;
     }
-    if (auto m = model::load_media(t, media_id)) model::purge_media(t, media_id, *m);
+    if (auto m = store::load_media(t, media_id)) store::purge_media(t, media_id, *m);
     t.del(store::table_id::media_fetches, media_id);
     append_event(t, fx, f.origin,
                  boost::json::serialize(boost::json::object{
                      {"kind", "media_done"}, {"mediaId", f.origin_id}, {"code", p::to_int(p::code::text_unknown_receiver)}}));
   }
 
-  model::erase_inbox(t, user);
-  model::erase_history(t, user, [this](std::string_view id) { return is_local(id); });
-  model::erase_blocks(t, user);
+  store::erase_inbox(t, user);
+  store::erase_history(t, user, [this](std::string_view id) { return is_local(id); });
+  store::erase_blocks(t, user);
   tokens::revoke_all(t, user);
   t.del(store::table_id::users, uid->name);
   return true;

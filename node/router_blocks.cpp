@@ -3,7 +3,7 @@
 // router_federation.cpp, router_media.cpp), so it holds whatever the blocked user's node does.
 #include "router.hpp"
 
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include "protocol/ids.hpp"
 
@@ -22,9 +22,9 @@ void router::handle_block(const std::shared_ptr<client_session>& s, p::user_bloc
   run_rule(
       s,
       [this, s, me, target, ack](store::txn& t, effects& fx) {
-        if (model::blocks(t, me, target)) return fx.send(s, ack(p::code::ok));  // already blocked: nothing changes
-        if (model::blocked_by(t, me).size() >= cfg().limits.max_blocks) return fx.send(s, ack(p::code::block_list_full));
-        model::add_block(t, me, target, now_seconds());
+        if (store::blocks(t, me, target)) return fx.send(s, ack(p::code::ok));  // already blocked: nothing changes
+        if (store::blocked_by(t, me).size() >= cfg().limits.max_blocks) return fx.send(s, ack(p::code::block_list_full));
+        store::add_block(t, me, target, now_seconds());
         fx.send(s, ack(p::code::ok));
         // A block ends what is between the two as FRIEND_REMOVE does: the other side sees
         // the friendship (or the request) end, not the block.
@@ -41,7 +41,7 @@ void router::handle_unblock(const std::shared_ptr<client_session>& s, p::user_un
   run_rule(
       s,
       [s, me, target, ack](store::txn& t, effects& fx) {
-        fx.send(s, ack(model::remove_block(t, me, target) ? p::code::ok : p::code::not_blocked));
+        fx.send(s, ack(store::remove_block(t, me, target) ? p::code::ok : p::code::not_blocked));
       },
       [ack] { return ack(p::code::server_error); });
 }
@@ -51,7 +51,7 @@ void router::handle_block_list(const std::shared_ptr<client_session>& s, const s
   run_rule(
       s,
       [s, me = s->state().user->full(), id](store::txn& t, effects& fx) {
-        fx.send(s, make_frame(p::block_list_response{me, model::blocked_by(t, me), 0}, id));
+        fx.send(s, make_frame(p::block_list_response{me, store::blocked_by(t, me), 0}, id));
       },
       [id] { return make_error_frame(p::code::server_error, "could not read your block list", "BLOCK_LIST_REQUEST", id); });
 }

@@ -12,7 +12,7 @@
 #include "router.hpp"
 
 #include "log.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include "protocol/ids.hpp"
 
@@ -77,7 +77,7 @@ std::int64_t router::peer_time(std::int64_t claimed) const {
 
 std::string router::group_fanout_problem(const store::txn& t, const std::string& group_id, const std::string& sender,
                                          const std::vector<std::string>& to) const {
-  auto g = model::load_group(t, group_id);
+  auto g = store::load_group(t, group_id);
   if (!g) return "no group " + group_id + " here";
   if (!g->is_member(sender)) return sender + " is not a member of " + group_id;
   for (const auto& u : to)
@@ -85,24 +85,24 @@ std::string router::group_fanout_problem(const store::txn& t, const std::string&
   return {};
 }
 
-model::stream_pos router::append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event) {
+store::stream_pos router::append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event) {
   fx.pokes.insert(domain);
-  return model::outbox_append(t, domain, event);
+  return store::outbox_append(t, domain, event);
 }
 
 void router::flush_remote(store::txn& t, effects& fx) {
   // Group records first, so a node knows a group before it delivers the group's events.
   for (const auto& [group_id, domains] : fx.group_syncs) {
     json::object ev{{"kind", "group"}, {"groupId", group_id}};
-    if (auto g = model::load_group(t, group_id)) {
-      ev["group"] = json::parse(model::encode_group(*g));
+    if (auto g = store::load_group(t, group_id)) {
+      ev["group"] = json::parse(store::encode_group(*g));
     } else {
       ev["group"] = nullptr;
     }
     for (const auto& d : domains) {
       // How far this record has read d's events: d re-applies its users' answers that this
-      // record cannot reflect yet (model::pending_group_change).
-      const auto seen = model::fed_in_current(t, d);
+      // record cannot reflect yet (store::pending_group_change).
+      const auto seen = store::fed_in_current(t, d);
       if (seen.seq != 0) {
         ev["seen"] = json::object{{"stream", seen.stream}, {"seq", seen.seq}};
       } else {
@@ -122,9 +122,9 @@ void router::flush_remote(store::txn& t, effects& fx) {
   fx.remote.clear();
 }
 
-void router::save_group(store::txn& t, effects& fx, const std::string& group_id, const model::group_record& g,
-                        const model::group_record* before) {
-  model::save_group(t, group_id, g, before);
+void router::save_group(store::txn& t, effects& fx, const std::string& group_id, const store::group_record& g,
+                        const store::group_record* before) {
+  store::save_group(t, group_id, g, before);
   auto& domains = fx.group_syncs[group_id];
   for (const auto* r : {&g, before}) {
     if (!r) continue;
@@ -136,8 +136,8 @@ void router::save_group(store::txn& t, effects& fx, const std::string& group_id,
   if (domains.empty()) fx.group_syncs.erase(group_id);
 }
 
-void router::delete_group(store::txn& t, effects& fx, const std::string& group_id, const model::group_record& g) {
-  model::delete_group(t, group_id, g);
+void router::delete_group(store::txn& t, effects& fx, const std::string& group_id, const store::group_record& g) {
+  store::delete_group(t, group_id, g);
   auto& domains = fx.group_syncs[group_id];
   for (const auto& m : g.members)
     if (!is_local(m)) domains.insert(domain_of(m));
@@ -146,7 +146,7 @@ void router::delete_group(store::txn& t, effects& fx, const std::string& group_i
   if (domains.empty()) fx.group_syncs.erase(group_id);
 }
 
-model::stream_pos router::forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
+store::stream_pos router::forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
                                       p::payload request, const std::optional<std::string>& id) {
   json::object ev{{"kind", "act"}, {"actor", actor}, {"request", p::encode(p::envelope{std::move(request), now_seconds(), id})}};
   return append_event(t, fx, domain_of(group_id), json::serialize(ev));
@@ -154,7 +154,7 @@ model::stream_pos router::forward_to_home(store::txn& t, effects& fx, const std:
 
 void router::presence_to_remote(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame) {
   if (!fed_ || !frame) return;
-  for (const auto& f : model::friends_of(t, me))
+  for (const auto& f : store::friends_of(t, me))
     if (!is_local(f)) deliver(t, fx, f, frame);
 }
 
@@ -202,7 +202,7 @@ void router::receive_remote(const std::string& origin, const std::string& stream
         out->result = {};
         out->duplicate = false;
         out->skipped = 0;
-        const std::uint64_t last = model::fed_in_last(t, origin, stream);
+        const std::uint64_t last = store::fed_in_last(t, origin, stream);
         if (seq <= last) {
           out->duplicate = true;
           return;
@@ -218,7 +218,7 @@ void router::receive_remote(const std::string& origin, const std::string& stream
           out->skipped = seq - 1 - last;
         }
         // First, so that what this event makes for the origin says it was read (group records).
-        model::fed_in_set(t, origin, stream, seq);
+        store::fed_in_set(t, origin, stream, seq);
         out->result = apply_remote(t, out->fx, origin, event);
         if (out->result.code != 0) {
           out->fx.clear();  // refused: checked before anything was written
@@ -285,12 +285,12 @@ remote_result router::apply_remote(store::txn& t, effects& fx, const std::string
     const auto* group_id = str("groupId");
     const auto* group = ev.if_contains("group");
     if (!group_id || !group) return refuse(9003, "group: needs groupId and group");
-    std::optional<model::group_record> g;
+    std::optional<store::group_record> g;
     if (!group->is_null()) {
-      g = model::decode_group(json::serialize(*group));
+      g = store::decode_group(json::serialize(*group));
       if (!g) return refuse(9003, "group.group: not a group record");
     }
-    model::stream_pos seen;
+    store::stream_pos seen;
     if (const auto* s = ev.if_contains("seen"); s && s->is_object()) {
       const auto* stream = s->as_object().if_contains("stream");
       const auto* seq = s->as_object().if_contains("seq");
@@ -336,21 +336,21 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
       deliver(t, fx, requester, make_frame(p::friend_request_ack{requester, receiver, p::to_int(c)}, ref));
       return remote_result{};
     };
-    if (!model::local_user_exists(t, p::parse_user_id(receiver, cfg().domain)->name)) return verdict(p::code::friend_user_not_found);
-    if (model::are_friends(t, receiver, requester)) return verdict(p::code::already_friends);
-    if (model::has_request(t, requester, receiver)) return verdict(p::code::friend_request_pending);
-    if (model::has_request(t, receiver, requester)) {
+    if (!store::local_user_exists(t, p::parse_user_id(receiver, cfg().domain)->name)) return verdict(p::code::friend_user_not_found);
+    if (store::are_friends(t, receiver, requester)) return verdict(p::code::already_friends);
+    if (store::has_request(t, requester, receiver)) return verdict(p::code::friend_request_pending);
+    if (store::has_request(t, receiver, requester)) {
       // Crossing requests: the receiver had asked too; both are accepted.
-      model::remove_request(t, receiver, requester);
-      model::add_friendship(t, receiver, requester, now_seconds());
+      store::remove_request(t, receiver, requester);
+      store::add_friendship(t, receiver, requester, now_seconds());
       deliver(t, fx, receiver, make_frame(p::friend_request_response{receiver, requester, 0}, std::nullopt));
       tell_statuses(t, fx, receiver, requester);
       return verdict(p::code::ok);
     }
-    model::add_request(t, requester, receiver, now_seconds());
+    store::add_request(t, requester, receiver, now_seconds());
     // A receiver who blocks the requester never sees it; the requester's node hears what it
     // would for a request nobody answers (docs/protocol.md §15).
-    if (!model::blocks(t, receiver, requester)) deliver(t, fx, receiver, as_received);
+    if (!store::blocks(t, receiver, requester)) deliver(t, fx, receiver, as_received);
     return verdict(p::code::ok);
   }
   if (auto* m = std::get_if<p::friend_request_ack>(&env.body)) {
@@ -361,8 +361,8 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
     // made the pair friends here before the verdict came: it is delivered and changes
     // nothing. Anything else (a forged "already friends", a verdict for a withdrawn request)
     // is refused.
-    if (!model::has_request(t, requester, receiver)) {
-      if (!model::are_friends(t, requester, receiver))
+    if (!store::has_request(t, requester, receiver)) {
+      if (!store::are_friends(t, requester, receiver))
         return refuse(p::to_int(p::code::no_pending_request), type + ": " + requester + " has no pending request to " + receiver);
       deliver_all();
       return {};
@@ -370,10 +370,10 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
     // The receiver's node decided: 3001 (no such user) ends the request here too; 3003 means
     // that node holds the friendship already (this one learns it); 3006: still pending there.
     if (m->code == p::to_int(p::code::already_friends)) {
-      model::remove_request(t, requester, receiver);
-      if (!model::are_friends(t, requester, receiver)) model::add_friendship(t, requester, receiver, now_seconds());
+      store::remove_request(t, requester, receiver);
+      if (!store::are_friends(t, requester, receiver)) store::add_friendship(t, requester, receiver, now_seconds());
     } else if (m->code != 0 && m->code != p::to_int(p::code::friend_request_pending)) {
-      model::remove_request(t, requester, receiver);
+      store::remove_request(t, requester, receiver);
     }
     deliver_all();
     return {};
@@ -382,11 +382,11 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
     const std::string requester = full(m->sender), answerer = full(m->receiver);
     if (!speaks_for(answerer)) return refuse(9005, type + ": " + origin + " does not speak for " + m->receiver);
     if (!only(requester)) return refuse(9003, type + ": to must be the requester");
-    if (!model::remove_request(t, requester, answerer)) {
+    if (!store::remove_request(t, requester, answerer)) {
       log(log_level::info, "federation", "answer of ", answerer, " to ", requester, ": no such request (withdrawn)");
       return {};
     }
-    if (m->code == 0) model::add_friendship(t, requester, answerer, now_seconds());
+    if (m->code == 0) store::add_friendship(t, requester, answerer, now_seconds());
     deliver_all();
     if (m->code == 0) tell_statuses(t, fx, requester, answerer);
     return {};
@@ -395,10 +395,10 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
     const std::string remover = full(m->sender), removed = full(m->receiver);
     if (!speaks_for(remover)) return refuse(9005, type + ": " + origin + " does not speak for " + m->sender);
     if (!only(removed)) return refuse(9003, type + ": to must be the receiver");
-    if (model::are_friends(t, remover, removed)) model::remove_friendship(t, remover, removed);
-    model::remove_request(t, remover, removed);
-    model::remove_request(t, removed, remover);
-    if (!model::blocks(t, removed, remover)) deliver_all();
+    if (store::are_friends(t, remover, removed)) store::remove_friendship(t, remover, removed);
+    store::remove_request(t, remover, removed);
+    store::remove_request(t, removed, remover);
+    if (!store::blocks(t, removed, remover)) deliver_all();
     return {};
   }
   if (p::type_of(env.body) == p::message_type::user_status_update || p::type_of(env.body) == p::message_type::user_logout) {
@@ -413,13 +413,13 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
     online_.set_remote_status(user, status);
     // Presence is live only; friends who are offline learn it at their next login.
     for (const auto& u : to)
-      if (model::are_friends(t, u, user))
+      if (store::are_friends(t, u, user))
         if (auto s = online_.find(u)) fx.send(s, as_received);
     return {};
   }
   if (auto* m = std::get_if<p::text_message>(&env.body)) {
     const std::string sender = full(m->sender);
-    model::stored_message stored{peer_time(env.timestamp), sender, {}, m->content, {}, {}, {}, {}, 0};
+    store::stored_message stored{peer_time(env.timestamp), sender, {}, m->content, {}, {}, {}, {}, 0};
     if (m->group_id) {
       if (!speaks_for(*m->group_id)) return refuse(9005, type + ": " + origin + " does not home " + *m->group_id);
       // Even the home only speaks for members, to members: this node checks its own copy.
@@ -431,16 +431,16 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
       if (!speaks_for(sender)) return refuse(9005, type + ": " + origin + " does not speak for " + m->sender);
       stored.receiver = full(m->receiver);
       if (!only(stored.receiver)) return refuse(9003, type + ": to must be the receiver");
-      if (!model::are_friends(t, stored.receiver, sender)) return refuse(7002, type + ": " + sender + " is not a friend of " + stored.receiver);
+      if (!store::are_friends(t, stored.receiver, sender)) return refuse(7002, type + ": " + sender + " is not a friend of " + stored.receiver);
     }
     // Stored once for this node's recipients, under this node's message id; a member who
     // blocks the sender gets nothing (docs/protocol.md §15).
     std::vector<std::string_view> owners;
     for (const auto& u : to)
-      if (!model::blocks(t, u, sender)) owners.push_back(u);
+      if (!store::blocks(t, u, sender)) owners.push_back(u);
     if (owners.empty()) return {};
-    const std::uint64_t message_id = model::next_counter(t, "next_message_id");
-    model::store_message(t, message_id, stored, owners);
+    const std::uint64_t message_id = store::next_counter(t, "next_message_id");
+    store::store_message(t, message_id, stored, owners);
     p::text_message out = *m;
     out.sender = sender;
     out.receiver = stored.receiver;
@@ -463,7 +463,7 @@ remote_result router::apply_delivery(store::txn& t, effects& fx, const std::stri
         return refuse(9005, type + ": " + origin + " does not home " + group_id.value_or("(no groupId)"));
       // Invitations from a user the invitee blocks are not delivered (and not listed).
       for (const auto& u : to)
-        if (!model::blocks(t, u, full(std::get<p::group_invite>(env.body).sender))) deliver(t, fx, u, as_received);
+        if (!store::blocks(t, u, full(std::get<p::group_invite>(env.body).sender))) deliver(t, fx, u, as_received);
       return {};
     case p::message_type::group_invite_response:
     case p::message_type::group_leave:
@@ -557,32 +557,32 @@ remote_result router::apply_act(store::txn& t, effects& fx, const std::string& o
 }
 
 remote_result router::apply_group(store::txn& t, effects&, const std::string& origin, const std::string& group_id,
-                                  const std::optional<model::group_record>& g, const model::stream_pos& seen) {
+                                  const std::optional<store::group_record>& g, const store::stream_pos& seen) {
   if (domain_of(group_id) != origin || group_id.empty() || group_id.front() != '#')
     return refuse(9005, "group: " + origin + " does not home " + group_id);
-  auto before = model::load_group(t, group_id);
+  auto before = store::load_group(t, group_id);
   if (!g) {
-    if (before) model::delete_group(t, group_id, *before);
-    model::group_pending_drop(t, group_id, [](const auto&) { return true; });
+    if (before) store::delete_group(t, group_id, *before);
+    store::group_pending_drop(t, group_id, [](const auto&) { return true; });
     return {};
   }
   // Answers of this node's users that the home had not read when it made this record are
   // applied again, so the users' next requests keep seeing them.
-  model::group_record record = *g;
+  store::group_record record = *g;
   // A user of this node who no longer exists (a deleted account) is in no copy here, so a
   // name registered again does not inherit the group.
   auto gone = [&](const std::string& u) {
     auto uid = p::parse_user_id(u, cfg().domain);
-    return is_local(u) && (!uid || !model::local_user_exists(t, uid->name));
+    return is_local(u) && (!uid || !store::local_user_exists(t, uid->name));
   };
   std::erase_if(record.members, gone);
-  std::erase_if(record.invited, [&](const model::invitation& i) { return gone(i.user); });
-  if (auto pending = model::group_pending(t, group_id); !pending.empty()) {
-    auto read = [&](const model::pending_group_change& c) { return model::stream_read_past(seen, c.at); };
-    model::group_pending_drop(t, group_id, read);
+  std::erase_if(record.invited, [&](const store::invitation& i) { return gone(i.user); });
+  if (auto pending = store::group_pending(t, group_id); !pending.empty()) {
+    auto read = [&](const store::pending_group_change& c) { return store::stream_read_past(seen, c.at); };
+    store::group_pending_drop(t, group_id, read);
     for (const auto& change : pending) {
       if (read(change)) continue;
-      std::erase_if(record.invited, [&](const model::invitation& i) { return i.user == change.user; });
+      std::erase_if(record.invited, [&](const store::invitation& i) { return i.user == change.user; });
       if (change.kind == 'a' && !record.is_member(change.user)) record.members.push_back(change.user);
       if (change.kind == 'l') {
         std::erase(record.members, change.user);
@@ -594,23 +594,23 @@ remote_result router::apply_group(store::txn& t, effects&, const std::string& or
   return {};
 }
 
-void router::update_replica(store::txn& t, const std::string& group_id, const model::group_record& g,
-                            const model::group_record* before) {
+void router::update_replica(store::txn& t, const std::string& group_id, const store::group_record& g,
+                            const store::group_record* before) {
   bool concerns_us = false;
   for (const auto& m : g.members) concerns_us = concerns_us || is_local(m);
   for (const auto& i : g.invited) concerns_us = concerns_us || is_local(i.user);
   // This node keeps a copy while any of its users is a member or invited.
   if (concerns_us) {
-    model::save_group(t, group_id, g, before);
+    store::save_group(t, group_id, g, before);
   } else if (before) {
-    model::delete_group(t, group_id, *before);
+    store::delete_group(t, group_id, *before);
   }
 }
 
 remote_result router::apply_reset(store::txn& t, effects& fx, const std::string& origin) {
   for (const auto& user : online_.forget_remote_domain(origin)) {
     auto offline = make_frame(p::user_status_update{user, "offline"}, std::nullopt);
-    for (const auto& f : model::friends_of(t, user))
+    for (const auto& f : store::friends_of(t, user))
       if (is_local(f))
         if (auto s = online_.find(f)) fx.send(s, offline);
   }
@@ -619,7 +619,7 @@ remote_result router::apply_reset(store::txn& t, effects& fx, const std::string&
   for (const auto& [user, status] : online_.visible_users()) {
     if (status == "offline") continue;
     frame_ptr frame;
-    for (const auto& f : model::friends_of(t, user)) {
+    for (const auto& f : store::friends_of(t, user)) {
       if (!f.ends_with(suffix)) continue;
       if (!frame) frame = make_frame(p::user_status_update{user, status}, std::nullopt);
       deliver(t, fx, f, frame);

@@ -3,7 +3,7 @@
 #include "router.hpp"
 
 #include "log.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include "crypto/random.hpp"
 #include "protocol/ids.hpp"
@@ -43,11 +43,11 @@ void router::handle_group_create(const std::shared_ptr<client_session>& s, p::gr
       [this, s, me, members = std::move(members), name = req.name, ack](store::txn& t, effects& fx) {
         std::vector<std::string> not_friends;
         for (const auto& m : members)
-          if (!model::are_friends(t, me, m)) not_friends.push_back(m);
+          if (!store::are_friends(t, me, m)) not_friends.push_back(m);
         if (!not_friends.empty())
           return fx.send(s, ack(p::code::group_not_friends, std::nullopt, std::move(not_friends), std::nullopt));
         const std::string group_id = p::group_id{crypto::random_id(16), cfg().domain}.full();
-        model::group_record g;
+        store::group_record g;
         g.name = name;
         g.leader = me;
         g.members = {me};
@@ -70,33 +70,33 @@ void router::handle_group_invite_response(const std::shared_ptr<client_session>&
   run_rule(
       s,
       [this, s, me, group = req.group, group_id = req.group_id, answer = req.code, id](store::txn& t, effects& fx) {
-        auto found = model::find_group(t, me, group, group_id, model::group_role::invited);
+        auto found = store::find_group(t, me, group, group_id, store::group_role::invited);
         if (found.code != 0)
           return fx.send(s, make_error_frame(static_cast<p::code>(found.code),
                                         found.code == 4003 ? "several invitations have this name; use groupId" : "no such group",
                                         "GROUP_INVITE_RESPONSE", id));
         if (!is_local(found.id)) {
-          const model::invitation* pending = found.record.invitation_of(me);
+          const store::invitation* pending = found.record.invitation_of(me);
           const std::string inviter = pending ? pending->inviter : found.record.leader;
           // This node's copy takes the answer at once, so the user's next requests (a text
           // to the group) see it; the home's record follows and has the last word.
-          model::group_record g = found.record;
-          std::erase_if(g.invited, [&](const model::invitation& i) { return i.user == me; });
+          store::group_record g = found.record;
+          std::erase_if(g.invited, [&](const store::invitation& i) { return i.user == me; });
           if (answer == 0 && !g.is_member(me)) g.members.push_back(me);
           update_replica(t, found.id, g, &found.record);
           const auto seq =
               forward_to_home(t, fx, me, found.id, p::group_invite_response{inviter, me, g.name, answer, found.id}, id);
-          model::group_pending_add(t, found.id, seq, answer == 0 ? 'a' : 'd', me);
+          store::group_pending_add(t, found.id, seq, answer == 0 ? 'a' : 'd', me);
           return;
         }
-        const model::invitation* inv = found.record.invitation_of(me);
+        const store::invitation* inv = found.record.invitation_of(me);
         if (!inv)
           return fx.send(s, make_error_frame(p::code::not_invited, "no invitation to " + found.id + " for you",
                                         "GROUP_INVITE_RESPONSE", id));
         const std::string inviter = inv->inviter;
-        const model::group_record before = found.record;
+        const store::group_record before = found.record;
         auto& g = found.record;
-        std::erase_if(g.invited, [&](const model::invitation& i) { return i.user == me; });
+        std::erase_if(g.invited, [&](const store::invitation& i) { return i.user == me; });
         if (answer == 0) g.members.push_back(me);
         save_group(t, fx, found.id, g, &before);
         deliver(t, fx, inviter, make_frame(p::group_invite_response{inviter, me, g.name, answer, found.id}, std::nullopt));
@@ -113,7 +113,7 @@ void router::handle_group_leave(const std::shared_ptr<client_session>& s, p::gro
   run_rule(
       s,
       [this, s, me, group = req.group, group_id = req.group_id, ack, id](store::txn& t, effects& fx) {
-        auto found = model::find_group(t, me, group, group_id, model::group_role::member);
+        auto found = store::find_group(t, me, group, group_id, store::group_role::member);
         if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
         const auto& g = found.record;
         if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
@@ -125,18 +125,18 @@ void router::handle_group_leave(const std::shared_ptr<client_session>& s, p::gro
 }
 
 void router::leave_group(store::txn& t, effects& fx, const std::string& me, const std::string& group_id,
-                         const model::group_record& before, const std::optional<std::string>& id) {
+                         const store::group_record& before, const std::optional<std::string>& id) {
   if (!is_local(group_id)) {
     // As for invitation answers: this node's copy follows at once.
-    model::group_record after = before;
+    store::group_record after = before;
     std::erase(after.members, me);
     if (after.leader == me && !after.members.empty()) after.leader = after.members.front();
     update_replica(t, group_id, after, &before);
     const auto seq = forward_to_home(t, fx, me, group_id, p::group_leave{me, before.name, group_id}, id);
-    model::group_pending_add(t, group_id, seq, 'l', me);
+    store::group_pending_add(t, group_id, seq, 'l', me);
     return;
   }
-  model::group_record g = before;
+  store::group_record g = before;
   std::erase(g.members, me);
   if (g.members.empty()) {
     // The last member left: the group ends; pending invitations with it.
@@ -165,7 +165,7 @@ void router::handle_group_remove(const std::shared_ptr<client_session>& s, p::gr
   run_rule(
       s,
       [this, s, me, group = req.group, group_id = req.group_id, ack, id](store::txn& t, effects& fx) {
-        auto found = model::find_group(t, me, group, group_id, model::group_role::member);
+        auto found = store::find_group(t, me, group, group_id, store::group_role::member);
         if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
         const auto& g = found.record;
         if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
@@ -191,7 +191,7 @@ void router::handle_group_leader_change(const std::shared_ptr<client_session>& s
   run_rule(
       s,
       [this, s, me, new_leader, group = req.group, group_id = req.group_id, ack, id](store::txn& t, effects& fx) {
-        auto found = model::find_group(t, me, group, group_id, model::group_role::member);
+        auto found = store::find_group(t, me, group, group_id, store::group_role::member);
         if (found.code != 0) return fx.send(s, ack(group, static_cast<p::code>(found.code), group_id));
         auto& g = found.record;
         if (!g.is_member(me)) return fx.send(s, ack(g.name, p::code::not_group_member, found.id));
@@ -199,7 +199,7 @@ void router::handle_group_leader_change(const std::shared_ptr<client_session>& s
           return (void)forward_to_home(t, fx, me, found.id, p::group_leader_change{me, g.name, new_leader, found.id}, id);
         if (g.leader != me) return fx.send(s, ack(g.name, p::code::not_group_leader, found.id));
         if (!g.is_member(new_leader)) return fx.send(s, ack(g.name, p::code::new_leader_not_member, found.id));
-        const model::group_record before = g;
+        const store::group_record before = g;
         g.leader = new_leader;
         save_group(t, fx, found.id, g, &before);
         fx.send(s, ack(g.name, p::code::ok, found.id));
@@ -217,15 +217,15 @@ void router::handle_group_list(const std::shared_ptr<client_session>& s, const s
       [s, me = s->state().user->full(), id](store::txn& t, effects& fx) {
         p::group_list_response list;
         list.username = me;
-        for (auto& [gid, g] : model::groups_of(t, me, model::group_role::member)) {
+        for (auto& [gid, g] : store::groups_of(t, me, store::group_role::member)) {
           p::group_entry e{gid, g.name, g.leader, g.members, {}};
           for (const auto& i : g.invited) e.invited.push_back(i.user);
           list.groups.push_back(std::move(e));
         }
-        for (auto& [gid, g] : model::groups_of(t, me, model::group_role::invited)) {
-          const model::invitation* inv = g.invitation_of(me);
+        for (auto& [gid, g] : store::groups_of(t, me, store::group_role::invited)) {
+          const store::invitation* inv = g.invitation_of(me);
           std::string inviter = inv ? inv->inviter : g.leader;
-          if (model::blocks(t, me, inviter)) continue;  // invitations of blocked users stay hidden
+          if (store::blocks(t, me, inviter)) continue;  // invitations of blocked users stay hidden
           list.invitations.push_back({gid, g.name, std::move(inviter)});
         }
         fx.send(s, make_frame(std::move(list), id));

@@ -4,7 +4,7 @@
 #include "router.hpp"
 
 #include "log.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include "protocol/ids.hpp"
 #include "store/keys.hpp"
@@ -52,7 +52,7 @@ struct history_sync {
   phase expecting = phase::begin_ack;
   bool exhausted = false;      // nothing is left after the last DATA
 
-  bool matches(const model::stored_message& m) const {
+  bool matches(const store::stored_message& m) const {
     if (after_time && m.timestamp <= *after_time) return false;
     if (before_time && m.timestamp >= *before_time) return false;
     switch (kind) {
@@ -80,7 +80,7 @@ std::optional<std::uint64_t> history_id(std::string_view key, std::string_view o
 // The highest id in `owner`'s history that is <= `at_most`.
 std::optional<std::uint64_t> last_history_id(const store::txn& t, std::string_view owner, std::uint64_t at_most) {
   auto c = t.open_cursor(store::table_id::history);
-  auto item = c.seek(model::key_seq(owner, at_most));
+  auto item = c.seek(store::key_seq(owner, at_most));
   if (item) {
     if (auto id = history_id(item->first, owner); id && *id == at_most) return id;
     item = c.prev();
@@ -99,7 +99,7 @@ std::optional<std::uint64_t> parse_message_id(std::string_view s) {
   return v;
 }
 
-p::history_item to_item(std::uint64_t id, model::stored_message&& m) {
+p::history_item to_item(std::uint64_t id, store::stored_message&& m) {
   p::history_item item{
       .timestamp = m.timestamp,
       .sender = std::move(m.sender),
@@ -122,10 +122,10 @@ p::history_item to_item(std::uint64_t id, model::stored_message&& m) {
 // Moves the scan to the first match at or after next_id; false when there is none.
 bool seek_first_match(const store::txn& t, history_sync& h) {
   auto c = t.open_cursor(store::table_id::history);
-  for (auto item = c.seek(model::key_seq(h.owner, h.next_id)); item; item = c.next()) {
+  for (auto item = c.seek(store::key_seq(h.owner, h.next_id)); item; item = c.next()) {
     auto id = history_id(item->first, h.owner);
     if (!id || *id > h.last_id) break;
-    auto m = model::load_message(t, *id);
+    auto m = store::load_message(t, *id);
     if (m && h.matches(*m)) {
       h.next_id = *id;
       return true;
@@ -138,14 +138,14 @@ bool seek_first_match(const store::txn& t, history_sync& h) {
 // the earliest of them. Returns how many there are (at most `limit`).
 std::uint64_t seek_latest(const store::txn& t, history_sync& h, std::uint64_t limit) {
   auto c = t.open_cursor(store::table_id::history);
-  auto item = c.seek(model::key_seq(h.owner, h.last_id));
+  auto item = c.seek(store::key_seq(h.owner, h.last_id));
   if (!item || history_id(item->first, h.owner) != h.last_id) item = item ? c.prev() : c.last();
   const std::uint64_t first_id = h.next_id;
   std::uint64_t found = 0;
   for (; item && found < limit; item = c.prev()) {
     auto id = history_id(item->first, h.owner);
     if (!id || *id < first_id) break;
-    auto m = model::load_message(t, *id);
+    auto m = store::load_message(t, *id);
     if (m && h.matches(*m)) {
       ++found;
       h.next_id = *id;
@@ -161,7 +161,7 @@ std::vector<p::history_item> next_chunk(const store::database& db, history_sync&
   std::size_t bytes = 0;
   auto t = db.begin_read();
   auto c = t.open_cursor(store::table_id::history);
-  auto item = c.seek(model::key_seq(h.owner, h.next_id));
+  auto item = c.seek(store::key_seq(h.owner, h.next_id));
   for (; item; item = c.next()) {
     auto id = history_id(item->first, h.owner);
     if (!id || *id > h.last_id) break;
@@ -170,7 +170,7 @@ std::vector<p::history_item> next_chunk(const store::database& db, history_sync&
     } else {
       h.next_id = *id + 1;
     }
-    auto m = model::load_message(t, *id);
+    auto m = store::load_message(t, *id);
     if (!m) {
       log(log_level::warn, "router", "history of ", h.owner, ": message ", *id, " is missing or unreadable");
     } else if (h.matches(*m)) {
@@ -251,12 +251,12 @@ void router::handle_history_request(const std::shared_ptr<client_session>& s, p:
       } else {
         peer = p::parse_user_id(with, cfg().domain);
         const bool bare = with.find('@') == std::string::npos;
-        if (peer && (!bare || model::local_user_exists(t, peer->name))) {
+        if (peer && (!bare || store::local_user_exists(t, peer->name))) {
           h->kind = history_sync::with_kind::peer;
           h->with = peer->full();
         } else {
           std::vector<std::string> named;
-          for (auto& [group_id, group] : model::groups_of(t, me, model::group_role::member))
+          for (auto& [group_id, group] : store::groups_of(t, me, store::group_role::member))
             if (group.name == with) named.push_back(group_id);
           if (named.size() > 1) {
             send_error(s, p::code::ambiguous_group,

@@ -6,7 +6,7 @@
 
 #include "log.hpp"
 #include "media_fetch.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include "crypto/encoding.hpp"
 #include "protocol/ids.hpp"
@@ -51,7 +51,7 @@ std::vector<std::uint32_t> received_chunks(const store::txn& t, const std::strin
   return out;
 }
 
-frame_ptr offer_frame(const std::string& media_id, const model::media_record& m, const std::string& recipient) {
+frame_ptr offer_frame(const std::string& media_id, const store::media_record& m, const std::string& recipient) {
   p::media_message offer{m.sender, m.receiver.front() == '#' ? m.receiver : recipient, media_id, m.media_type, m.size,
                          m.sha256, m.total_chunks, std::to_string(m.message_id), std::nullopt, std::nullopt};
   if (!m.group_name.empty()) {
@@ -89,7 +89,7 @@ void router::handle_media_message(const std::shared_ptr<client_session>& s, p::m
   run_rule(
       s,
       [this, s, me, req, ack](store::txn& t, effects& fx) {
-        if (auto existing = model::load_media(t, req.media_id)) {
+        if (auto existing = store::load_media(t, req.media_id)) {
           if (existing->sender != me) return fx.send(s, ack(req.receiver, p::code::media_id_taken, std::nullopt));
           if (existing->complete) return fx.send(s, ack(existing->receiver, p::code::media_already_complete, std::nullopt));
           // A resumed upload: say which chunks are already here.
@@ -99,8 +99,8 @@ void router::handle_media_message(const std::shared_ptr<client_session>& s, p::m
         if (to.error != p::code::ok) return fx.send(s, ack(req.receiver, to.error, std::nullopt));
         unsigned unfinished = 0;
         std::uint64_t stored = 0;
-        model::for_each_under(t, store::table_id::user_uploads, me, [&](std::string_view media_id, std::string_view) {
-          if (auto m = model::load_media(t, media_id)) {
+        store::for_each_under(t, store::table_id::user_uploads, me, [&](std::string_view media_id, std::string_view) {
+          if (auto m = store::load_media(t, media_id)) {
             stored += m->size;
             if (!m->complete) ++unfinished;
           }
@@ -110,15 +110,15 @@ void router::handle_media_message(const std::shared_ptr<client_session>& s, p::m
           return fx.send(s, ack(to.receiver, p::code::media_too_many_uploads, std::nullopt));
         if (stored + req.media_size > cfg().media.quota_bytes)
           return fx.send(s, ack(to.receiver, p::code::media_quota_exceeded, std::nullopt));
-        model::media_record m;
+        store::media_record m;
         m.sender = me;
         m.receiver = to.receiver;
         m.group_name = to.group_name;
         m.media_type = req.media_type;
         m.size = req.media_size;
         m.created = now_seconds();
-        model::save_media(t, req.media_id, m);
-        t.put(store::table_id::user_uploads, model::key2(me, req.media_id), std::string_view{});
+        store::save_media(t, req.media_id, m);
+        t.put(store::table_id::user_uploads, store::key2(me, req.media_id), std::string_view{});
         fx.send(s, ack(to.receiver, p::code::ok, std::vector<std::uint32_t>{}));
       },
       [ack, receiver = req.receiver] { return ack(receiver, p::code::server_error, std::nullopt); });
@@ -156,7 +156,7 @@ void router::handle_media_data(const std::shared_ptr<client_session>& s, p::medi
   writer_.submit(
       [this, me, media_id = req.media_id, index = req.chunk_index, total = req.total_chunks, data, out](store::txn& t) {
         *out = outcome{};
-        auto m = model::load_media(t, media_id);
+        auto m = store::load_media(t, media_id);
         if (!m || m->sender != me) return void(out->code = p::code::media_unknown);
         out->receiver = m->receiver;
         if (m->complete) return;  // a late duplicate of a finished upload
@@ -167,7 +167,7 @@ void router::handle_media_data(const std::shared_ptr<client_session>& s, p::medi
         } else if (m->total_chunks != total) {
           return void(out->code = p::code::media_bad_chunk_index);
         }
-        const auto key = model::chunk_key(media_id, index);
+        const auto key = store::chunk_key(media_id, index);
         if (t.get(store::table_id::media_chunks, key)) return;  // a duplicate: acked again, stored once
         if (m->bytes + data->size() > m->size) return void(out->code = p::code::media_size_mismatch);
         t.put(store::table_id::media_chunks, key,
@@ -175,7 +175,7 @@ void router::handle_media_data(const std::shared_ptr<client_session>& s, p::medi
         m->bytes += data->size();
         ++m->chunks;
         out->stored = true;
-        model::save_media(t, media_id, *m);
+        store::save_media(t, media_id, *m);
         out->last = m->chunks == m->total_chunks;
         out->mismatch = out->last && m->bytes != m->size;
       },
@@ -192,7 +192,7 @@ void router::handle_media_data(const std::shared_ptr<client_session>& s, p::medi
           // Every chunk is in but the sizes disagree: the upload is void; say so and drop it.
           writer_.submit(
               [media_id](store::txn& t) {
-                if (auto m = model::load_media(t, media_id); m && !m->complete) model::purge_media(t, media_id, *m);
+                if (auto m = store::load_media(t, media_id); m && !m->complete) store::purge_media(t, media_id, *m);
               },
               [s, me, media_id, to](std::error_code) {
                 s->send(make_frame(p::media_message_complete{to, me, media_id, p::to_int(p::code::media_size_mismatch)},
@@ -210,9 +210,9 @@ void router::finish_upload(const std::string& media_id) {
     std::string sha;
     try {
       auto t = db_.begin_read();
-      auto m = model::load_media(t, media_id);
+      auto m = store::load_media(t, media_id);
       if (!m || m->complete) return;
-      sha = model::hash_chunks(t, media_id, m->total_chunks);
+      sha = store::hash_chunks(t, media_id, m->total_chunks);
     } catch (const std::exception& e) {
       log(log_level::error, "router", "hashing media ", media_id, ": ", e.what());
       return;
@@ -221,7 +221,7 @@ void router::finish_upload(const std::string& media_id) {
     writer_.submit(
         [this, media_id, sha, fx](store::txn& t) {
           fx->clear();
-          auto m = model::load_media(t, media_id);
+          auto m = store::load_media(t, media_id);
           if (!m || m->complete) return;
           m->sha256 = sha;
           // Recipients are fixed now: the friend, or the group's members of this moment. A
@@ -232,7 +232,7 @@ void router::finish_upload(const std::string& media_id) {
             recipients.push_back(m->receiver);
           } else if (!is_local(m->receiver)) {
             forward_home = true;
-          } else if (auto g = model::load_group(t, m->receiver)) {
+          } else if (auto g = store::load_group(t, m->receiver)) {
             for (const auto& member : g->members)
               if (member != m->sender) recipients.push_back(member);
           }
@@ -247,10 +247,10 @@ void router::finish_upload(const std::string& media_id) {
   });
 }
 
-void router::publish_media(store::txn& t, effects& fx, const std::string& media_id, model::media_record& m,
+void router::publish_media(store::txn& t, effects& fx, const std::string& media_id, store::media_record& m,
                            const std::vector<std::string>& recipients, bool forward_home, std::int64_t timestamp) {
   m.complete = true;
-  m.message_id = model::next_counter(t, "next_message_id");
+  m.message_id = store::next_counter(t, "next_message_id");
   m.recipients.clear();
   std::vector<std::string> local;
   std::map<std::string, std::vector<std::string>> remote;  // domain -> its users among the recipients
@@ -260,7 +260,7 @@ void router::publish_media(store::txn& t, effects& fx, const std::string& media_
       // A recipient who blocks the sender gets no offer (docs/protocol.md §15); a deleted
       // account gets nothing either.
       const auto uid = p::parse_user_id(r, cfg().domain);
-      if (!uid || !model::local_user_exists(t, uid->name) || model::blocks(t, r, m.sender)) continue;
+      if (!uid || !store::local_user_exists(t, uid->name) || store::blocks(t, r, m.sender)) continue;
       if (std::find(local.begin(), local.end(), r) == local.end()) local.push_back(r);
     } else {
       remote[r.substr(r.rfind('@') + 1)].push_back(r);
@@ -268,7 +268,7 @@ void router::publish_media(store::txn& t, effects& fx, const std::string& media_
   }
   if (forward_home) remote[m.receiver.substr(m.receiver.rfind('@') + 1)];  // no users: the home decides
   // Only this node's users have a history here; the other nodes keep theirs.
-  model::stored_message msg{timestamp, m.sender, m.receiver, {}, {}, {}, media_id, m.media_type, m.size};
+  store::stored_message msg{timestamp, m.sender, m.receiver, {}, {}, {}, media_id, m.media_type, m.size};
   if (!m.group_name.empty()) {
     msg.group_id = m.receiver;
     msg.group_name = m.group_name;
@@ -276,16 +276,16 @@ void router::publish_media(store::txn& t, effects& fx, const std::string& media_
   std::vector<std::string_view> owners;
   if (is_local(m.sender)) owners.push_back(m.sender);
   for (const auto& r : local) owners.push_back(r);
-  model::store_message(t, m.message_id, msg, owners);
+  store::store_message(t, m.message_id, msg, owners);
   for (const auto& r : local) {
-    t.put(store::table_id::media_deliveries, model::key2(r, media_id), store::be32(0));
+    t.put(store::table_id::media_deliveries, store::key2(r, media_id), store::be32(0));
     m.recipients.push_back(r);
   }
   // Another node counts as one recipient ("@domain"): it fetches the bytes once for all its
   // users and says when it has them (event "media_done").
   for (const auto& [domain, users] : remote) {
     const std::string node = "@" + domain;
-    t.put(store::table_id::media_deliveries, model::key2(node, media_id), store::be32(0));
+    t.put(store::table_id::media_deliveries, store::key2(node, media_id), store::be32(0));
     m.recipients.push_back(node);
     boost::json::array to;
     for (const auto& u : users) to.emplace_back(u);
@@ -298,9 +298,9 @@ void router::publish_media(store::txn& t, effects& fx, const std::string& media_
   }
   m.pending = static_cast<std::uint32_t>(m.recipients.size());
   if (m.pending == 0) {
-    model::purge_media(t, media_id, m);
+    store::purge_media(t, media_id, m);
   } else {
-    model::save_media(t, media_id, m);
+    store::save_media(t, media_id, m);
   }
   for (const auto& r : local)
     if (auto to = online_.find_live(r)) fx.send(to, offer_frame(media_id, m, r));
@@ -315,8 +315,8 @@ void router::handle_media_complete_ack(const std::shared_ptr<client_session>&, p
 
 std::vector<frame_ptr> router::media_offers(const store::txn& t, const std::string& user) const {
   std::vector<frame_ptr> offers;
-  model::for_each_under(t, store::table_id::media_deliveries, user, [&](std::string_view media_id, std::string_view) {
-    if (auto m = model::load_media(t, media_id); m && m->complete) offers.push_back(offer_frame(std::string(media_id), *m, user));
+  store::for_each_under(t, store::table_id::media_deliveries, user, [&](std::string_view media_id, std::string_view) {
+    if (auto m = store::load_media(t, media_id); m && m->complete) offers.push_back(offer_frame(std::string(media_id), *m, user));
     return true;
   });
   return offers;
@@ -326,13 +326,13 @@ void router::handle_media_ack(const std::shared_ptr<client_session>& s, p::media
                               const std::optional<std::string>& id) {
   const std::string me = s->state().user->full();
   std::uint32_t acked = 0;
-  std::optional<model::media_record> m;
+  std::optional<store::media_record> m;
   try {
     auto t = db_.begin_read();
-    auto progress = t.get(store::table_id::media_deliveries, model::key2(me, req.media_id));
+    auto progress = t.get(store::table_id::media_deliveries, store::key2(me, req.media_id));
     if (progress && progress->size() == 4) {
       acked = store::read_be32(*progress);
-      m = model::load_media(t, req.media_id);
+      m = store::load_media(t, req.media_id);
     }
   } catch (const std::exception& e) {
     log(log_level::error, "router", "media ack: ", e.what());
@@ -377,7 +377,7 @@ void router::pump_download(const std::shared_ptr<client_session>& s, const std::
       const std::uint32_t index = d.next++;
       if (d.acked_ahead.count(index)) continue;
       if (!t) t.emplace(db_.begin_read());
-      auto chunk = t->get(store::table_id::media_chunks, model::chunk_key(media_id, index));
+      auto chunk = t->get(store::table_id::media_chunks, store::chunk_key(media_id, index));
       if (!chunk) throw std::runtime_error("chunk " + std::to_string(index) + " missing");
       p::media_message_data data{d.uploader, me, media_id,
                                  crypto::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(chunk->data()), chunk->size())),
@@ -413,7 +413,7 @@ void router::handle_media_data_ack(const std::shared_ptr<client_session>& s, p::
     if (d.acked != before) {
       // Remember the progress so a reconnect resumes from the first unacknowledged chunk.
       writer_.submit(
-          [key = model::key2(s->state().user->full(), req.media_id), acked = d.acked](store::txn& t) {
+          [key = store::key2(s->state().user->full(), req.media_id), acked = d.acked](store::txn& t) {
             if (auto cur = t.get(store::table_id::media_deliveries, key); cur && cur->size() == 4 && store::read_be32(*cur) < acked)
               t.put(store::table_id::media_deliveries, key, store::be32(acked));
           },
@@ -448,13 +448,13 @@ void router::finish_delivery(const std::shared_ptr<client_session>& s, const std
   run_rule(
       s,
       [s, me, media_id, uploader = d.uploader, acknowledge, id](store::txn& t, effects& fx) {
-        if (t.del(store::table_id::media_deliveries, model::key2(me, media_id))) {
-          if (auto m = model::load_media(t, media_id)) {
+        if (t.del(store::table_id::media_deliveries, store::key2(me, media_id))) {
+          if (auto m = store::load_media(t, media_id)) {
             if (m->pending) --m->pending;
             if (m->pending == 0) {
-              model::purge_media(t, media_id, *m);  // every recipient has it: the node lets go
+              store::purge_media(t, media_id, *m);  // every recipient has it: the node lets go
             } else {
-              model::save_media(t, media_id, *m);
+              store::save_media(t, media_id, *m);
             }
           }
         }
@@ -469,13 +469,13 @@ void router::purge_expired_media() {
   const std::int64_t cutoff = now_seconds() - cfg().media.retention.count();
   writer_.submit(
       [cutoff](store::txn& t) {
-        std::vector<std::pair<std::string, model::media_record>> expired;
+        std::vector<std::pair<std::string, store::media_record>> expired;
         auto c = t.open_cursor(store::table_id::media);
         for (auto item = c.first(); item; item = c.next())
-          if (auto m = model::decode_media(item->second); m && m->created < cutoff)
+          if (auto m = store::decode_media(item->second); m && m->created < cutoff)
             expired.emplace_back(std::string(item->first), std::move(*m));
         for (const auto& [media_id, m] : expired) {
-          model::purge_media(t, media_id, m);
+          store::purge_media(t, media_id, m);
           t.del(store::table_id::media_fetches, media_id);  // a fetch from another node, unfinished
         }
       },

@@ -7,7 +7,7 @@
 
 #include "log.hpp"
 #include "media_fetch.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include "crypto/encoding.hpp"
 #include "crypto/random.hpp"
@@ -71,17 +71,17 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
     const auto code = ev.if_contains("code");
     const std::int64_t c = code && code->is_int64() ? code->as_int64() : 0;
     const std::string node = "@" + origin;
-    if (!t.del(store::table_id::media_deliveries, model::key2(node, origin_id))) {
+    if (!t.del(store::table_id::media_deliveries, store::key2(node, origin_id))) {
       log(log_level::info, "federation", origin, " is done with media ", origin_id, ", which it was not waiting for");
       return {};
     }
     if (c != 0) log(log_level::warn, "federation", origin, " gave up on media ", origin_id, " (code ", c, ")");
-    if (auto m = model::load_media(t, origin_id)) {
+    if (auto m = store::load_media(t, origin_id)) {
       if (m->pending) --m->pending;
       if (m->pending == 0) {
-        model::purge_media(t, origin_id, *m);  // every recipient has it: the node lets go
+        store::purge_media(t, origin_id, *m);  // every recipient has it: the node lets go
       } else {
-        model::save_media(t, origin_id, *m);
+        store::save_media(t, origin_id, *m);
       }
     }
     return {};
@@ -124,7 +124,7 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
     auto ts = number("timestamp");
     return ts ? peer_time(static_cast<std::int64_t>(*ts)) : now_seconds();
   }();
-  model::media_record m;
+  store::media_record m;
   m.sender = sender;
   m.media_type = std::string(*media_type);
   m.size = *size;
@@ -141,14 +141,14 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
       // Even the home only speaks for members, to members: this node checks its own copy.
       if (auto problem = group_fanout_problem(t, group_id, sender, to); !problem.empty())
         return {p::to_int(p::code::text_not_group_member), "media: " + problem};
-      std::erase_if(to, [&](const std::string& u) { return !model::local_user_exists(t, p::parse_user_id(u, cfg().domain)->name); });
+      std::erase_if(to, [&](const std::string& u) { return !store::local_user_exists(t, p::parse_user_id(u, cfg().domain)->name); });
       if (to.empty()) return decline(p::code::text_unknown_receiver, "none of its users exist here");
       if (const auto* name = str("group")) m.group_name = std::string(*name);
-      if (auto g = model::load_group(t, group_id); g && m.group_name.empty()) m.group_name = g->name;
+      if (auto g = store::load_group(t, group_id); g && m.group_name.empty()) m.group_name = g->name;
       f.to = std::move(to);
     } else if (is_local(group_id)) {
       if (sender_id->domain != origin) return {9005, "media: " + origin + " does not speak for " + sender};
-      auto g = model::load_group(t, group_id);
+      auto g = store::load_group(t, group_id);
       if (!g) return decline(p::code::text_unknown_receiver, "no group " + group_id);
       if (!g->is_member(sender)) return decline(p::code::text_not_group_member, sender + " is not a member of " + group_id);
       m.group_name = g->name;
@@ -163,14 +163,14 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
     if (!uid || uid->domain != cfg().domain) return {9003, "media.receiver: not a user of " + cfg().domain};
     m.receiver = uid->full();
     if (to.size() != 1 || to.front() != m.receiver) return {9003, "media.to: must be the receiver"};
-    if (!model::local_user_exists(t, uid->name)) return decline(p::code::text_unknown_receiver, "no user " + m.receiver);
-    if (!model::are_friends(t, m.receiver, sender)) return decline(p::code::text_not_friends, sender + " is not a friend of " + m.receiver);
+    if (!store::local_user_exists(t, uid->name)) return decline(p::code::text_unknown_receiver, "no user " + m.receiver);
+    if (!store::are_friends(t, m.receiver, sender)) return decline(p::code::text_not_friends, sender + " is not a friend of " + m.receiver);
     f.to = std::move(to);
   }
   if (m.size > cfg().media.max_bytes) return decline(p::code::media_too_large, "larger than media.max_bytes");
 
   const std::string local_id = local_media_id(t, origin_id);
-  model::save_media(t, local_id, m);
+  store::save_media(t, local_id, m);
   t.put(store::table_id::media_fetches, local_id, encode_fetch(f));
   // The relay's poke for the origin also starts this fetch (media_fetch::poke).
   fx.pokes.insert(origin);
@@ -183,10 +183,10 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
     std::string sha;  // empty: the chunks do not add up (the bytes are dropped)
     try {
       auto t = db_.begin_read();
-      auto m = model::load_media(t, media_id);
+      auto m = store::load_media(t, media_id);
       if (!m || m->complete || !t.get(store::table_id::media_fetches, media_id)) return done(fetch_outcome::gone);
       if (m->chunks == m->total_chunks && m->bytes == m->size) {
-        sha = model::hash_chunks(t, media_id, m->total_chunks);
+        sha = store::hash_chunks(t, media_id, m->total_chunks);
       }
     } catch (const std::exception& e) {
       log(log_level::error, "federation", "hashing fetched media ", media_id, ": ", e.what());
@@ -197,14 +197,14 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
         [this, media_id, sha, fx, outcome](store::txn& t) {
           fx->clear();
           *outcome = fetch_outcome::gone;
-          auto m = model::load_media(t, media_id);
+          auto m = store::load_media(t, media_id);
           auto f = load_fetch(t, media_id);
           if (!m || m->complete || !f) return;
           if (!sha.empty() && sha == f->sha256) {
             std::vector<std::string> recipients;
             if (f->home) {
               // This node homes the group: its members of this moment, on every node.
-              if (auto g = model::load_group(t, m->receiver))
+              if (auto g = store::load_group(t, m->receiver))
                 for (const auto& member : g->members)
                   if (member != m->sender) recipients.push_back(member);
             } else {
@@ -220,18 +220,18 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
             return;
           }
           // The bytes are not what was announced: drop them and fetch again, a few times.
-          for (std::uint32_t i = 1; i <= m->total_chunks; ++i) t.del(store::table_id::media_chunks, model::chunk_key(media_id, i));
+          for (std::uint32_t i = 1; i <= m->total_chunks; ++i) t.del(store::table_id::media_chunks, store::chunk_key(media_id, i));
           m->bytes = 0;
           m->chunks = 0;
           ++f->attempts;
           if (f->attempts >= media_fetch::max_attempts) {
-            model::purge_media(t, media_id, *m);
+            store::purge_media(t, media_id, *m);
             t.del(store::table_id::media_fetches, media_id);
             append_event(t, *fx, f->origin, media_done_event(f->origin_id, p::to_int(p::code::media_size_mismatch)));
             *outcome = fetch_outcome::failed;
             return;
           }
-          model::save_media(t, media_id, *m);
+          store::save_media(t, media_id, *m);
           t.put(store::table_id::media_fetches, media_id, encode_fetch(*f));
           *outcome = fetch_outcome::refetch;
         },

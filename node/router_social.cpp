@@ -2,7 +2,7 @@
 #include "router.hpp"
 
 #include "log.hpp"
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include "protocol/ids.hpp"
 
@@ -23,7 +23,7 @@ constexpr std::array<std::string_view, 4> statuses{"online", "away", "busy", "of
 // domains are unknown until federation).
 static std::optional<std::string> known_local_user(const store::txn& t, const std::string& raw, const std::string& domain) {
   auto uid = p::parse_user_id(raw, domain);
-  if (!uid || uid->domain != domain || !model::local_user_exists(t, uid->name)) return std::nullopt;
+  if (!uid || uid->domain != domain || !store::local_user_exists(t, uid->name)) return std::nullopt;
   return uid->full();
 }
 
@@ -38,7 +38,7 @@ void router::handle_status(const std::shared_ptr<client_session>& s, p::user_sta
   auto frame = make_frame(p::user_status_update{me, req.status}, std::nullopt);
   try {
     auto t = db_.begin_read();
-    for (const auto& f : model::friends_of(t, me))
+    for (const auto& f : store::friends_of(t, me))
       if (auto to = online_.find(f)) to->send(frame);
   } catch (const std::exception& e) {
     log(log_level::error, "router", "status of ", me, ": ", e.what());
@@ -69,13 +69,13 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
       s,
       [this, s, me, target, remote, ack, id](store::txn& t, effects& fx) {
         if (!remote && !known_local_user(t, target, cfg().domain)) return fx.send(s, ack(p::code::friend_user_not_found));
-        if (model::blocks(t, me, target)) return fx.send(s, ack(p::code::receiver_blocked));
-        if (model::are_friends(t, me, target)) return fx.send(s, ack(p::code::already_friends));
-        if (model::has_request(t, me, target)) return fx.send(s, ack(p::code::friend_request_pending));
-        if (model::has_request(t, target, me)) {
+        if (store::blocks(t, me, target)) return fx.send(s, ack(p::code::receiver_blocked));
+        if (store::are_friends(t, me, target)) return fx.send(s, ack(p::code::already_friends));
+        if (store::has_request(t, me, target)) return fx.send(s, ack(p::code::friend_request_pending));
+        if (store::has_request(t, target, me)) {
           // Crossing requests: asking someone who asked you accepts their request.
-          model::remove_request(t, target, me);
-          model::add_friendship(t, me, target, now_seconds());
+          store::remove_request(t, target, me);
+          store::add_friendship(t, me, target, now_seconds());
           fx.tally.add(message_kind::friend_request);
           fx.send(s, ack(p::code::ok));
           fx.send(s, make_frame(p::friend_request_response{me, target, 0}, std::nullopt));
@@ -87,12 +87,12 @@ void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::
         if (!friend_requests_hourly_.try_count(me, cfg().limits.friend_requests_per_hour) ||
             !friend_requests_pair_.try_count(me + '\n' + target, cfg().limits.friend_requests_per_pair_day))
           return fx.send(s, ack(p::code::friend_requests_limited));
-        model::add_request(t, me, target, now_seconds());
+        store::add_request(t, me, target, now_seconds());
         fx.tally.add(message_kind::friend_request);
         if (!remote) fx.send(s, ack(p::code::ok));
         // A receiver who blocks the sender never sees it; to the sender it stays pending,
         // like a request nobody answers (docs/protocol.md §15).
-        if (!model::blocks(t, target, me)) deliver(t, fx, target, make_frame(p::friend_request{me, target}, std::nullopt), id);
+        if (!store::blocks(t, target, me)) deliver(t, fx, target, make_frame(p::friend_request{me, target}, std::nullopt), id);
       },
       [ack] { return ack(p::code::friend_server_error); });
 }
@@ -125,10 +125,10 @@ void router::handle_friend_response(const std::shared_ptr<client_session>& s, p:
       s,
       [this, s, me, requester, answer, id](store::txn& t, effects& fx) {
         // A request from someone this user blocks is hidden from them: there is none to answer.
-        if (model::blocks(t, me, requester) || !model::remove_request(t, requester, me))
+        if (store::blocks(t, me, requester) || !store::remove_request(t, requester, me))
           return fx.send(s, make_error_frame(p::code::no_pending_request, "no pending friend request from " + requester,
                                         "FRIEND_REQUEST_RESPONSE", id));
-        if (answer == 0) model::add_friendship(t, requester, me, now_seconds());
+        if (answer == 0) store::add_friendship(t, requester, me, now_seconds());
         deliver(t, fx, requester, make_frame(p::friend_request_response{requester, me, answer}, std::nullopt));
         if (answer == 0) tell_statuses(t, fx, requester, me);
       },
@@ -144,7 +144,7 @@ void router::handle_friend_remove(const std::shared_ptr<client_session>& s, p::f
   run_rule(
       s,
       [this, s, me, target, ack](store::txn& t, effects& fx) {
-        if (!model::are_friends(t, me, target) && !model::has_request(t, me, target) && !model::has_request(t, target, me))
+        if (!store::are_friends(t, me, target) && !store::has_request(t, me, target) && !store::has_request(t, target, me))
           return fx.send(s, ack(p::code::not_friends));
         fx.send(s, ack(p::code::ok));
         end_friendship(t, fx, me, target);
@@ -153,13 +153,13 @@ void router::handle_friend_remove(const std::shared_ptr<client_session>& s, p::f
 }
 
 bool router::end_friendship(store::txn& t, effects& fx, const std::string& me, const std::string& other) {
-  const bool were_friends = model::are_friends(t, me, other);
-  if (were_friends) model::remove_friendship(t, me, other);
-  const bool asked = model::remove_request(t, me, other);
-  const bool was_asked = model::remove_request(t, other, me);
+  const bool were_friends = store::are_friends(t, me, other);
+  if (were_friends) store::remove_friendship(t, me, other);
+  const bool asked = store::remove_request(t, me, other);
+  const bool was_asked = store::remove_request(t, other, me);
   if (!were_friends && !asked && !was_asked) return false;
   // Nothing from a blocked user reaches the one who blocks them, not even a withdrawal.
-  if (!model::blocks(t, other, me)) deliver(t, fx, other, make_frame(p::friend_remove{me, other}, std::nullopt));
+  if (!store::blocks(t, other, me)) deliver(t, fx, other, make_frame(p::friend_remove{me, other}, std::nullopt));
   return true;
 }
 
@@ -171,13 +171,13 @@ void router::handle_friend_list(const std::shared_ptr<client_session>& s, const 
       [this, s, me = s->state().user->full(), id](store::txn& t, effects& fx) {
         p::friend_list_response list;
         list.username = me;
-        for (auto& f : model::friends_of(t, me)) {
+        for (auto& f : store::friends_of(t, me)) {
           auto status = online_.visible_status(f);
           list.friends.push_back({std::move(f), std::move(status)});
         }
-        list.incoming = model::requests_in(t, me);
-        std::erase_if(list.incoming, [&](const std::string& r) { return model::blocks(t, me, r); });
-        list.outgoing = model::requests_out(t, me);
+        list.incoming = store::requests_in(t, me);
+        std::erase_if(list.incoming, [&](const std::string& r) { return store::blocks(t, me, r); });
+        list.outgoing = store::requests_out(t, me);
         fx.send(s, make_frame(std::move(list), id));
       },
       [id] { return make_error_frame(p::code::server_error, "could not read your friends", "FRIEND_LIST_REQUEST", id); });
@@ -189,7 +189,7 @@ router::receiver_target router::resolve_target(const store::txn& t, const std::s
     if (auto uid = p::parse_user_id(receiver, cfg().domain); uid && uid->domain != cfg().domain) {
       // A user of another node: known here only as a friend (or not at all).
       const std::string user = uid->full();
-      const bool friends = model::are_friends(t, me, user);
+      const bool friends = store::are_friends(t, me, user);
       if (!friends && !reachable(uid->domain)) {
         to.error = p::code::text_unknown_receiver;
         return to;
@@ -200,13 +200,13 @@ router::receiver_target router::resolve_target(const store::txn& t, const std::s
       return to;
     }
     if (auto user = known_local_user(t, receiver, cfg().domain)) {
-      if (!model::are_friends(t, me, *user)) to.error = p::code::text_not_friends;
+      if (!store::are_friends(t, me, *user)) to.error = p::code::text_not_friends;
       to.receiver = *user;
       to.recipients.push_back(*user);
       return to;
     }
   }
-  auto group = model::find_group(t, me, receiver, std::nullopt, model::group_role::member);
+  auto group = store::find_group(t, me, receiver, std::nullopt, store::group_role::member);
   if (group.code != 0) {
     to.error = group.code == 4003 ? p::code::ambiguous_group : p::code::text_unknown_receiver;
     return to;
@@ -219,7 +219,7 @@ router::receiver_target router::resolve_target(const store::txn& t, const std::s
   to.group_name = group.record.name;
   // A member who blocks the sender gets none of their group messages (docs/protocol.md §15).
   for (const auto& member : group.record.members)
-    if (member != me && !model::blocks(t, member, me)) to.recipients.push_back(member);
+    if (member != me && !store::blocks(t, member, me)) to.recipients.push_back(member);
   return to;
 }
 
@@ -242,7 +242,7 @@ void router::handle_text(const std::shared_ptr<client_session>& s, p::text_messa
         auto to = resolve_target(t, me, receiver);
         if (to.error != p::code::ok) return fx.send(s, ack(to.error, std::nullopt));
         if (to.group_name.empty() && inbox_full(t, to.receiver)) return fx.send(s, ack(p::code::receiver_inbox_full, std::nullopt));
-        model::stored_message m{now_seconds(), me, to.receiver, content, {}, {}, {}, {}, 0};
+        store::stored_message m{now_seconds(), me, to.receiver, content, {}, {}, {}, {}, 0};
         if (!to.group_name.empty()) {
           m.group_id = to.receiver;
           m.group_name = to.group_name;
@@ -255,8 +255,8 @@ void router::handle_text(const std::shared_ptr<client_session>& s, p::text_messa
         if (!forward)
           for (const auto& r : recipients)
             if (is_local(r)) owners.push_back(r);
-        const std::uint64_t message_id = model::next_counter(t, "next_message_id");
-        model::store_message(t, message_id, m, owners);
+        const std::uint64_t message_id = store::next_counter(t, "next_message_id");
+        store::store_message(t, message_id, m, owners);
         fx.tally.add(m.group_id.empty() ? message_kind::text : message_kind::group_text);
         const std::string mid = std::to_string(message_id);
         fx.send(s, ack(p::code::ok, mid));

@@ -3,7 +3,7 @@
 // oldest first even when several are made in one second.
 #include "tokens.hpp"
 
-#include "model.hpp"
+#include "store/tables.hpp"
 
 #include "crypto/encoding.hpp"
 #include "crypto/random.hpp"
@@ -43,7 +43,7 @@ std::optional<record> load(const store::txn& t, std::string_view digest) {
   return record{static_cast<std::int64_t>(store::read_be64(*v)), store::read_be64(*v, 8), std::string(v->substr(16))};
 }
 std::string index_key(std::string_view user, std::uint64_t order, std::string_view digest) {
-  std::string k = model::key_seq(user, order);
+  std::string k = store::key_seq(user, order);
   k.append(digest);
   return k;
 }
@@ -60,7 +60,7 @@ issued issue(store::txn& t, std::string_view user, std::int64_t now, std::int64_
   crypto::random_bytes(raw);
   issued out{base64url(raw), {}, now + lifetime};
   out.digest = digest(out.token);
-  const std::uint64_t order = model::next_counter(t, "token_order");
+  const std::uint64_t order = store::next_counter(t, "token_order");
   std::string value = store::be64(static_cast<std::uint64_t>(out.expires));
   store::append_be64(value, order);
   value.append(user);
@@ -68,7 +68,7 @@ issued issue(store::txn& t, std::string_view user, std::int64_t now, std::int64_
   t.put(table_id::user_tokens, index_key(user, order, out.digest), "");
   // Oldest first in the index: drop from the front beyond the cap.
   std::vector<std::string> keys;
-  model::for_each_under(t, table_id::user_tokens, user, [&](std::string_view suffix, std::string_view) {
+  store::for_each_under(t, table_id::user_tokens, user, [&](std::string_view suffix, std::string_view) {
     keys.emplace_back(suffix);
     return true;
   });
@@ -94,7 +94,7 @@ void revoke_all(store::txn& t, std::string_view user) { revoke_all_except(t, use
 
 void revoke_all_except(store::txn& t, std::string_view user, const std::vector<std::string>& keep) {
   std::vector<std::string> digests;
-  model::for_each_under(t, table_id::user_tokens, user, [&](std::string_view suffix, std::string_view) {
+  store::for_each_under(t, table_id::user_tokens, user, [&](std::string_view suffix, std::string_view) {
     digests.emplace_back(suffix.substr(8));
     return true;
   });
@@ -104,7 +104,7 @@ void revoke_all_except(store::txn& t, std::string_view user, const std::vector<s
 
 std::size_t count(const store::txn& t, std::string_view user) {
   std::size_t n = 0;
-  model::for_each_under(t, table_id::user_tokens, user, [&](std::string_view, std::string_view) {
+  store::for_each_under(t, table_id::user_tokens, user, [&](std::string_view, std::string_view) {
     ++n;
     return true;
   });

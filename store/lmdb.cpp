@@ -54,99 +54,115 @@ const std::error_category& lmdb_category() noexcept {
   return category;
 }
 
-// ---- cursor ----------------------------------------------------------------------------
+// ---- transactions and cursors -----------------------------------------------------------
 
-cursor::~cursor() {
-  if (c_ != nullptr) mdb_cursor_close(c_);
-}
+namespace {
 
-std::optional<cursor::item> cursor::op(MDB_cursor_op o, std::string_view key) {
-  MDB_val k = to_val(key);
-  MDB_val v{};
-  int rc = mdb_cursor_get(c_, &k, &v, o);
-  if (rc == MDB_NOTFOUND) return std::nullopt;
-  check(rc, "mdb_cursor_get");
-  return item{to_view(k), to_view(v)};
-}
+class lmdb_cursor final : public cursor_backend {
+ public:
+  explicit lmdb_cursor(MDB_cursor* c) : c_(c) {}
+  lmdb_cursor(const lmdb_cursor&) = delete;
+  lmdb_cursor& operator=(const lmdb_cursor&) = delete;
+  ~lmdb_cursor() override { mdb_cursor_close(c_); }
 
-std::optional<cursor::item> cursor::first() { return op(MDB_FIRST); }
-std::optional<cursor::item> cursor::last() { return op(MDB_LAST); }
-std::optional<cursor::item> cursor::next() { return op(MDB_NEXT); }
-std::optional<cursor::item> cursor::prev() { return op(MDB_PREV); }
-std::optional<cursor::item> cursor::seek(std::string_view key) { return op(MDB_SET_RANGE, key); }
-std::optional<cursor::item> cursor::current() { return op(MDB_GET_CURRENT); }
+  std::optional<item> first() override { return op(MDB_FIRST); }
+  std::optional<item> last() override { return op(MDB_LAST); }
+  std::optional<item> next() override { return op(MDB_NEXT); }
+  std::optional<item> prev() override { return op(MDB_PREV); }
+  std::optional<item> seek(std::string_view key) override { return op(MDB_SET_RANGE, key); }
+  std::optional<item> current() override { return op(MDB_GET_CURRENT); }
+  void del() override { check(mdb_cursor_del(c_, 0), "mdb_cursor_del"); }
 
-void cursor::del() { check(mdb_cursor_del(c_, 0), "mdb_cursor_del"); }
+ private:
+  std::optional<item> op(MDB_cursor_op o, std::string_view key = {}) {
+    MDB_val k = to_val(key);
+    MDB_val v{};
+    int rc = mdb_cursor_get(c_, &k, &v, o);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check(rc, "mdb_cursor_get");
+    return item{to_view(k), to_view(v)};
+  }
+  MDB_cursor* c_;
+};
 
-// ---- txn -------------------------------------------------------------------------------
+class lmdb_txn final : public txn_backend {
+ public:
+  lmdb_txn(const database& db, MDB_txn* t, bool read_only, std::shared_lock<std::shared_mutex> lock)
+      : db_(db), t_(t), read_only_(read_only), lock_(std::move(lock)) {}
+  lmdb_txn(const lmdb_txn&) = delete;
+  lmdb_txn& operator=(const lmdb_txn&) = delete;
+  ~lmdb_txn() override {
+    if (t_ != nullptr) mdb_txn_abort(t_);
+    // lock_ is released after the abort, so grow_map() never sees this txn alive.
+  }
 
-txn::txn(txn&& o) noexcept
-    : db_(o.db_), t_(std::exchange(o.t_, nullptr)), read_only_(o.read_only_), lock_(std::move(o.lock_)) {}
+  std::optional<std::string_view> get(table_id t, std::string_view key) const override {
+    MDB_val k = to_val(key);
+    MDB_val v{};
+    int rc = mdb_get(t_, db_.dbi(t), &k, &v);
+    if (rc == MDB_NOTFOUND) return std::nullopt;
+    check(rc, "mdb_get");
+    return to_view(v);
+  }
 
-txn::~txn() {
-  if (t_ != nullptr) mdb_txn_abort(t_);
-  // lock_ is released after the abort, so grow_map() never sees this txn alive.
-}
+  void put(table_id t, std::string_view key, std::string_view value) override {
+    MDB_val k = to_val(key);
+    MDB_val v = to_val(value);
+    check(mdb_put(t_, db_.dbi(t), &k, &v, 0), "mdb_put");
+  }
 
-std::optional<std::string_view> txn::get(table_id t, std::string_view key) const {
-  if (t_ == nullptr) throw store_error(EINVAL, "mdb_get");
-  MDB_val k = to_val(key);
-  MDB_val v{};
-  int rc = mdb_get(t_, db_->dbi(t), &k, &v);
-  if (rc == MDB_NOTFOUND) return std::nullopt;
-  check(rc, "mdb_get");
-  return to_view(v);
-}
+  bool put_if_absent(table_id t, std::string_view key, std::string_view value) override {
+    MDB_val k = to_val(key);
+    MDB_val v = to_val(value);
+    int rc = mdb_put(t_, db_.dbi(t), &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) return false;
+    check(rc, "mdb_put");
+    return true;
+  }
 
-void txn::put(table_id t, std::string_view key, std::string_view value) {
-  if (t_ == nullptr) throw store_error(EINVAL, "mdb_put");
-  MDB_val k = to_val(key);
-  MDB_val v = to_val(value);
-  check(mdb_put(t_, db_->dbi(t), &k, &v, 0), "mdb_put");
-}
+  bool del(table_id t, std::string_view key) override {
+    MDB_val k = to_val(key);
+    int rc = mdb_del(t_, db_.dbi(t), &k, nullptr);
+    if (rc == MDB_NOTFOUND) return false;
+    check(rc, "mdb_del");
+    return true;
+  }
 
-bool txn::put_if_absent(table_id t, std::string_view key, std::string_view value) {
-  if (t_ == nullptr) throw store_error(EINVAL, "mdb_put");
-  MDB_val k = to_val(key);
-  MDB_val v = to_val(value);
-  int rc = mdb_put(t_, db_->dbi(t), &k, &v, MDB_NOOVERWRITE);
-  if (rc == MDB_KEYEXIST) return false;
-  check(rc, "mdb_put");
-  return true;
-}
+  std::unique_ptr<cursor_backend> open_cursor(table_id t) const override {
+    MDB_cursor* c = nullptr;
+    check(mdb_cursor_open(t_, db_.dbi(t), &c), "mdb_cursor_open");
+    return std::make_unique<lmdb_cursor>(c);
+  }
 
-bool txn::del(table_id t, std::string_view key) {
-  if (t_ == nullptr) throw store_error(EINVAL, "mdb_del");
-  MDB_val k = to_val(key);
-  int rc = mdb_del(t_, db_->dbi(t), &k, nullptr);
-  if (rc == MDB_NOTFOUND) return false;
-  check(rc, "mdb_del");
-  return true;
-}
+  std::unique_ptr<txn_backend> child() override {
+    // LMDB has no nested read transactions.
+    if (read_only_) throw store_error(EINVAL, "mdb_txn_begin (child)");
+    MDB_txn* c = nullptr;
+    check(mdb_txn_begin(mdb_txn_env(t_), t_, 0, &c), "mdb_txn_begin (child)");
+    // The parent's writer already keeps the map from growing; a child takes no lock.
+    return std::make_unique<lmdb_txn>(db_, c, false, std::shared_lock<std::shared_mutex>{});
+  }
 
-cursor txn::open_cursor(table_id t) const {
-  if (t_ == nullptr) throw store_error(EINVAL, "mdb_cursor_open");
-  MDB_cursor* c = nullptr;
-  check(mdb_cursor_open(t_, db_->dbi(t), &c), "mdb_cursor_open");
-  return cursor(c);
-}
+  void commit() override {
+    // LMDB frees the txn whether the commit succeeds or not.
+    int rc = mdb_txn_commit(std::exchange(t_, nullptr));
+    if (lock_.owns_lock()) lock_.unlock();
+    check(rc, "mdb_txn_commit");
+  }
 
-txn txn::child() {
-  // LMDB has no nested read transactions.
-  if (t_ == nullptr || read_only_) throw store_error(EINVAL, "mdb_txn_begin (child)");
-  MDB_txn* c = nullptr;
-  check(mdb_txn_begin(mdb_txn_env(t_), t_, 0, &c), "mdb_txn_begin (child)");
-  // The parent's writer already keeps the map from growing; a child takes no lock.
-  return txn(*db_, c, false, {});
-}
+  bool read_only() const noexcept override { return read_only_; }
+  MDB_txn* native() const noexcept { return t_; }
 
-void txn::commit() {
-  if (t_ == nullptr) throw store_error(EINVAL, "mdb_txn_commit");
-  // LMDB frees the txn whether the commit succeeds or not.
-  int rc = mdb_txn_commit(std::exchange(t_, nullptr));
-  if (lock_.owns_lock()) lock_.unlock();
-  check(rc, "mdb_txn_commit");
-}
+ private:
+  const database& db_;
+  MDB_txn* t_;
+  bool read_only_;
+  std::shared_lock<std::shared_mutex> lock_;  // read txns hold off map growth
+};
+
+MDB_txn* native(const txn& t) { return static_cast<const lmdb_txn*>(t.backend())->native(); }
+
+}  // namespace
 
 // ---- database --------------------------------------------------------------------------
 
@@ -187,7 +203,7 @@ database::database(const options& opts) : opts_(opts) {
     std::uint32_t upgrade_from = 0;
     // meta first: a dir of another schema must be left exactly as it was.
     MDB_dbi meta = 0;
-    check(mdb_dbi_open(w.native(), std::string(table_names[0]).c_str(), MDB_CREATE, &meta),
+    check(mdb_dbi_open(native(w), std::string(table_names[0]).c_str(), MDB_CREATE, &meta),
           "mdb_dbi_open");
     dbis_[static_cast<std::size_t>(table_id::meta)] = meta;
     if (auto v = w.get(table_id::meta, schema_version_key)) {
@@ -207,7 +223,7 @@ database::database(const options& opts) : opts_(opts) {
       w.put(table_id::meta, schema_version_key, be32(schema_version));
     }
     for (std::size_t i = 0; i < table_names.size(); ++i) {
-      check(mdb_dbi_open(w.native(), std::string(table_names[i]).c_str(), MDB_CREATE, &dbis_[i]),
+      check(mdb_dbi_open(native(w), std::string(table_names[i]).c_str(), MDB_CREATE, &dbis_[i]),
             "mdb_dbi_open");
     }
     if (upgrade_from != 0) {
@@ -239,13 +255,13 @@ txn database::begin_read() const {
   std::shared_lock lock(resize_mutex_);
   MDB_txn* t = nullptr;
   check(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &t), "mdb_txn_begin (read)");
-  return txn(*this, t, true, std::move(lock));
+  return txn(std::make_unique<lmdb_txn>(*this, t, true, std::move(lock)));
 }
 
 txn database::begin_write() {
   MDB_txn* t = nullptr;
   check(mdb_txn_begin(env_, nullptr, 0, &t), "mdb_txn_begin (write)");
-  return txn(*this, t, false, {});
+  return txn(std::make_unique<lmdb_txn>(*this, t, false, std::shared_lock<std::shared_mutex>{}));
 }
 
 bool database::grow_map() {

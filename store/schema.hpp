@@ -14,11 +14,11 @@
 //  requests_in      receiver \0 requester               u64 BE: asked at (seconds)
 //  requests_out     requester \0 receiver               u64 BE: asked at (seconds)
 //  inbox            user \0 u64 BE seq                  an encoded frame waiting for the user
-//  messages         u64 BE message id                   stored message (node/model.hpp stored_message)
+//  messages         u64 BE message id                   stored message (store/tables.hpp stored_message)
 //  history          user \0 u64 BE message id           "" (the message is stored once)
-//  groups           group id                            group record (node/model.hpp group_record)
+//  groups           group id                            group record (store/tables.hpp group_record)
 //  user_groups      user \0 group id                    "m" member, "i" invited
-//  media            media id                            media record (node/model.hpp)
+//  media            media id                            media record (store/tables.hpp)
 //  media_chunks     media id \0 u32 BE chunk index       the chunk's raw bytes
 //  media_deliveries recipient \0 media id               u32 BE: chunks acknowledged (a prefix); a
 //                                                       recipient "@domain" is another node
@@ -26,7 +26,7 @@
 //  user_uploads     sender \0 media id                  "" (quota and concurrency accounting)
 //  outbox           peer domain \0 u64 BE seq           a federation event bound for the peer: u8 stream
 //                                                       id length, stream id, u64 BE seq in that
-//                                                       stream, the event (JSON) (node/model.cpp)
+//                                                       stream, the event (JSON) (store/tables.cpp)
 //  fed_in           origin domain \0 stream id           u64 BE: last event sequence applied
 //  media_fetches    media id                            remote media being fetched from its origin:
 //                                                       JSON {origin, originId, sha256, to[],

@@ -19,7 +19,7 @@
 #include "node/accounts.hpp"
 #include "node/log.hpp"
 #include "node/media_fetch.hpp"
-#include "node/model.hpp"
+#include "store/tables.hpp"
 #include "node/registry.hpp"
 #include "node/router.hpp"
 
@@ -42,7 +42,6 @@ namespace {
 
 namespace json = boost::json;
 namespace node = chatnode::node;
-namespace model = chatnode::node::model;
 namespace store = chatnode::store;
 namespace p = chatnode::protocol;
 
@@ -65,17 +64,17 @@ void seed_world(store::txn& t) {
     t.put(store::table_id::users, name, node::encode_account({"scrypt$unused", 1700000000}));
   const std::string bob = "bob@alpha.example", dave = "dave@alpha.example";
   const std::string carol = "carol@beta.example", erin = "erin@beta.example";
-  model::add_friendship(t, bob, carol, 1700000000);
-  model::add_request(t, erin, dave, 1700000000);  // beta's user asked ours
-  model::add_request(t, bob, erin, 1700000000);   // ours asked beta's
-  model::save_group(t, "#home1@alpha.example", {"Home", bob, {bob, carol}, {{erin, bob}}, 1700000000}, nullptr);
-  model::save_group(t, "#away1@beta.example", {"Away", carol, {carol, bob}, {{dave, carol}}, 1700000000}, nullptr);
-  model::media_record m{bob, carol, "", "image/png", 5, 1, 5, 1, true, std::string(64, 'a'), 1, 1, {"@beta.example"},
+  store::add_friendship(t, bob, carol, 1700000000);
+  store::add_request(t, erin, dave, 1700000000);  // beta's user asked ours
+  store::add_request(t, bob, erin, 1700000000);   // ours asked beta's
+  store::save_group(t, "#home1@alpha.example", {"Home", bob, {bob, carol}, {{erin, bob}}, 1700000000}, nullptr);
+  store::save_group(t, "#away1@beta.example", {"Away", carol, {carol, bob}, {{dave, carol}}, 1700000000}, nullptr);
+  store::media_record m{bob, carol, "", "image/png", 5, 1, 5, 1, true, std::string(64, 'a'), 1, 1, {"@beta.example"},
                         1700000000};
-  model::save_media(t, "up1", m);
-  t.put(store::table_id::media_chunks, model::chunk_key("up1", 1), "hello");
-  t.put(store::table_id::media_deliveries, model::key2("@beta.example", "up1"), store::be32(0));
-  t.put(store::table_id::user_uploads, model::key2(bob, "up1"), "");
+  store::save_media(t, "up1", m);
+  t.put(store::table_id::media_chunks, store::chunk_key("up1", 1), "hello");
+  t.put(store::table_id::media_deliveries, store::key2("@beta.example", "up1"), store::be32(0));
+  t.put(store::table_id::user_uploads, store::key2(bob, "up1"), "");
   // This data dir's federation stream id, as the relay makes it at start (a time prefix, a random part).
   t.put(store::table_id::meta, "fed_stream", "018bcfe56800.fuzzstream");
 }
@@ -118,17 +117,17 @@ void for_each_value(const store::txn& t, store::table_id table, Check check) {
 void check_store(const store::database& db) {
   auto t = db.begin_read();
   for_each_value(t, store::table_id::users, [](std::string_view v) { if (!node::decode_account(v)) __builtin_trap(); });
-  for_each_value(t, store::table_id::messages, [](std::string_view v) { if (!model::decode_message(v)) __builtin_trap(); });
-  for_each_value(t, store::table_id::groups, [](std::string_view v) { if (!model::decode_group(v)) __builtin_trap(); });
-  for_each_value(t, store::table_id::media, [](std::string_view v) { if (!model::decode_media(v)) __builtin_trap(); });
+  for_each_value(t, store::table_id::messages, [](std::string_view v) { if (!store::decode_message(v)) __builtin_trap(); });
+  for_each_value(t, store::table_id::groups, [](std::string_view v) { if (!store::decode_group(v)) __builtin_trap(); });
+  for_each_value(t, store::table_id::media, [](std::string_view v) { if (!store::decode_media(v)) __builtin_trap(); });
   for_each_value(t, store::table_id::media_fetches, [](std::string_view v) { if (!node::decode_fetch(v)) __builtin_trap(); });
   for_each_value(t, store::table_id::inbox, [](std::string_view v) {
     p::decode_limits limits;
     limits.max_message_bytes = v.size();
     if (std::holds_alternative<p::decode_error>(p::decode(v, limits))) __builtin_trap();
   });
-  for (const auto& peer : model::outbox_peers(t)) {
-    for (const auto& entry : model::outbox_read(t, peer, 0, std::numeric_limits<std::size_t>::max())) {
+  for (const auto& peer : store::outbox_peers(t)) {
+    for (const auto& entry : store::outbox_read(t, peer, 0, std::numeric_limits<std::size_t>::max())) {
       boost::system::error_code ec;
       const json::value event = json::parse(entry.event, ec);
       if (ec || !event.is_object() || !event.as_object().contains("kind") || entry.at.seq == 0) __builtin_trap();

@@ -2,13 +2,13 @@
 // disk error, a restored backup, a record written by another version). The first byte picks
 // the decoder, the rest is the record:
 //   a  accounts (node/accounts.hpp)        c  stored credential (crypto::stored_params)
-//   m  messages (model::decode_message)    g  groups (model::decode_group)
-//   d  media (model::decode_media)         f  media fetches (decode_fetch)
+//   m  messages (store::decode_message)    g  groups (store::decode_group)
+//   d  media (store::decode_media)         f  media fetches (decode_fetch)
 // Property: a bad record is refused (nullopt), never an exception or a crash; an accepted one
 // re-encodes to a fixed point: encode(decode(encode(decode(x)))) == encode(decode(x)).
 #include "node/accounts.hpp"
 #include "node/media_fetch.hpp"
-#include "node/model.hpp"
+#include "store/tables.hpp"
 
 #include "crypto/kdf.hpp"
 
@@ -22,7 +22,7 @@
 namespace {
 
 namespace node = chatnode::node;
-namespace model = chatnode::node::model;
+namespace store = chatnode::store;
 
 // decode → encode → decode → encode: the two encodings must match.
 template <class Decode, class Encode>
@@ -60,13 +60,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       check_credential(record);
       break;
     case 'm':
-      check_fixed_point(record, model::decode_message, model::encode_message);
+      check_fixed_point(record, store::decode_message, store::encode_message);
       break;
     case 'g':
-      check_fixed_point(record, model::decode_group, model::encode_group);
+      check_fixed_point(record, store::decode_group, store::encode_group);
       break;
     case 'd':
-      check_fixed_point(record, model::decode_media, model::encode_media);
+      check_fixed_point(record, store::decode_media, store::encode_media);
       break;
     case 'f':
       check_fixed_point(record, node::decode_fetch, node::encode_fetch);

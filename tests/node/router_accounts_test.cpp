@@ -176,7 +176,7 @@ TEST_F(RouterAccountsTest, AWrongPasswordKeepsTheAccount) {
   EXPECT_FALSE(alice->close_code());
   EXPECT_EQ(code(request(alice, R"({"type":"FRIEND_LIST_REQUEST","payload":{"username":"alice"}})")), 0);
   auto t = db_->begin_read();
-  EXPECT_TRUE(model::local_user_exists(t, "alice"));
+  EXPECT_TRUE(store::local_user_exists(t, "alice"));
 }
 
 TEST_F(RouterAccountsTest, DeletionTellsFriendsAndGroupsClosesTheConnectionAndErasesEverything) {
@@ -203,7 +203,7 @@ TEST_F(RouterAccountsTest, DeletionTellsFriendsAndGroupsClosesTheConnectionAndEr
   const std::string bob_mid(next_of(alice, "TEXT_MESSAGE_ACK").at("payload").at("messageId").as_string());
   send(alice, R"({"type":"TEXT_MESSAGE","payload":{"sender":"alice","receiver":")" + led + R"(","content":"to group"}})");
   EXPECT_EQ(code(next_of(alice, "TEXT_MESSAGE_ACK")), 0);
-  run([](store::txn& t) { model::add_friendship(t, alice_id, carol_remote, 1); });
+  run([](store::txn& t) { store::add_friendship(t, alice_id, carol_remote, 1); });
   send(alice, std::string(R"({"type":"TEXT_MESSAGE","payload":{"sender":"alice","receiver":")") + carol_remote +
                   R"(","content":"to carol"}})");
   const std::string remote_mid(next_of(alice, "TEXT_MESSAGE_ACK").at("payload").at("messageId").as_string());
@@ -263,10 +263,10 @@ TEST_F(RouterAccountsTest, DeletionTellsFriendsAndGroupsClosesTheConnectionAndEr
   EXPECT_EQ(traces_of(alice_id, "alice"), std::vector<std::string>{});
   {
     auto t = db_->begin_read();
-    EXPECT_FALSE(model::load_media(t, "half"));
+    EXPECT_FALSE(store::load_media(t, "half"));
     // The 1:1 message bob holds stays with him; the one to carol (held on her node) is gone.
     EXPECT_FALSE(t.get(store::table_id::messages, store::be64(std::stoull(remote_mid))));
-    auto g = model::load_group(t, led);
+    auto g = store::load_group(t, led);
     ASSERT_TRUE(g);
     EXPECT_EQ(g->leader, "bob@alpha.example");
     EXPECT_EQ(g->members, (std::vector<std::string>{"bob@alpha.example", "erin@alpha.example"}));
@@ -275,8 +275,8 @@ TEST_F(RouterAccountsTest, DeletionTellsFriendsAndGroupsClosesTheConnectionAndEr
     // What bob holds stays with him.
     auto t = db_->begin_read();
     const auto id = std::stoull(bob_mid);
-    EXPECT_TRUE(t.get(store::table_id::history, model::key_seq("bob@alpha.example", id)));
-    auto m = model::load_message(t, id);
+    EXPECT_TRUE(t.get(store::table_id::history, store::key_seq("bob@alpha.example", id)));
+    auto m = store::load_message(t, id);
     ASSERT_TRUE(m);
     EXPECT_EQ(m->sender, alice_id);
     EXPECT_EQ(m->content, "to bob");

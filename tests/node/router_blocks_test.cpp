@@ -40,8 +40,8 @@ class RouterBlocksTest : public testing::social_fixture {
   bool in_history(const std::string& user, std::string_view content) {
     auto t = db_->begin_read();
     bool found = false;
-    model::for_each_under(t, store::table_id::history, user, [&](std::string_view suffix, std::string_view) {
-      auto m = model::load_message(t, store::read_be64(suffix));
+    store::for_each_under(t, store::table_id::history, user, [&](std::string_view suffix, std::string_view) {
+      auto m = store::load_message(t, store::read_be64(suffix));
       found = found || (m && m->content == content);
       return true;
     });
@@ -225,12 +225,12 @@ TEST_F(RouterBlocksTest, BlocksHoldForEventsFromOtherNodes) {
                                            {"to", json::array{alice_id, bob_id}}});
   ASSERT_EQ(r.code, 0) << r.reason;
   run([&](store::txn& t) {
-    auto m = model::load_media(t, "pic");
+    auto m = store::load_media(t, "pic");
     ASSERT_TRUE(m);
-    t.put(store::table_id::media_chunks, model::chunk_key("pic", 1), bytes);
+    t.put(store::table_id::media_chunks, store::chunk_key("pic", 1), bytes);
     m->bytes = bytes.size();
     m->chunks = 1;
-    model::save_media(t, "pic", *m);
+    store::save_media(t, "pic", *m);
   });
   std::promise<fetch_outcome> fetched;
   router_->finish_fetch("pic", [&](fetch_outcome o) { fetched.set_value(o); });
@@ -238,8 +238,8 @@ TEST_F(RouterBlocksTest, BlocksHoldForEventsFromOtherNodes) {
   EXPECT_EQ(next_of(bob, "MEDIA_MESSAGE").at("payload").at("sender"), xavier);
   {
     auto t = db_->begin_read();
-    EXPECT_TRUE(t.get(store::table_id::media_deliveries, model::key2(bob_id, "pic")));
-    EXPECT_FALSE(t.get(store::table_id::media_deliveries, model::key2(alice_id, "pic")));
+    EXPECT_TRUE(t.get(store::table_id::media_deliveries, store::key2(bob_id, "pic")));
+    EXPECT_FALSE(t.get(store::table_id::media_deliveries, store::key2(alice_id, "pic")));
   }
 
   // An invitation from xavier: bob gets his and sees it listed; alice neither.

@@ -1,9 +1,9 @@
 // Message-history sync (docs/protocol.md §12) driven through the router without sockets:
-// a real LMDB store seeded with model::store_message, a logged-in fake session, and every
+// a real LMDB store seeded with store::store_message, a logged-in fake session, and every
 // reply of the RESPONSE / BEGIN / DATA / COMPLETE exchange checked.
 #include "router_fixture.hpp"
 
-#include "node/model.hpp"
+#include "store/tables.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
@@ -56,7 +56,7 @@ class RouterHistoryTest : public testing::router_fixture {
   // each of `owners`.
   static void put_message(store::txn& t, std::uint64_t id, const std::string& from, const std::string& to,
                           std::vector<std::string_view> owners, std::int64_t time, const std::string& group_name = {}) {
-    model::stored_message m;
+    store::stored_message m;
     m.timestamp = time;
     m.sender = from;
     m.receiver = to;
@@ -65,7 +65,7 @@ class RouterHistoryTest : public testing::router_fixture {
       m.group_id = to;
       m.group_name = group_name;
     }
-    model::store_message(t, id, m, owners);
+    store::store_message(t, id, m, owners);
   }
   // `n` messages between alice and bob, ids 1..n, alternating direction, timestamps
   // base_time + id.
@@ -214,11 +214,11 @@ TEST_F(RouterHistoryTest, WithAUserOrAGroup) {
   register_only("bob");
   register_only("carol");
   write([](store::txn& t) {
-    model::group_record g;
+    store::group_record g;
     g.name = "Book club";
     g.leader = alice;
     g.members = {alice, bob, carol};
-    model::save_group(t, book_club, g, nullptr);
+    store::save_group(t, book_club, g, nullptr);
     for (std::uint64_t id = 1; id <= 30; ++id) {
       const auto time = base_time + static_cast<std::int64_t>(id);
       switch (id % 3) {
@@ -251,12 +251,12 @@ TEST_F(RouterHistoryTest, WithAUserOrAGroup) {
 TEST_F(RouterHistoryTest, AnAmbiguousGroupNameGives4003) {
   auto s = logged_in("alice");
   write([](store::txn& t) {
-    model::group_record g;
+    store::group_record g;
     g.name = "Chess";
     g.leader = alice;
     g.members = {alice};
-    model::save_group(t, "#chess1@alpha.example", g, nullptr);
-    model::save_group(t, "#chess2@alpha.example", g, nullptr);
+    store::save_group(t, "#chess1@alpha.example", g, nullptr);
+    store::save_group(t, "#chess2@alpha.example", g, nullptr);
     put_message(t, 1, alice, "#chess1@alpha.example", {alice}, base_time, "Chess");
   });
   auto r = request(s, history_request(R"("with":"Chess")"));
@@ -416,12 +416,12 @@ TEST_F(RouterHistoryTest, LargeContentsSplitChunksEarlier) {
   auto s = logged_in("alice");
   write([](store::txn& t) {
     for (std::uint64_t id = 1; id <= 100; ++id) {
-      model::stored_message m;
+      store::stored_message m;
       m.timestamp = base_time;
       m.sender = alice;
       m.receiver = bob;
       m.content = std::string(16 * 1024, 'x');
-      model::store_message(t, id, m, {alice, bob});
+      store::store_message(t, id, m, {alice, bob});
     }
   });
   auto chunks = sync(s);
@@ -433,14 +433,14 @@ TEST_F(RouterHistoryTest, LargeContentsSplitChunksEarlier) {
 TEST_F(RouterHistoryTest, MediaNoticesCarryTheirFields) {
   auto s = logged_in("alice");
   write([](store::txn& t) {
-    model::stored_message m;
+    store::stored_message m;
     m.timestamp = base_time;
     m.sender = bob;
     m.receiver = alice;
     m.media_id = "media1";
     m.media_type = "image/png";
     m.media_size = 12345;
-    model::store_message(t, 1, m, {alice, bob});
+    store::store_message(t, 1, m, {alice, bob});
     put_message(t, 2, alice, bob, {alice, bob}, base_time + 1);
   });
   auto chunks = sync(s);

@@ -6,7 +6,7 @@
 #include "router_fixture.hpp"
 
 #include "node/media_fetch.hpp"
-#include "node/model.hpp"
+#include "store/tables.hpp"
 
 #include "crypto/encoding.hpp"
 #include "store/keys.hpp"
@@ -28,7 +28,7 @@ class RouterMediaFederationTest : public testing::router_fixture {
   void SetUp() override {
     bob_ = session();
     reg(bob_, "bob");
-    run([](store::txn& t) { model::add_friendship(t, "bob@alpha.example", carol, 1); });
+    run([](store::txn& t) { store::add_friendship(t, "bob@alpha.example", carol, 1); });
   }
   void run(std::function<void(store::txn&)> job) {
     std::promise<std::error_code> done;
@@ -55,20 +55,20 @@ class RouterMediaFederationTest : public testing::router_fixture {
   // What media_fetch does with each FED_MEDIA_DATA: the chunk into media_chunks, the counts.
   void store_chunks(const std::string& media_id, const std::vector<std::string>& chunks) {
     run([&](store::txn& t) {
-      auto m = model::load_media(t, media_id);
+      auto m = store::load_media(t, media_id);
       ASSERT_TRUE(m);
       for (std::uint32_t i = 0; i < chunks.size(); ++i) {
-        t.put(store::table_id::media_chunks, model::chunk_key(media_id, i + 1), chunks[i]);
+        t.put(store::table_id::media_chunks, store::chunk_key(media_id, i + 1), chunks[i]);
         m->bytes += chunks[i].size();
         ++m->chunks;
       }
-      model::save_media(t, media_id, *m);
+      store::save_media(t, media_id, *m);
     });
   }
   std::vector<json::object> outbox(const std::string& peer) {
     std::vector<json::object> out;
     auto t = db_->begin_read();
-    for (const auto& e : model::outbox_read(t, peer, 0, 1000)) out.push_back(json::parse(e.event).as_object());
+    for (const auto& e : store::outbox_read(t, peer, 0, 1000)) out.push_back(json::parse(e.event).as_object());
     return out;
   }
   const json::object* last_of_kind(const std::vector<json::object>& events, std::string_view kind) {
@@ -98,7 +98,7 @@ TEST_F(RouterMediaFederationTest, RefusesMediaFromANodeThatDoesNotSpeakForTheSen
   const auto r = receive("gamma.example", announce(carol, "bob@alpha.example", sha_of("hello"), 5, 1));
   EXPECT_EQ(r.code, 9005) << r.reason;
   auto t = db_->begin_read();
-  EXPECT_FALSE(model::load_media(t, "pic"));
+  EXPECT_FALSE(store::load_media(t, "pic"));
   EXPECT_FALSE(t.get(store::table_id::media_fetches, "pic"));
 }
 
@@ -129,11 +129,11 @@ TEST_F(RouterMediaFederationTest, MatchingBytesArePublishedToTheRecipient) {
   {
     auto t = db_->begin_read();
     EXPECT_FALSE(t.get(store::table_id::media_fetches, "pic"));
-    auto m = model::load_media(t, "pic");
+    auto m = store::load_media(t, "pic");
     ASSERT_TRUE(m);
     EXPECT_TRUE(m->complete);
     EXPECT_EQ(m->sha256, sha_of(bytes));
-    EXPECT_TRUE(t.get(store::table_id::media_deliveries, model::key2("bob@alpha.example", "pic")));
+    EXPECT_TRUE(t.get(store::table_id::media_deliveries, store::key2("bob@alpha.example", "pic")));
   }
   const auto events_done = outbox("beta.example");
   const auto* done = last_of_kind(events_done, "media_done");
@@ -155,20 +155,20 @@ TEST_F(RouterMediaFederationTest, MismatchedBytesAreFetchedAgainThenGivenUp) {
     store_chunks("pic", {"the fake bytes"});  // same size, other content
     const auto outcome = finish("pic");
     auto t = db_->begin_read();
-    EXPECT_FALSE(t.get(store::table_id::media_chunks, model::chunk_key("pic", 1))) << "attempt " << attempt;
+    EXPECT_FALSE(t.get(store::table_id::media_chunks, store::chunk_key("pic", 1))) << "attempt " << attempt;
     if (attempt < media_fetch::max_attempts) {
       EXPECT_EQ(outcome, fetch_outcome::refetch);
       auto f = load_fetch(t, "pic");
       ASSERT_TRUE(f);
       EXPECT_EQ(f->attempts, attempt);
-      auto m = model::load_media(t, "pic");
+      auto m = store::load_media(t, "pic");
       ASSERT_TRUE(m);
       EXPECT_EQ(m->chunks, 0u);
       EXPECT_EQ(m->bytes, 0u);
     } else {
       EXPECT_EQ(outcome, fetch_outcome::failed);
       EXPECT_FALSE(load_fetch(t, "pic"));
-      EXPECT_FALSE(model::load_media(t, "pic"));
+      EXPECT_FALSE(store::load_media(t, "pic"));
     }
   }
   const auto events_done = outbox("beta.example");
@@ -200,20 +200,20 @@ TEST_F(RouterMediaFederationTest, UploadToARemoteFriendIsAnnouncedAndReleasedWhe
   EXPECT_EQ(json::serialize(media->at("to")), std::string(R"([")") + carol + R"("])");
   {
     auto t = db_->begin_read();
-    EXPECT_TRUE(t.get(store::table_id::media_deliveries, model::key2("@beta.example", "up1")));
+    EXPECT_TRUE(t.get(store::table_id::media_deliveries, store::key2("@beta.example", "up1")));
     // carol's history lives on her node, not here.
-    EXPECT_FALSE(t.get(store::table_id::history, model::key_seq(carol, 1)));
+    EXPECT_FALSE(t.get(store::table_id::history, store::key_seq(carol, 1)));
   }
   // Another node cannot release it for beta.
   EXPECT_EQ(receive("gamma.example", R"({"kind":"media_done","mediaId":"up1","code":0})").code, 0);
   {
     auto t = db_->begin_read();
-    EXPECT_TRUE(model::load_media(t, "up1"));
+    EXPECT_TRUE(store::load_media(t, "up1"));
   }
   EXPECT_EQ(receive("beta.example", R"({"kind":"media_done","mediaId":"up1","code":0})").code, 0);
   auto t = db_->begin_read();
-  EXPECT_FALSE(model::load_media(t, "up1"));
-  EXPECT_FALSE(t.get(store::table_id::media_chunks, model::chunk_key("up1", 1)));
+  EXPECT_FALSE(store::load_media(t, "up1"));
+  EXPECT_FALSE(t.get(store::table_id::media_chunks, store::chunk_key("up1", 1)));
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // its state, chunks included.
 #include "router_fixture.hpp"
 
-#include "node/model.hpp"
+#include "store/tables.hpp"
 
 #include <future>
 
@@ -18,8 +18,8 @@ class RouterMediaTest : public testing::router_fixture {
   }
   bool media_exists(const std::string& media_id) {
     auto t = db_->begin_read();
-    return model::load_media(t, media_id).has_value() ||
-           t.get(store::table_id::media_chunks, model::chunk_key(media_id, 1)).has_value();
+    return store::load_media(t, media_id).has_value() ||
+           t.get(store::table_id::media_chunks, store::chunk_key(media_id, 1)).has_value();
   }
   // Waits until every job submitted so far has committed.
   void drain_writer() {

@@ -260,7 +260,7 @@ TEST_F(RouterTest, AnInboxPageLeavesTheInboxOnlyOnceWritten) {
     router_->on_frame(s, R"({"type":"TEXT_MESSAGE","payload":{"sender":"alice","receiver":"bob","content":"m)" + std::to_string(i) + R"("}})");
   ASSERT_TRUE(testing::eventually_true([&] {
     auto t = db_->begin_read();
-    return model::inbox_size(t, "bob@alpha.example") == 3;
+    return store::inbox_size(t, "bob@alpha.example") == 3;
   }));
   // Bob logs in on a connection whose writes never complete, and it drops.
   auto stalled = session();
@@ -293,11 +293,11 @@ TEST_F(RouterTest, InboxPagesAreBoundedByBytes) {
     router_->on_frame(s, R"({"type":"TEXT_MESSAGE","payload":{"sender":"alice","receiver":"bob","content":")" + big + R"("}})");
   ASSERT_TRUE(testing::eventually_true([&] {
     auto t = db_->begin_read();
-    return model::inbox_size(t, "bob@alpha.example") == 6;
+    return store::inbox_size(t, "bob@alpha.example") == 6;
   }));
   auto t = db_->begin_read();
   bool more = false;
-  const auto page = model::inbox_read(t, "bob@alpha.example", 0, 512, cfg_.limits.write_queue_bytes / 4, more);
+  const auto page = store::inbox_read(t, "bob@alpha.example", 0, 512, cfg_.limits.write_queue_bytes / 4, more);
   EXPECT_EQ(page.size(), 1u);  // two 10 KB frames would pass 16 KiB
   EXPECT_TRUE(more);
 }

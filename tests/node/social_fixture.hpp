@@ -5,7 +5,7 @@
 
 #include "router_fixture.hpp"
 
-#include "node/model.hpp"
+#include "store/tables.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -122,7 +122,7 @@ class social_fixture : public router_fixture {
   std::vector<boost::json::object> outbox(const std::string& peer) {
     std::vector<boost::json::object> out;
     auto t = db_->begin_read();
-    for (const auto& e : model::outbox_read(t, peer, 0, 1000)) out.push_back(boost::json::parse(e.event).as_object());
+    for (const auto& e : store::outbox_read(t, peer, 0, 1000)) out.push_back(boost::json::parse(e.event).as_object());
     return out;
   }
   // The client frames of the "deliver" events waiting for `peer`, parsed.

@@ -91,10 +91,10 @@ TEST_F(lmdb_test, moved_from_txn_does_nothing) {
   txn a = db.begin_write();
   a.put(table_id::users, "alice", "A");
   txn b = std::move(a);
-  EXPECT_EQ(a.native(), nullptr);  // NOLINT(bugprone-use-after-move): checking the move
+  EXPECT_EQ(a.backend(), nullptr);  // NOLINT(bugprone-use-after-move): checking the move
   EXPECT_THROW(a.put(table_id::users, "x", "y"), store_error);
   b.commit();
-  EXPECT_EQ(b.native(), nullptr);
+  EXPECT_EQ(b.backend(), nullptr);
   EXPECT_THROW(b.commit(), store_error);
   EXPECT_EQ(get_string(db, "alice"), "A");
 }

@@ -1,9 +1,9 @@
-// The node's data model over the store tables of store/schema.hpp: key layout, counters,
+// The typed tables over the storage interface (txn.hpp), on any backend: key layout, counters,
 // friendships, pending requests, inboxes, stored messages and group records. Functions take
 // the transaction they work in; the router decides what to do with them.
 #pragma once
 
-#include "store/lmdb.hpp"
+#include "txn.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -13,63 +13,63 @@
 #include <utility>
 #include <vector>
 
-namespace chatnode::node::model {
+namespace chatnode::store {
 
 // ---- keys ---------------------------------------------------------------------------
 std::string key2(std::string_view a, std::string_view b);    // a \0 b
 std::string key_seq(std::string_view a, std::uint64_t n);    // a \0 u64 BE
 // Calls fn(suffix, value) for every key that starts with `prefix` \0, in key order, until
 // fn returns false.
-void for_each_under(const store::txn& t, store::table_id table, std::string_view prefix,
+void for_each_under(const txn& t, table_id table, std::string_view prefix,
                     const std::function<bool(std::string_view suffix, std::string_view value)>& fn);
 
 // The next value of a u64 counter kept in `meta` (first value 1).
-std::uint64_t next_counter(store::txn& t, std::string_view name);
+std::uint64_t next_counter(txn& t, std::string_view name);
 
 // ---- users and friends --------------------------------------------------------------
-bool local_user_exists(const store::txn& t, std::string_view name);
-bool are_friends(const store::txn& t, std::string_view a, std::string_view b);
-std::vector<std::string> friends_of(const store::txn& t, std::string_view user);
-void add_friendship(store::txn& t, std::string_view a, std::string_view b, std::int64_t since);
-void remove_friendship(store::txn& t, std::string_view a, std::string_view b);
-bool has_request(const store::txn& t, std::string_view requester, std::string_view receiver);
-void add_request(store::txn& t, std::string_view requester, std::string_view receiver, std::int64_t at);
-bool remove_request(store::txn& t, std::string_view requester, std::string_view receiver);
-std::vector<std::string> requests_in(const store::txn& t, std::string_view receiver);
-std::vector<std::string> requests_out(const store::txn& t, std::string_view requester);
+bool local_user_exists(const txn& t, std::string_view name);
+bool are_friends(const txn& t, std::string_view a, std::string_view b);
+std::vector<std::string> friends_of(const txn& t, std::string_view user);
+void add_friendship(txn& t, std::string_view a, std::string_view b, std::int64_t since);
+void remove_friendship(txn& t, std::string_view a, std::string_view b);
+bool has_request(const txn& t, std::string_view requester, std::string_view receiver);
+void add_request(txn& t, std::string_view requester, std::string_view receiver, std::int64_t at);
+bool remove_request(txn& t, std::string_view requester, std::string_view receiver);
+std::vector<std::string> requests_in(const txn& t, std::string_view receiver);
+std::vector<std::string> requests_out(const txn& t, std::string_view requester);
 
 // ---- blocks (docs/protocol.md §15) ---------------------------------------------------
 // `blocker` is a local user; `blocked` any user id.
-bool blocks(const store::txn& t, std::string_view blocker, std::string_view blocked);
+bool blocks(const txn& t, std::string_view blocker, std::string_view blocked);
 // False (and nothing changes) when the block is already there.
-bool add_block(store::txn& t, std::string_view blocker, std::string_view blocked, std::int64_t since);
-bool remove_block(store::txn& t, std::string_view blocker, std::string_view blocked);
+bool add_block(txn& t, std::string_view blocker, std::string_view blocked, std::int64_t since);
+bool remove_block(txn& t, std::string_view blocker, std::string_view blocked);
 // Whom `blocker` blocks, sorted by user id.
-std::vector<std::string> blocked_by(const store::txn& t, std::string_view blocker);
+std::vector<std::string> blocked_by(const txn& t, std::string_view blocker);
 
 // ---- inbox --------------------------------------------------------------------------
 struct inbox_entry {
   std::uint64_t seq = 0;
   std::string frame;
 };
-void inbox_append(store::txn& t, std::string_view user, std::string_view frame);
+void inbox_append(txn& t, std::string_view user, std::string_view frame);
 // The user's waiting frames after sequence `after`, oldest first: at most `max_count` and
 // `max_bytes` (but at least one); `more` tells whether more follow. Nothing is removed.
-std::vector<inbox_entry> inbox_read(const store::txn& t, std::string_view user, std::uint64_t after, std::size_t max_count,
+std::vector<inbox_entry> inbox_read(const txn& t, std::string_view user, std::uint64_t after, std::size_t max_count,
                                     std::size_t max_bytes, bool& more);
 // Removes the user's frames up to sequence `upto` (once they were written to the user).
-void inbox_remove(store::txn& t, std::string_view user, std::uint64_t upto);
+void inbox_remove(txn& t, std::string_view user, std::uint64_t upto);
 // How many frames wait for the user.
-std::uint64_t inbox_size(const store::txn& t, std::string_view user);
+std::uint64_t inbox_size(const txn& t, std::string_view user);
 
 // ---- erasing a user (ACCOUNT_DELETE) ------------------------------------------------
 // Deletes everything under `user` in these tables: the inbox (and its count), the history
 // entries, the blocks the user made, the resumption tokens are tokens.hpp's. A 1:1 message
 // whose other party holds no history entry for it here (a user of another node, or nobody
 // any more) is deleted too; group messages stay for the group's other members.
-void erase_inbox(store::txn& t, std::string_view user);
-void erase_history(store::txn& t, std::string_view user, const std::function<bool(std::string_view)>& is_local);
-void erase_blocks(store::txn& t, std::string_view user);
+void erase_inbox(txn& t, std::string_view user);
+void erase_history(txn& t, std::string_view user, const std::function<bool(std::string_view)>& is_local);
+void erase_blocks(txn& t, std::string_view user);
 
 // ---- messages and history -----------------------------------------------------------
 struct stored_message {
@@ -87,9 +87,9 @@ struct stored_message {
 std::string encode_message(const stored_message& m);
 std::optional<stored_message> decode_message(std::string_view stored);
 // Stores the message once and indexes it in each listed user's history.
-void store_message(store::txn& t, std::uint64_t id, const stored_message& m,
+void store_message(txn& t, std::uint64_t id, const stored_message& m,
                    const std::vector<std::string_view>& history_owners);
-std::optional<stored_message> load_message(const store::txn& t, std::uint64_t id);
+std::optional<stored_message> load_message(const txn& t, std::uint64_t id);
 
 // ---- groups -------------------------------------------------------------------------
 struct invitation {
@@ -107,20 +107,20 @@ struct group_record {
 };
 std::string encode_group(const group_record& g);
 std::optional<group_record> decode_group(std::string_view stored);
-std::optional<group_record> load_group(const store::txn& t, std::string_view group_id);
+std::optional<group_record> load_group(const txn& t, std::string_view group_id);
 // Writes the record and the user_groups index (members "m", invitees "i"), removing index
 // entries of users no longer in the group.
-void save_group(store::txn& t, std::string_view group_id, const group_record& g,
+void save_group(txn& t, std::string_view group_id, const group_record& g,
                 const group_record* before);
-void delete_group(store::txn& t, std::string_view group_id, const group_record& g);
+void delete_group(txn& t, std::string_view group_id, const group_record& g);
 
 enum class group_role { member, invited };
 // The user's groups of a role: (group id, record) in group id order.
-std::vector<std::pair<std::string, group_record>> groups_of(const store::txn& t, std::string_view user, group_role role);
+std::vector<std::pair<std::string, group_record>> groups_of(const txn& t, std::string_view user, group_role role);
 
-}  // namespace chatnode::node::model
+}  // namespace chatnode::store
 
-namespace chatnode::node::model {
+namespace chatnode::store {
 
 // Finds the group a request names (DESIGN §3): by `group_id` when given, else `group` when
 // it is a group id, else `group` as a name among the user's groups of `role`.
@@ -130,12 +130,12 @@ struct group_lookup {
   std::string id;
   group_record record;
 };
-group_lookup find_group(const store::txn& t, std::string_view user, std::string_view group,
+group_lookup find_group(const txn& t, std::string_view user, std::string_view group,
                         const std::optional<std::string>& group_id, group_role role);
 
-}  // namespace chatnode::node::model
+}  // namespace chatnode::store
 
-namespace chatnode::node::model {
+namespace chatnode::store {
 
 // ---- media --------------------------------------------------------------------------
 struct media_record {
@@ -156,17 +156,17 @@ struct media_record {
 };
 std::string encode_media(const media_record& m);
 std::optional<media_record> decode_media(std::string_view stored);
-std::optional<media_record> load_media(const store::txn& t, std::string_view media_id);
-void save_media(store::txn& t, std::string_view media_id, const media_record& m);
+std::optional<media_record> load_media(const txn& t, std::string_view media_id);
+void save_media(txn& t, std::string_view media_id, const media_record& m);
 std::string chunk_key(std::string_view media_id, std::uint32_t index);
 // SHA-256 (hex) of chunks 1..total_chunks of a media, in order; throws when one is missing.
-std::string hash_chunks(const store::txn& t, std::string_view media_id, std::uint32_t total_chunks);
+std::string hash_chunks(const txn& t, std::string_view media_id, std::uint32_t total_chunks);
 // Deletes the record, its chunks, its recipients' deliveries and the uploader's accounting.
-void purge_media(store::txn& t, std::string_view media_id, const media_record& m);
+void purge_media(txn& t, std::string_view media_id, const media_record& m);
 
-}  // namespace chatnode::node::model
+}  // namespace chatnode::store
 
-namespace chatnode::node::model {
+namespace chatnode::store {
 
 // ---- federation (docs/federation.md "Delivery between nodes") -----------------------
 // Events for a peer are numbered within a stream of this node: a new stream at every start
@@ -178,33 +178,33 @@ struct stream_pos {
   std::uint64_t seq = 0;
 };
 // Makes this run's stream id (its first 12 characters are the start time, hex ms).
-std::string new_fed_stream(store::txn& t, std::int64_t now_ms);
+std::string new_fed_stream(txn& t, std::int64_t now_ms);
 // This run's stream id ("" before new_fed_stream).
-std::string fed_stream(const store::txn& t);
+std::string fed_stream(const txn& t);
 // Whether a peer that has read this node's events up to `seen` has read `event` too.
 bool stream_read_past(const stream_pos& seen, const stream_pos& event);
 // Appends an event for `peer` in the current stream; returns its place in the stream.
-stream_pos outbox_append(store::txn& t, std::string_view peer, std::string_view event);
+stream_pos outbox_append(txn& t, std::string_view peer, std::string_view event);
 struct outbox_entry {
   std::uint64_t seq = 0;  // the peer's outbox order (all streams)
   stream_pos at;          // what the peer is told
   std::string event;
 };
 // Up to `max` events for `peer` with seq > `after`, in order.
-std::vector<outbox_entry> outbox_read(const store::txn& t, std::string_view peer, std::uint64_t after, std::size_t max);
+std::vector<outbox_entry> outbox_read(const txn& t, std::string_view peer, std::uint64_t after, std::size_t max);
 // Removes the events for `peer` with seq <= `upto`.
-void outbox_trim(store::txn& t, std::string_view peer, std::uint64_t upto);
+void outbox_trim(txn& t, std::string_view peer, std::uint64_t upto);
 // How many events wait for `peer`.
-std::uint64_t outbox_depth(const store::txn& t, std::string_view peer);
+std::uint64_t outbox_depth(const txn& t, std::string_view peer);
 // Every peer with waiting events.
-std::vector<std::string> outbox_peers(const store::txn& t);
+std::vector<std::string> outbox_peers(const txn& t);
 // The last event sequence applied from (origin, stream); 0 if none.
-std::uint64_t fed_in_last(const store::txn& t, std::string_view origin, std::string_view stream);
+std::uint64_t fed_in_last(const txn& t, std::string_view origin, std::string_view stream);
 // Also records `stream` as the origin's current one (see fed_in_current).
-void fed_in_set(store::txn& t, std::string_view origin, std::string_view stream, std::uint64_t seq);
+void fed_in_set(txn& t, std::string_view origin, std::string_view stream, std::uint64_t seq);
 // The origin's current stream and the last event applied from it ({"", 0} if none): how
 // far this node had read the origin when it made something it sends back.
-stream_pos fed_in_current(const store::txn& t, std::string_view origin);
+stream_pos fed_in_current(const txn& t, std::string_view origin);
 
 // A user's answer to a group homed elsewhere, forwarded to the home as outbox event `at`
 // and already applied to this node's copy of the record. Until a record from the home says
@@ -216,9 +216,9 @@ struct pending_group_change {
   char kind = 'a';
   std::string user;
 };
-void group_pending_add(store::txn& t, std::string_view group_id, const stream_pos& at, char kind, std::string_view user);
-std::vector<pending_group_change> group_pending(const store::txn& t, std::string_view group_id);
+void group_pending_add(txn& t, std::string_view group_id, const stream_pos& at, char kind, std::string_view user);
+std::vector<pending_group_change> group_pending(const txn& t, std::string_view group_id);
 // Removes the group's pending changes for which `done` is true.
-void group_pending_drop(store::txn& t, std::string_view group_id, const std::function<bool(const pending_group_change&)>& done);
+void group_pending_drop(txn& t, std::string_view group_id, const std::function<bool(const pending_group_change&)>& done);
 
-}  // namespace chatnode::node::model
+}  // namespace chatnode::store

@@ -1,6 +1,6 @@
 // Data model over the LMDB tables. Records are small JSON objects so they can gain fields
 // without a migration; keys follow store/schema.hpp.
-#include "model.hpp"
+#include "tables.hpp"
 
 #include "crypto/encoding.hpp"
 #include "crypto/random.hpp"
@@ -17,9 +17,9 @@
 #include <cstdio>
 #include <stdexcept>
 
-namespace chatnode::node::model {
+namespace chatnode::store {
 namespace json = boost::json;
-using store::table_id;
+
 
 std::string key2(std::string_view a, std::string_view b) {
   std::string k;
@@ -35,11 +35,11 @@ std::string key_seq(std::string_view a, std::uint64_t n) {
   k.reserve(a.size() + 9);
   k.append(a);
   k.push_back('\0');
-  store::append_be64(k, n);
+  append_be64(k, n);
   return k;
 }
 
-void for_each_under(const store::txn& t, table_id table, std::string_view prefix,
+void for_each_under(const txn& t, table_id table, std::string_view prefix,
                     const std::function<bool(std::string_view, std::string_view)>& fn) {
   std::string start(prefix);
   start.push_back('\0');
@@ -50,24 +50,24 @@ void for_each_under(const store::txn& t, table_id table, std::string_view prefix
   }
 }
 
-std::uint64_t next_counter(store::txn& t, std::string_view name) {
+std::uint64_t next_counter(txn& t, std::string_view name) {
   std::uint64_t v = 0;
-  if (auto cur = t.get(table_id::meta, name); cur && cur->size() == 8) v = store::read_be64(*cur);
+  if (auto cur = t.get(table_id::meta, name); cur && cur->size() == 8) v = read_be64(*cur);
   ++v;
-  t.put(table_id::meta, name, store::be64(v));
+  t.put(table_id::meta, name, be64(v));
   return v;
 }
 
-bool local_user_exists(const store::txn& t, std::string_view name) {
+bool local_user_exists(const txn& t, std::string_view name) {
   return t.get(table_id::users, name).has_value();
 }
 
-bool are_friends(const store::txn& t, std::string_view a, std::string_view b) {
+bool are_friends(const txn& t, std::string_view a, std::string_view b) {
   return t.get(table_id::friends, key2(a, b)).has_value();
 }
 
 namespace {
-std::vector<std::string> suffixes(const store::txn& t, table_id table, std::string_view prefix) {
+std::vector<std::string> suffixes(const txn& t, table_id table, std::string_view prefix) {
   std::vector<std::string> out;
   for_each_under(t, table, prefix, [&](std::string_view suffix, std::string_view) {
     out.emplace_back(suffix);
@@ -77,82 +77,82 @@ std::vector<std::string> suffixes(const store::txn& t, table_id table, std::stri
 }
 }  // namespace
 
-std::vector<std::string> friends_of(const store::txn& t, std::string_view user) {
+std::vector<std::string> friends_of(const txn& t, std::string_view user) {
   return suffixes(t, table_id::friends, user);
 }
 
-void add_friendship(store::txn& t, std::string_view a, std::string_view b, std::int64_t since) {
-  const auto value = store::be64(static_cast<std::uint64_t>(since));
+void add_friendship(txn& t, std::string_view a, std::string_view b, std::int64_t since) {
+  const auto value = be64(static_cast<std::uint64_t>(since));
   t.put(table_id::friends, key2(a, b), value);
   t.put(table_id::friends, key2(b, a), value);
 }
 
-void remove_friendship(store::txn& t, std::string_view a, std::string_view b) {
+void remove_friendship(txn& t, std::string_view a, std::string_view b) {
   t.del(table_id::friends, key2(a, b));
   t.del(table_id::friends, key2(b, a));
 }
 
-bool has_request(const store::txn& t, std::string_view requester, std::string_view receiver) {
+bool has_request(const txn& t, std::string_view requester, std::string_view receiver) {
   return t.get(table_id::requests_out, key2(requester, receiver)).has_value();
 }
 
-void add_request(store::txn& t, std::string_view requester, std::string_view receiver, std::int64_t at) {
-  const auto value = store::be64(static_cast<std::uint64_t>(at));
+void add_request(txn& t, std::string_view requester, std::string_view receiver, std::int64_t at) {
+  const auto value = be64(static_cast<std::uint64_t>(at));
   t.put(table_id::requests_out, key2(requester, receiver), value);
   t.put(table_id::requests_in, key2(receiver, requester), value);
 }
 
-bool remove_request(store::txn& t, std::string_view requester, std::string_view receiver) {
+bool remove_request(txn& t, std::string_view requester, std::string_view receiver) {
   bool had = t.del(table_id::requests_out, key2(requester, receiver));
   had = t.del(table_id::requests_in, key2(receiver, requester)) || had;
   return had;
 }
 
-std::vector<std::string> requests_in(const store::txn& t, std::string_view receiver) {
+std::vector<std::string> requests_in(const txn& t, std::string_view receiver) {
   return suffixes(t, table_id::requests_in, receiver);
 }
 
-std::vector<std::string> requests_out(const store::txn& t, std::string_view requester) {
+std::vector<std::string> requests_out(const txn& t, std::string_view requester) {
   return suffixes(t, table_id::requests_out, requester);
 }
 
-bool blocks(const store::txn& t, std::string_view blocker, std::string_view blocked) {
+bool blocks(const txn& t, std::string_view blocker, std::string_view blocked) {
   return t.get(table_id::blocks, key2(blocker, blocked)).has_value();
 }
 
-bool add_block(store::txn& t, std::string_view blocker, std::string_view blocked, std::int64_t since) {
-  return t.put_if_absent(table_id::blocks, key2(blocker, blocked), store::be64(static_cast<std::uint64_t>(since)));
+bool add_block(txn& t, std::string_view blocker, std::string_view blocked, std::int64_t since) {
+  return t.put_if_absent(table_id::blocks, key2(blocker, blocked), be64(static_cast<std::uint64_t>(since)));
 }
 
-bool remove_block(store::txn& t, std::string_view blocker, std::string_view blocked) {
+bool remove_block(txn& t, std::string_view blocker, std::string_view blocked) {
   return t.del(table_id::blocks, key2(blocker, blocked));
 }
 
-std::vector<std::string> blocked_by(const store::txn& t, std::string_view blocker) {
+std::vector<std::string> blocked_by(const txn& t, std::string_view blocker) {
   return suffixes(t, table_id::blocks, blocker);
 }
 
 namespace {
 std::string inbox_count_key(std::string_view user) { return key2("inbox_count", user); }
-void add_inbox_count(store::txn& t, std::string_view user, std::int64_t delta) {
+void add_inbox_count(txn& t, std::string_view user, std::int64_t delta) {
   const std::string key = inbox_count_key(user);
   std::uint64_t n = 0;
-  if (auto cur = t.get(table_id::meta, key); cur && cur->size() == 8) n = store::read_be64(*cur);
+  if (auto cur = t.get(table_id::meta, key); cur && cur->size() == 8) n = read_be64(*cur);
   n = delta < 0 ? n - std::min<std::uint64_t>(n, static_cast<std::uint64_t>(-delta)) : n + static_cast<std::uint64_t>(delta);
   if (n == 0) {
     t.del(table_id::meta, key);
   } else {
-    t.put(table_id::meta, key, store::be64(n));
+    t.put(table_id::meta, key, be64(n));
   }
 }
 }  // namespace
 
-void inbox_append(store::txn& t, std::string_view user, std::string_view frame) {
+void inbox_append(txn& t, std::string_view user, std::string_view frame) {
   t.put(table_id::inbox, key_seq(user, next_counter(t, "next_inbox_seq")), frame);
   add_inbox_count(t, user, 1);
 }
 
-std::vector<inbox_entry> inbox_read(const store::txn& t, std::string_view user, std::uint64_t after, std::size_t max_count,
+std::vector<inbox_entry> inbox_read(const txn& t, std::string_view user, std::uint64_t after, std::size_t max_count,
                                     std::size_t max_bytes, bool& more) {
   std::vector<inbox_entry> entries;
   std::size_t bytes = 0;
@@ -167,36 +167,36 @@ std::vector<inbox_entry> inbox_read(const store::txn& t, std::string_view user, 
       break;
     }
     bytes += item->second.size();
-    entries.push_back({store::read_be64(item->first, prefix.size()), std::string(item->second)});
+    entries.push_back({read_be64(item->first, prefix.size()), std::string(item->second)});
   }
   return entries;
 }
 
-void inbox_remove(store::txn& t, std::string_view user, std::uint64_t upto) {
+void inbox_remove(txn& t, std::string_view user, std::uint64_t upto) {
   std::vector<std::uint64_t> seqs;
   for_each_under(t, table_id::inbox, user, [&](std::string_view suffix, std::string_view) {
-    if (suffix.size() != 8 || store::read_be64(suffix) > upto) return false;
-    seqs.push_back(store::read_be64(suffix));
+    if (suffix.size() != 8 || read_be64(suffix) > upto) return false;
+    seqs.push_back(read_be64(suffix));
     return true;
   });
   for (auto seq : seqs) t.del(table_id::inbox, key_seq(user, seq));
   add_inbox_count(t, user, -static_cast<std::int64_t>(seqs.size()));
 }
 
-std::uint64_t inbox_size(const store::txn& t, std::string_view user) {
+std::uint64_t inbox_size(const txn& t, std::string_view user) {
   auto cur = t.get(table_id::meta, inbox_count_key(user));
-  return cur && cur->size() == 8 ? store::read_be64(*cur) : 0;
+  return cur && cur->size() == 8 ? read_be64(*cur) : 0;
 }
 
-void erase_inbox(store::txn& t, std::string_view user) {
+void erase_inbox(txn& t, std::string_view user) {
   for (const auto& suffix : suffixes(t, table_id::inbox, user)) t.del(table_id::inbox, key2(user, suffix));
   t.del(table_id::meta, inbox_count_key(user));
 }
 
-void erase_history(store::txn& t, std::string_view user, const std::function<bool(std::string_view)>& is_local) {
+void erase_history(txn& t, std::string_view user, const std::function<bool(std::string_view)>& is_local) {
   std::vector<std::uint64_t> ids;
   for_each_under(t, table_id::history, user, [&](std::string_view suffix, std::string_view) {
-    if (suffix.size() == 8) ids.push_back(store::read_be64(suffix));
+    if (suffix.size() == 8) ids.push_back(read_be64(suffix));
     return true;
   });
   for (const auto id : ids) {
@@ -204,11 +204,11 @@ void erase_history(store::txn& t, std::string_view user, const std::function<boo
     auto m = load_message(t, id);
     if (!m || !m->group_id.empty()) continue;
     const std::string& other = m->sender == user ? m->receiver : m->sender;
-    if (!is_local(other) || !t.get(table_id::history, key_seq(other, id))) t.del(table_id::messages, store::be64(id));
+    if (!is_local(other) || !t.get(table_id::history, key_seq(other, id))) t.del(table_id::messages, be64(id));
   }
 }
 
-void erase_blocks(store::txn& t, std::string_view user) {
+void erase_blocks(txn& t, std::string_view user) {
   for (const auto& blocked : blocked_by(t, user)) remove_block(t, user, blocked);
 }
 
@@ -260,14 +260,14 @@ std::optional<stored_message> decode_message(std::string_view stored) {
   return m;
 }
 
-void store_message(store::txn& t, std::uint64_t id, const stored_message& m,
+void store_message(txn& t, std::uint64_t id, const stored_message& m,
                    const std::vector<std::string_view>& history_owners) {
-  t.put(table_id::messages, store::be64(id), encode_message(m));
+  t.put(table_id::messages, be64(id), encode_message(m));
   for (auto owner : history_owners) t.put(table_id::history, key_seq(owner, id), std::string_view{});
 }
 
-std::optional<stored_message> load_message(const store::txn& t, std::uint64_t id) {
-  auto v = t.get(table_id::messages, store::be64(id));
+std::optional<stored_message> load_message(const txn& t, std::uint64_t id) {
+  auto v = t.get(table_id::messages, be64(id));
   if (!v) return std::nullopt;
   return decode_message(*v);
 }
@@ -315,13 +315,13 @@ std::optional<group_record> decode_group(std::string_view stored) {
   }
 }
 
-std::optional<group_record> load_group(const store::txn& t, std::string_view group_id) {
+std::optional<group_record> load_group(const txn& t, std::string_view group_id) {
   auto v = t.get(table_id::groups, group_id);
   if (!v) return std::nullopt;
   return decode_group(*v);
 }
 
-void save_group(store::txn& t, std::string_view group_id, const group_record& g, const group_record* before) {
+void save_group(txn& t, std::string_view group_id, const group_record& g, const group_record* before) {
   t.put(table_id::groups, group_id, encode_group(g));
   if (before) {
     for (const auto& m : before->members)
@@ -333,13 +333,13 @@ void save_group(store::txn& t, std::string_view group_id, const group_record& g,
   for (const auto& i : g.invited) t.put(table_id::user_groups, key2(i.user, group_id), "i");
 }
 
-void delete_group(store::txn& t, std::string_view group_id, const group_record& g) {
+void delete_group(txn& t, std::string_view group_id, const group_record& g) {
   for (const auto& m : g.members) t.del(table_id::user_groups, key2(m, group_id));
   for (const auto& i : g.invited) t.del(table_id::user_groups, key2(i.user, group_id));
   t.del(table_id::groups, group_id);
 }
 
-std::vector<std::pair<std::string, group_record>> groups_of(const store::txn& t, std::string_view user, group_role role) {
+std::vector<std::pair<std::string, group_record>> groups_of(const txn& t, std::string_view user, group_role role) {
   const std::string_view want = role == group_role::member ? "m" : "i";
   std::vector<std::pair<std::string, group_record>> out;
   for_each_under(t, table_id::user_groups, user, [&](std::string_view gid, std::string_view value) {
@@ -350,11 +350,11 @@ std::vector<std::pair<std::string, group_record>> groups_of(const store::txn& t,
   return out;
 }
 
-}  // namespace chatnode::node::model
+}  // namespace chatnode::store
 
-namespace chatnode::node::model {
+namespace chatnode::store {
 
-group_lookup find_group(const store::txn& t, std::string_view user, std::string_view group,
+group_lookup find_group(const txn& t, std::string_view user, std::string_view group,
                         const std::optional<std::string>& group_id, group_role role) {
   group_lookup out;
   std::optional<std::string> id = group_id;
@@ -382,9 +382,9 @@ group_lookup find_group(const store::txn& t, std::string_view user, std::string_
   return out;
 }
 
-}  // namespace chatnode::node::model
+}  // namespace chatnode::store
 
-namespace chatnode::node::model {
+namespace chatnode::store {
 
 std::string encode_media(const media_record& m) {
   json::object o;
@@ -434,13 +434,13 @@ std::optional<media_record> decode_media(std::string_view stored) {
   }
 }
 
-std::optional<media_record> load_media(const store::txn& t, std::string_view media_id) {
+std::optional<media_record> load_media(const txn& t, std::string_view media_id) {
   auto v = t.get(table_id::media, media_id);
   if (!v) return std::nullopt;
   return decode_media(*v);
 }
 
-void save_media(store::txn& t, std::string_view media_id, const media_record& m) {
+void save_media(txn& t, std::string_view media_id, const media_record& m) {
   t.put(table_id::media, media_id, encode_media(m));
 }
 
@@ -449,11 +449,11 @@ std::string chunk_key(std::string_view media_id, std::uint32_t index) {
   k.reserve(media_id.size() + 5);
   k.append(media_id);
   k.push_back('\0');
-  store::append_be32(k, index);
+  append_be32(k, index);
   return k;
 }
 
-std::string hash_chunks(const store::txn& t, std::string_view media_id, std::uint32_t total_chunks) {
+std::string hash_chunks(const txn& t, std::string_view media_id, std::uint32_t total_chunks) {
   crypto::sha256 hash;
   for (std::uint32_t i = 1; i <= total_chunks; ++i) {
     auto chunk = t.get(table_id::media_chunks, chunk_key(media_id, i));
@@ -463,16 +463,16 @@ std::string hash_chunks(const store::txn& t, std::string_view media_id, std::uin
   return crypto::to_hex(hash.finish());
 }
 
-void purge_media(store::txn& t, std::string_view media_id, const media_record& m) {
+void purge_media(txn& t, std::string_view media_id, const media_record& m) {
   for (std::uint32_t i = 1; i <= m.total_chunks; ++i) t.del(table_id::media_chunks, chunk_key(media_id, i));
   for (const auto& r : m.recipients) t.del(table_id::media_deliveries, key2(r, media_id));
   t.del(table_id::user_uploads, key2(m.sender, media_id));
   t.del(table_id::media, media_id);
 }
 
-}  // namespace chatnode::node::model
+}  // namespace chatnode::store
 
-namespace chatnode::node::model {
+namespace chatnode::store {
 
 namespace {
 // An outbox value: u8 stream length, stream, u64 BE seq in the stream, the event (JSON).
@@ -481,7 +481,7 @@ std::string outbox_value(std::string_view stream, std::uint64_t seq, std::string
   v.reserve(1 + stream.size() + 8 + event.size());
   v.push_back(static_cast<char>(stream.size()));
   v.append(stream);
-  store::append_be64(v, seq);
+  append_be64(v, seq);
   v.append(event);
   return v;
 }
@@ -489,7 +489,7 @@ std::optional<outbox_entry> parse_outbox_value(std::uint64_t global, std::string
   if (v.empty()) return std::nullopt;
   const std::size_t n = static_cast<unsigned char>(v[0]);
   if (v.size() < 1 + n + 8) return std::nullopt;
-  return outbox_entry{global, {std::string(v.substr(1, n)), store::read_be64(v, 1 + n)}, std::string(v.substr(1 + n + 8))};
+  return outbox_entry{global, {std::string(v.substr(1, n)), read_be64(v, 1 + n)}, std::string(v.substr(1 + n + 8))};
 }
 // The first 12 characters of our stream ids are the start time in milliseconds (hex), so
 // this node can tell which of two of its streams came later, even across a restore.
@@ -505,7 +505,7 @@ std::uint64_t stream_started(std::string_view stream) {
 }
 }  // namespace
 
-std::string new_fed_stream(store::txn& t, std::int64_t now_ms) {
+std::string new_fed_stream(txn& t, std::int64_t now_ms) {
   char prefix[13];
   std::snprintf(prefix, sizeof prefix, "%012llx", static_cast<unsigned long long>(now_ms) & 0xffffffffffffULL);
   std::string id = std::string(prefix) + "." + crypto::random_id(10);
@@ -513,7 +513,7 @@ std::string new_fed_stream(store::txn& t, std::int64_t now_ms) {
   return id;
 }
 
-std::string fed_stream(const store::txn& t) {
+std::string fed_stream(const txn& t) {
   if (auto v = t.get(table_id::meta, "fed_stream")) return std::string(*v);
   return {};
 }
@@ -524,7 +524,7 @@ bool stream_read_past(const stream_pos& seen, const stream_pos& event) {
   return a != 0 && a > b;
 }
 
-stream_pos outbox_append(store::txn& t, std::string_view peer, std::string_view event) {
+stream_pos outbox_append(txn& t, std::string_view peer, std::string_view event) {
   std::string stream = fed_stream(t);
   if (stream.empty()) {
     // The relay opens a stream at start-up; code that appends without one (tests) gets one here.
@@ -536,50 +536,50 @@ stream_pos outbox_append(store::txn& t, std::string_view peer, std::string_view 
   const std::string base_key = key2(key2("outbox_base", peer), stream);
   std::uint64_t base = global - 1;
   if (auto b = t.get(table_id::meta, base_key); b && b->size() == 8) {
-    base = store::read_be64(*b);
+    base = read_be64(*b);
   } else {
-    t.put(table_id::meta, base_key, store::be64(base));
+    t.put(table_id::meta, base_key, be64(base));
   }
   t.put(table_id::outbox, key_seq(peer, global), outbox_value(stream, global - base, event));
   return {stream, global - base};
 }
 
-std::vector<outbox_entry> outbox_read(const store::txn& t, std::string_view peer, std::uint64_t after, std::size_t max) {
+std::vector<outbox_entry> outbox_read(const txn& t, std::string_view peer, std::uint64_t after, std::size_t max) {
   std::vector<outbox_entry> out;
   if (max == 0) return out;
   const std::string prefix = key2(peer, "");
   auto c = t.open_cursor(table_id::outbox);
   for (auto item = c.seek(key_seq(peer, after + 1)); item && out.size() < max; item = c.next()) {
     if (item->first.size() != prefix.size() + 8 || item->first.substr(0, prefix.size()) != prefix) break;
-    auto e = parse_outbox_value(store::read_be64(item->first.substr(prefix.size())), item->second);
+    auto e = parse_outbox_value(read_be64(item->first.substr(prefix.size())), item->second);
     if (!e) throw std::runtime_error("outbox: malformed entry for " + std::string(peer));
     out.push_back(std::move(*e));
   }
   return out;
 }
 
-void outbox_trim(store::txn& t, std::string_view peer, std::uint64_t upto) {
+void outbox_trim(txn& t, std::string_view peer, std::uint64_t upto) {
   const std::string prefix = key2(peer, "");
   auto c = t.open_cursor(table_id::outbox);
   for (auto item = c.seek(prefix); item; item = c.seek(prefix)) {
     if (item->first.size() != prefix.size() + 8 || item->first.substr(0, prefix.size()) != prefix) break;
-    if (store::read_be64(item->first.substr(prefix.size())) > upto) break;
+    if (read_be64(item->first.substr(prefix.size())) > upto) break;
     c.del();
   }
 }
 
-std::uint64_t outbox_depth(const store::txn& t, std::string_view peer) {
+std::uint64_t outbox_depth(const txn& t, std::string_view peer) {
   const std::string prefix = key2(peer, "");
   auto c = t.open_cursor(table_id::outbox);
   auto first = c.seek(prefix);
   if (!first || first->first.size() != prefix.size() + 8 || first->first.substr(0, prefix.size()) != prefix) return 0;
-  const std::uint64_t lo = store::read_be64(first->first.substr(prefix.size()));
+  const std::uint64_t lo = read_be64(first->first.substr(prefix.size()));
   std::uint64_t hi = lo;
-  if (auto v = t.get(table_id::meta, key2("outbox_seq", peer)); v && v->size() == 8) hi = store::read_be64(*v);
+  if (auto v = t.get(table_id::meta, key2("outbox_seq", peer)); v && v->size() == 8) hi = read_be64(*v);
   return hi >= lo ? hi - lo + 1 : 0;
 }
 
-std::vector<std::string> outbox_peers(const store::txn& t) {
+std::vector<std::string> outbox_peers(const txn& t) {
   std::vector<std::string> peers;
   auto c = t.open_cursor(table_id::outbox);
   for (auto item = c.first(); item;) {
@@ -594,18 +594,18 @@ std::vector<std::string> outbox_peers(const store::txn& t) {
   return peers;
 }
 
-std::uint64_t fed_in_last(const store::txn& t, std::string_view origin, std::string_view stream) {
-  if (auto v = t.get(table_id::fed_in, key2(origin, stream)); v && v->size() == 8) return store::read_be64(*v);
+std::uint64_t fed_in_last(const txn& t, std::string_view origin, std::string_view stream) {
+  if (auto v = t.get(table_id::fed_in, key2(origin, stream)); v && v->size() == 8) return read_be64(*v);
   return 0;
 }
 
-void fed_in_set(store::txn& t, std::string_view origin, std::string_view stream, std::uint64_t seq) {
-  t.put(table_id::fed_in, key2(origin, stream), store::be64(seq));
+void fed_in_set(txn& t, std::string_view origin, std::string_view stream, std::uint64_t seq) {
+  t.put(table_id::fed_in, key2(origin, stream), be64(seq));
   const std::string current = key2("fed_in_stream", origin);
   if (auto v = t.get(table_id::meta, current); !v || *v != stream) t.put(table_id::meta, current, stream);
 }
 
-stream_pos fed_in_current(const store::txn& t, std::string_view origin) {
+stream_pos fed_in_current(const txn& t, std::string_view origin) {
   stream_pos pos;
   if (auto v = t.get(table_id::meta, key2("fed_in_stream", origin))) {
     pos.stream = std::string(*v);
@@ -620,34 +620,34 @@ std::string pending_value(char kind, const stream_pos& at, std::string_view user
   std::string v(1, kind);
   v.push_back(static_cast<char>(at.stream.size()));
   v.append(at.stream);
-  store::append_be64(v, at.seq);
+  append_be64(v, at.seq);
   v.append(user);
   return v;
 }
 }  // namespace
 
-void group_pending_add(store::txn& t, std::string_view group_id, const stream_pos& at, char kind, std::string_view user) {
+void group_pending_add(txn& t, std::string_view group_id, const stream_pos& at, char kind, std::string_view user) {
   t.put(table_id::meta, key_seq(key2("group_pending", group_id), next_counter(t, "group_pending_seq")),
         pending_value(kind, at, user));
 }
 
-std::vector<pending_group_change> group_pending(const store::txn& t, std::string_view group_id) {
+std::vector<pending_group_change> group_pending(const txn& t, std::string_view group_id) {
   std::vector<pending_group_change> out;
   for_each_under(t, table_id::meta, key2("group_pending", group_id), [&](std::string_view suffix, std::string_view v) {
     if (suffix.size() != 8 || v.size() < 2) return true;
     const std::size_t n = static_cast<unsigned char>(v[1]);
     if (v.size() < 2 + n + 8) return true;
-    out.push_back({store::read_be64(suffix), {std::string(v.substr(2, n)), store::read_be64(v, 2 + n)}, v.front(),
+    out.push_back({read_be64(suffix), {std::string(v.substr(2, n)), read_be64(v, 2 + n)}, v.front(),
                    std::string(v.substr(2 + n + 8))});
     return true;
   });
   return out;
 }
 
-void group_pending_drop(store::txn& t, std::string_view group_id, const std::function<bool(const pending_group_change&)>& done) {
+void group_pending_drop(txn& t, std::string_view group_id, const std::function<bool(const pending_group_change&)>& done) {
   const std::string prefix = key2("group_pending", group_id);
   for (const auto& change : group_pending(t, group_id))
     if (done(change)) t.del(table_id::meta, key_seq(prefix, change.key));
 }
 
-}  // namespace chatnode::node::model
+}  // namespace chatnode::store
