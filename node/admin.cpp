@@ -1,10 +1,10 @@
 // The admin commands.
 #include "admin.hpp"
 
-#include "accounts.hpp"
+#include "store/accounts.hpp"
 #include "log.hpp"
 #include "store/tables.hpp"
-#include "tokens.hpp"
+#include "store/tokens.hpp"
 
 #include "client/password_hash.hpp"
 #include "crypto/kdf.hpp"
@@ -138,16 +138,15 @@ bool admin_commands::write(const std::function<void(store::txn&)>& job, std::str
 }
 
 bool admin_commands::change_account(const std::string& name,
-                                    const std::function<void(account_record&, store::txn&)>& change, bool& found,
+                                    const std::function<void(store::account_record&, store::txn&)>& change, bool& found,
                                     std::string& error) {
   return write(
       [&](store::txn& t) {
-        auto stored = t.get(store::table_id::users, name);
-        auto record = stored ? decode_account(*stored) : std::nullopt;
+        auto record = store::load_account(t, name);
         found = record.has_value();
         if (!found) return;
         change(*record, t);
-        t.put(store::table_id::users, name, encode_account(*record));
+        store::save_account(t, name, *record);
       },
       error);
 }
@@ -189,15 +188,14 @@ admin_reply admin_commands::user_add(const std::string& name, const admin_reques
   const bool generated = !req.password;
   const std::string password = generated ? generate_password() : *req.password;
   if (password.empty()) return reply(admin_usage, "the password is empty");
-  account_record record;
+  store::account_record record;
   record.credential = crypto::hash_password(client::password_hash(*user, password), route_.cfg().kdf);
   record.created = router::now_seconds();
   bool exists = false;
   std::string error;
   const bool ok = write(
       [&](store::txn& t) {
-        exists = t.get(store::table_id::users, *user).has_value();
-        if (!exists) t.put(store::table_id::users, *user, encode_account(record));
+        exists = !store::create_account(t, *user, record);
       },
       error);
   if (!ok) return reply(admin_failed, "could not add " + *user + ": " + error);
@@ -218,9 +216,9 @@ admin_reply admin_commands::user_passwd(const std::string& name, const admin_req
   std::string error;
   const bool ok = change_account(
       *user,
-      [&](account_record& record, store::txn& t) {
+      [&](store::account_record& record, store::txn& t) {
         record.credential = credential;
-        tokens::revoke_all(t, full);  // "stay logged in" ends everywhere
+        store::tokens::revoke_all(t, full);  // "stay logged in" ends everywhere
       },
       found, error);
   if (!ok) return reply(admin_failed, "could not change the password of " + *user + ": " + error);
@@ -235,7 +233,7 @@ admin_reply admin_commands::user_delete(const std::string& name) {
   const std::string full = *user + "@" + route_.cfg().domain;
   {
     auto t = db_.begin_read();
-    if (!t.get(store::table_id::users, *user)) return reply(admin_not_found, "no user " + full);
+    if (!store::account_exists(t, *user)) return reply(admin_not_found, "no user " + full);
   }
   std::promise<bool> done;
   auto result = done.get_future();
@@ -248,12 +246,10 @@ admin_reply admin_commands::user_list(bool online_only, bool as_json) {
   json::array users;
   std::string text;
   auto t = db_.begin_read();
-  auto c = t.open_cursor(store::table_id::users);
-  for (auto item = c.first(); item; item = c.next()) {
-    const std::string full = std::string(item->first) + "@" + route_.cfg().domain;
+  store::for_each_account(t, [&](std::string_view name, const std::optional<store::account_record>& record) {
+    const std::string full = std::string(name) + "@" + route_.cfg().domain;
     const bool online = online_.find(full) != nullptr;
-    if (online_only && !online) continue;
-    auto record = decode_account(item->second);
+    if (online_only && !online) return;
     const bool locked = record && record->locked;
     users.push_back(json::object{{"user", full},
                                  {"created", record ? record->created : 0},
@@ -263,7 +259,7 @@ admin_reply admin_commands::user_list(bool online_only, bool as_json) {
     if (online) text += " online";
     if (locked) text += " locked";
     text += '\n';
-  }
+  });
   return reply(admin_ok, as_json ? json::serialize(users) : text);
 }
 
@@ -275,9 +271,9 @@ admin_reply admin_commands::user_lock(const std::string& name, bool lock) {
   std::string error;
   const bool ok = change_account(
       *user,
-      [&](account_record& record, store::txn& t) {
+      [&](store::account_record& record, store::txn& t) {
         record.locked = lock;
-        if (lock) tokens::revoke_all(t, full);
+        if (lock) store::tokens::revoke_all(t, full);
       },
       found, error);
   if (!ok) return reply(admin_failed, "could not change " + full + ": " + error);
@@ -292,8 +288,7 @@ admin_reply admin_commands::user_export(const std::string& name) {
   if (!user) return reply(admin_usage, "not a user name of " + route_.cfg().domain + ": " + name);
   const std::string full = *user + "@" + route_.cfg().domain;
   auto t = db_.begin_read();
-  auto stored = t.get(store::table_id::users, *user);
-  auto record = stored ? decode_account(*stored) : std::nullopt;
+  auto record = store::load_account(t, *user);
   if (!record) return reply(admin_not_found, "no user " + full);
 
   json::object out{{"user", full}, {"created", record->created}, {"locked", record->locked}};
@@ -316,21 +311,19 @@ admin_reply admin_commands::user_export(const std::string& name) {
   // The history, oldest first: every message the user sent or received that the node keeps.
   json::array history;
   json::array media;
-  const std::string prefix = full + '\0';
-  auto c = t.open_cursor(store::table_id::history);
-  for (auto item = c.seek(prefix); item && item->first.starts_with(prefix); item = c.next()) {
-    const auto id = store::read_be64(item->first, prefix.size());
+  store::history_up(t, full, 0, [&](std::uint64_t id) {
     if (auto m = store::load_message(t, id)) {
       history.push_back(message_json(id, *m));
       if (!m->media_id.empty() && m->sender == full) media.push_back(json::object{
           {"mediaId", m->media_id}, {"mediaType", m->media_type}, {"mediaSize", m->media_size},
           {"stored", store::load_media(t, m->media_id).has_value()}});
     }
-  }
+    return true;
+  });
   out["history"] = std::move(history);
   out["mediaSent"] = std::move(media);
   out["inboxWaiting"] = store::inbox_size(t, full);
-  out["resumptionTokens"] = tokens::count(t, full);
+  out["resumptionTokens"] = store::tokens::count(t, full);
   out["online"] = online_.find(full) != nullptr;
   return reply(admin_ok, pretty(out));
 }

@@ -4,7 +4,7 @@
 // below runs them, through the router and the single writer, and logs each one.
 #pragma once
 
-#include "accounts.hpp"
+#include "store/accounts.hpp"
 #include "registry.hpp"
 #include "router.hpp"
 
@@ -71,7 +71,7 @@ class admin_commands {
   bool write(const std::function<void(store::txn&)>& job, std::string& error);
   // Reads local user `name`'s record, lets `change` edit it (and write more in the same
   // transaction), stores it; `found` false when there is no such user (nothing written).
-  bool change_account(const std::string& name, const std::function<void(account_record&, store::txn&)>& change,
+  bool change_account(const std::string& name, const std::function<void(store::account_record&, store::txn&)>& change,
                       bool& found, std::string& error);
 
   router& route_;

@@ -28,54 +28,8 @@ bool valid_media_id(std::string_view id) {
   });
 }
 
-std::string encode_fetch(const fetch_record& f) {
-  json::array to;
-  for (const auto& u : f.to) to.emplace_back(u);
-  json::object o{{"origin", f.origin}, {"originId", f.origin_id}, {"sha256", f.sha256}, {"to", std::move(to)},
-                 {"home", f.home}, {"timestamp", f.timestamp}, {"attempts", f.attempts}};
-  return json::serialize(o);
-}
-
-std::optional<fetch_record> decode_fetch(std::string_view stored) {
-  boost::system::error_code ec;
-  json::value v = json::parse(stored, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  try {
-    const auto& o = v.as_object();
-    fetch_record f;
-    f.origin = o.at("origin").as_string();
-    f.origin_id = o.at("originId").as_string();
-    f.sha256 = o.at("sha256").as_string();
-    for (const auto& u : o.at("to").as_array()) f.to.emplace_back(u.as_string());
-    f.home = o.at("home").as_bool();
-    f.timestamp = o.at("timestamp").to_number<std::int64_t>();
-    f.attempts = o.at("attempts").to_number<std::uint32_t>();
-    return f;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
-std::optional<fetch_record> load_fetch(const store::txn& t, std::string_view media_id) {
-  auto v = t.get(store::table_id::media_fetches, media_id);
-  if (!v) return std::nullopt;
-  return decode_fetch(*v);
-}
 
 namespace {
-
-// The first chunk index (1-based) not stored for `media_id`; total + 1 when all are.
-std::uint32_t first_missing(const store::txn& t, const std::string& media_id, std::uint32_t total) {
-  auto c = t.open_cursor(store::table_id::media_chunks);
-  const std::string prefix = media_id + '\0';
-  std::uint32_t expect = 1;
-  for (auto item = c.seek(prefix); item && expect <= total; item = c.next()) {
-    if (item->first.size() != prefix.size() + 4 || item->first.substr(0, prefix.size()) != prefix) break;
-    if (store::read_be32(item->first, prefix.size()) != expect) break;
-    ++expect;
-  }
-  return expect;
-}
 
 const json::string* string_field(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -147,7 +101,7 @@ void media_fetch::on_fetch(const std::string& peer, const std::string& media_id,
     auto t = db_.begin_read();
     auto m = store::load_media(t, media_id);
     // Only a node this one announced the media to may fetch it (its delivery is "@peer").
-    if (m && m->complete && t.get(store::table_id::media_deliveries, store::key2("@" + peer, media_id))) total = m->total_chunks;
+    if (m && m->complete && store::delivery_progress(t, "@" + peer, media_id)) total = m->total_chunks;
   } catch (const std::exception& e) {
     log(log_level::error, "federation", "media ", media_id, " for ", peer, ": ", e.what());
     return;
@@ -198,7 +152,7 @@ void media_fetch::pump(const std::string& peer) {
   }
   std::uint64_t sent = 0;
   for (const auto& it : todo) {
-    auto chunk = t->get(store::table_id::media_chunks, store::chunk_key(it.media_id, it.index));
+    auto chunk = store::load_chunk(*t, it.media_id, it.index);
     if (!chunk) {
       {
         std::lock_guard lock(mutex_);
@@ -257,15 +211,12 @@ void media_fetch::poke(const std::string& peer) {
   std::vector<start> starts;
   try {
     auto t = db_.begin_read();
-    auto c = t.open_cursor(store::table_id::media_fetches);
-    for (auto item = c.first(); item && active.size() + starts.size() < fetches_per_peer; item = c.next()) {
-      const std::string local_id(item->first);
-      if (active.count(local_id)) continue;
-      auto f = decode_fetch(item->second);
-      if (!f || f->origin != peer) continue;
+    for (const auto& [local_id, f] : store::fetches(t)) {
+      if (active.size() + starts.size() >= fetches_per_peer) break;
+      if (active.count(local_id) || f.origin != peer) continue;
       auto m = store::load_media(t, local_id);
       if (!m || m->complete || m->total_chunks == 0) continue;
-      starts.push_back({f->origin_id, local_id, first_missing(t, local_id, m->total_chunks), m->total_chunks});
+      starts.push_back({f.origin_id, local_id, store::first_missing_chunk(t, local_id, m->total_chunks), m->total_chunks});
     }
   } catch (const std::exception& e) {
     log(log_level::error, "federation", "reading the media fetches from ", peer, ": ", e.what());
@@ -309,12 +260,11 @@ void media_fetch::on_data(const std::string& peer, const std::string& origin_id,
       [local_id, index, chunk, out](store::txn& t) {
         *out = {result::gone, false};
         auto m = store::load_media(t, local_id);
-        if (!m || m->complete || !t.get(store::table_id::media_fetches, local_id)) return;
+        if (!m || m->complete || !store::fetch_exists(t, local_id)) return;
         if (index > m->total_chunks) return void(out->first = result::bad);
-        const auto key = store::chunk_key(local_id, index);
-        if (t.get(store::table_id::media_chunks, key)) return void(out->first = result::duplicate);
+        if (store::load_chunk(t, local_id, index)) return void(out->first = result::duplicate);
         if (m->bytes + chunk->size() > m->size) return void(out->first = result::bad);
-        t.put(store::table_id::media_chunks, key, std::string_view(reinterpret_cast<const char*>(chunk->data()), chunk->size()));
+        store::store_chunk(t, local_id, index, std::string_view(reinterpret_cast<const char*>(chunk->data()), chunk->size()));
         m->bytes += chunk->size();
         ++m->chunks;
         store::save_media(t, local_id, *m);
@@ -381,10 +331,10 @@ void media_fetch::on_error(const std::string& peer, const std::string& origin_id
       "; dropping the fetch of ", local_id);
   writer_.submit(
       [local_id, peer](store::txn& t) {
-        auto f = load_fetch(t, local_id);
+        auto f = store::load_fetch(t, local_id);
         if (!f || f->origin != peer) return;
         if (auto m = store::load_media(t, local_id); m && !m->complete) store::purge_media(t, local_id, *m);
-        t.del(store::table_id::media_fetches, local_id);
+        store::drop_fetch(t, local_id);
       },
       [this, peer, local_id](std::error_code ec) {
         if (ec) log(log_level::error, "federation", "dropping the fetch of ", local_id, ": ", ec.message());

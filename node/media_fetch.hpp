@@ -35,21 +35,6 @@ class router;
 // Media ids become LMDB keys: 1-128 characters of [A-Za-z0-9._~-].
 bool valid_media_id(std::string_view id);
 
-// The value of a `media_fetches` row (store/schema.hpp), keyed by this node's media id: the
-// media record itself (table `media`, complete = false) holds sender, receiver, sizes and
-// counts; this says where the bytes come from and what to do once they are in.
-struct fetch_record {
-  std::string origin;                // the node the bytes come from (it announced the media)
-  std::string origin_id;             // the media id there
-  std::string sha256;                // announced SHA-256 (hex) the bytes must match
-  std::vector<std::string> to;       // this node's users it is for (empty: the group's members)
-  bool home = false;                 // this node homes the group: it fans the media out
-  std::int64_t timestamp = 0;        // of the message (the origin's completion time)
-  std::uint32_t attempts = 0;        // transfers thrown away after a hash mismatch
-};
-std::string encode_fetch(const fetch_record& f);
-std::optional<fetch_record> decode_fetch(std::string_view stored);
-std::optional<fetch_record> load_fetch(const store::txn& t, std::string_view media_id);
 
 class media_fetch {
  public:

@@ -2,8 +2,8 @@
 // request goes through (authentication, acting user).
 #include "router.hpp"
 
-#include "accounts.hpp"
-#include "tokens.hpp"
+#include "store/accounts.hpp"
+#include "store/tokens.hpp"
 #include "log.hpp"
 #include "store/tables.hpp"
 
@@ -383,7 +383,7 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
   }
   try {
     auto t = db_.begin_read();
-    if (t.get(store::table_id::users, uid->name)) {
+    if (store::account_exists(t, uid->name)) {
       s->send(reply(p::code::user_exists, id));
       return true;
     }
@@ -406,7 +406,7 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
       return true;
   }
   auto job = [this, s, address, name = uid->name, password = std::move(req.password_hash), id, reply] {
-    account_record record;
+    store::account_record record;
     try {
       record.credential = crypto::hash_password(password, cfg().kdf);
       record.created = now_seconds();
@@ -420,8 +420,8 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
     guard_.end_registration(address);
     auto created = std::make_shared<bool>(false);
     writer_.submit(
-        [name, value = encode_account(record), created](store::txn& t) {
-          *created = t.put_if_absent(store::table_id::users, name, value);
+        [name, record, created](store::txn& t) {
+          *created = store::create_account(t, name, record);
         },
         [this, s, name, created, id, reply](std::error_code ec) {
           p::code c = p::code::ok;
@@ -486,8 +486,8 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
     auto t = db_.begin_read();
     if (req.token) {
       // A resumption token costs a hash, not a KDF run.
-      const std::string digest = tokens::digest(*req.token);
-      if (tokens::user_of(t, digest, now_seconds()) != uid->full()) {
+      const std::string digest = store::tokens::digest(*req.token);
+      if (store::tokens::user_of(t, digest, now_seconds()) != uid->full()) {
         failed(p::code::invalid_credentials);
         return true;
       }
@@ -495,11 +495,7 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
       complete_login(s, std::move(*uid), request_token, digest, id);
       return false;
     }
-    if (auto stored = t.get(store::table_id::users, uid->name)) {
-      auto record = decode_account(*stored);
-      if (!record) throw std::runtime_error("unreadable account record");
-      credential = std::move(record->credential);
-    }
+    if (auto record = store::load_account(t, uid->name)) credential = std::move(record->credential);
   } catch (const std::exception& e) {
     guard_.end_login(address, uid->name, false, false);
     log(log_level::error, "router", "login ", uid->name, ": ", e.what());
@@ -540,26 +536,26 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
     bool added = false;
     catch_up first;  // the first page of the catch-up
     effects fx;      // to friends
-    std::optional<tokens::issued> token;
+    std::optional<store::tokens::issued> token;
   };
   auto out = std::make_shared<login_outcome>();
   writer_.submit(
       [this, s, full, user_name, out, request_token](store::txn& t) {
         *out = login_outcome{};
         // The account may have been deleted since its password or token was checked.
-        const auto stored = t.get(store::table_id::users, user_name);
-        if (!stored) {
+        const auto record = store::load_account(t, user_name);
+        if (!record) {
           out->gone = true;
           return;
         }
-        if (auto record = decode_account(*stored); record && record->locked) {
+        if (record->locked) {
           out->locked = true;
           return;
         }
         out->added = online_.try_add(full, s);
         if (!out->added) return;
         if (request_token)
-          out->token = tokens::issue(t, full, now_seconds(), cfg().tokens.lifetime.count(), cfg().tokens.max_per_user);
+          out->token = store::tokens::issue(t, full, now_seconds(), cfg().tokens.lifetime.count(), cfg().tokens.max_per_user);
         take_catch_up(t, full, s.get(), 0, out->first);
         auto online_frame = make_frame(p::user_status_update{full, "online"}, std::nullopt);
         for (const auto& f : store::friends_of(t, full))
@@ -672,7 +668,7 @@ void router::handle_logout(const std::shared_ptr<client_session>& s, const std::
   // A logout ends the tokens this session used or was given; the close waits for the commit,
   // so a client that saw the close knows its token no longer works.
   writer_.submit([digests = std::move(st.tokens)](store::txn& t) {
-    for (const auto& d : digests) tokens::revoke(t, d);
+    for (const auto& d : digests) store::tokens::revoke(t, d);
   },
                  [s, me](std::error_code ec) {
                    if (ec) log(log_level::error, "router", "revoking the tokens of ", me, ": ", ec.message());

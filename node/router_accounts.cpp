@@ -4,11 +4,11 @@
 // deletion are one writer job each.
 #include "router.hpp"
 
-#include "accounts.hpp"
+#include "store/accounts.hpp"
 #include "log.hpp"
 #include "media_fetch.hpp"
 #include "store/tables.hpp"
-#include "tokens.hpp"
+#include "store/tokens.hpp"
 
 #include "crypto/kdf.hpp"
 #include "protocol/ids.hpp"
@@ -27,9 +27,8 @@ namespace {
 // The stored credential of local user `name`; throws when there is no readable record.
 std::string credential_of(const store::database& db, const std::string& name) {
   auto t = db.begin_read();
-  auto stored = t.get(store::table_id::users, name);
-  auto record = stored ? decode_account(*stored) : std::nullopt;
-  if (!record) throw std::runtime_error("no readable account record");
+  auto record = store::load_account(t, name);
+  if (!record) throw std::runtime_error("no account record");
   return record->credential;
 }
 
@@ -98,15 +97,14 @@ bool router::handle_password_change(const std::shared_ptr<client_session>& s, p:
     writer_.submit(
         [name, me, credential, fresh, keep, changed](store::txn& t) {
           *changed = false;
-          auto stored = t.get(store::table_id::users, name);
-          auto record = stored ? decode_account(*stored) : std::nullopt;
+          auto record = store::load_account(t, name);
           // Changed (or deleted) since it was checked: the password given is no longer current.
           if (!record || record->credential != credential) return;
           record->credential = fresh;
-          t.put(store::table_id::users, name, encode_account(*record));
+          store::save_account(t, name, *record);
           // Every other device must log in with the new password; this connection keeps the
           // tokens it logged in with or was given.
-          tokens::revoke_all_except(t, me, keep);
+          store::tokens::revoke_all_except(t, me, keep);
           *changed = true;
         },
         [s, me, changed, reply](std::error_code ec) {
@@ -254,32 +252,17 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
       store::group_pending_add(t, gid, seq, 'd', user);
     }
   }
-  std::vector<std::string> rows;
-  store::for_each_under(t, store::table_id::user_groups, user, [&](std::string_view gid, std::string_view) {
-    rows.emplace_back(gid);
-    return true;
-  });
-  for (const auto& gid : rows) t.del(store::table_id::user_groups, store::key2(user, gid));
+  store::erase_group_index(t, user);
 
   // The user's uploads go, finished or not: recipients that have not fetched them yet lose
   // them (their history keeps the notice).
-  rows.clear();
-  store::for_each_under(t, store::table_id::user_uploads, user, [&](std::string_view media_id, std::string_view) {
-    rows.emplace_back(media_id);
-    return true;
-  });
-  for (const auto& media_id : rows) {
+  for (const auto& media_id : store::uploads_of(t, user)) {
     if (auto m = store::load_media(t, media_id)) store::purge_media(t, media_id, *m);
-    t.del(store::table_id::user_uploads, store::key2(user, media_id));
+    store::remove_upload(t, user, media_id);
   }
   // Media waiting for the user: their delivery ends as if they had declined it.
-  rows.clear();
-  store::for_each_under(t, store::table_id::media_deliveries, user, [&](std::string_view media_id, std::string_view) {
-    rows.emplace_back(media_id);
-    return true;
-  });
-  for (const auto& media_id : rows) {
-    t.del(store::table_id::media_deliveries, store::key2(user, media_id));
+  for (const auto& media_id : store::deliveries_of(t, user)) {
+    store::remove_delivery(t, user, media_id);
     if (auto m = store::load_media(t, media_id)) {
       if (m->pending) --m->pending;
       if (m->pending == 0) {
@@ -291,21 +274,15 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
   }
   // Media being fetched from another node for the user: they drop out of its recipients; a
   // fetch left for nobody ends, and its origin stops waiting for this node.
-  std::vector<std::pair<std::string, fetch_record>> fetches;
-  {
-    auto c = t.open_cursor(store::table_id::media_fetches);
-    for (auto item = c.first(); item; item = c.next())
-      if (auto f = decode_fetch(item->second); f && std::find(f->to.begin(), f->to.end(), user) != f->to.end())
-        fetches.emplace_back(std::string(item->first), std::move(*f));
-  }
-  for (auto& [media_id, f] : fetches) {
+  for (auto& [media_id, f] : store::fetches(t)) {
+    if (std::find(f.to.begin(), f.to.end(), user) == f.to.end()) continue;
     std::erase(f.to, user);
     if (!f.to.empty() || f.home) {
-      t.put(store::table_id::media_fetches, media_id, encode_fetch(f));
+      store::save_fetch(t, media_id, f);
       continue;
     }
     if (auto m = store::load_media(t, media_id)) store::purge_media(t, media_id, *m);
-    t.del(store::table_id::media_fetches, media_id);
+    store::drop_fetch(t, media_id);
     append_event(t, fx, f.origin,
                  boost::json::serialize(boost::json::object{
                      {"kind", "media_done"}, {"mediaId", f.origin_id}, {"code", p::to_int(p::code::text_unknown_receiver)}}));
@@ -314,8 +291,8 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
   store::erase_inbox(t, user);
   store::erase_history(t, user, [this](std::string_view id) { return is_local(id); });
   store::erase_blocks(t, user);
-  tokens::revoke_all(t, user);
-  t.del(store::table_id::users, uid->name);
+  store::tokens::revoke_all(t, user);
+  store::delete_account(t, uid->name);
   return true;
 }
 

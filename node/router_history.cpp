@@ -70,25 +70,14 @@ struct history_sync {
 
 namespace {
 
-// The message id of a history key when the key is `owner` \0 u64.
-std::optional<std::uint64_t> history_id(std::string_view key, std::string_view owner) {
-  if (key.size() != owner.size() + 9 || key.substr(0, owner.size()) != owner || key[owner.size()] != '\0')
-    return std::nullopt;
-  return store::read_be64(key, owner.size() + 1);
-}
-
 // The highest id in `owner`'s history that is <= `at_most`.
 std::optional<std::uint64_t> last_history_id(const store::txn& t, std::string_view owner, std::uint64_t at_most) {
-  auto c = t.open_cursor(store::table_id::history);
-  auto item = c.seek(store::key_seq(owner, at_most));
-  if (item) {
-    if (auto id = history_id(item->first, owner); id && *id == at_most) return id;
-    item = c.prev();
-  } else {
-    item = c.last();
-  }
-  if (!item) return std::nullopt;
-  return history_id(item->first, owner);
+  std::optional<std::uint64_t> found;
+  store::history_down(t, owner, at_most, [&](std::uint64_t id) {
+    found = id;
+    return false;
+  });
+  return found;
 }
 
 std::optional<std::uint64_t> parse_message_id(std::string_view s) {
@@ -121,36 +110,32 @@ p::history_item to_item(std::uint64_t id, store::stored_message&& m) {
 
 // Moves the scan to the first match at or after next_id; false when there is none.
 bool seek_first_match(const store::txn& t, history_sync& h) {
-  auto c = t.open_cursor(store::table_id::history);
-  for (auto item = c.seek(store::key_seq(h.owner, h.next_id)); item; item = c.next()) {
-    auto id = history_id(item->first, h.owner);
-    if (!id || *id > h.last_id) break;
-    auto m = store::load_message(t, *id);
-    if (m && h.matches(*m)) {
-      h.next_id = *id;
-      return true;
-    }
-  }
-  return false;
+  bool found = false;
+  store::history_up(t, h.owner, h.next_id, [&](std::uint64_t id) {
+    if (id > h.last_id) return false;
+    auto m = store::load_message(t, id);
+    if (!m || !h.matches(*m)) return true;
+    h.next_id = id;
+    found = true;
+    return false;
+  });
+  return found;
 }
 
 // For "the latest `limit`": walks back from last_id counting matches and moves next_id to
 // the earliest of them. Returns how many there are (at most `limit`).
 std::uint64_t seek_latest(const store::txn& t, history_sync& h, std::uint64_t limit) {
-  auto c = t.open_cursor(store::table_id::history);
-  auto item = c.seek(store::key_seq(h.owner, h.last_id));
-  if (!item || history_id(item->first, h.owner) != h.last_id) item = item ? c.prev() : c.last();
   const std::uint64_t first_id = h.next_id;
   std::uint64_t found = 0;
-  for (; item && found < limit; item = c.prev()) {
-    auto id = history_id(item->first, h.owner);
-    if (!id || *id < first_id) break;
-    auto m = store::load_message(t, *id);
+  store::history_down(t, h.owner, h.last_id, [&](std::uint64_t id) {
+    if (found >= limit || id < first_id) return false;
+    auto m = store::load_message(t, id);
     if (m && h.matches(*m)) {
       ++found;
-      h.next_id = *id;
+      h.next_id = id;
     }
-  }
+    return true;
+  });
   return found;
 }
 
@@ -160,27 +145,26 @@ std::vector<p::history_item> next_chunk(const store::database& db, history_sync&
   if (h.exhausted) return items;
   std::size_t bytes = 0;
   auto t = db.begin_read();
-  auto c = t.open_cursor(store::table_id::history);
-  auto item = c.seek(store::key_seq(h.owner, h.next_id));
-  for (; item; item = c.next()) {
-    auto id = history_id(item->first, h.owner);
-    if (!id || *id > h.last_id) break;
-    if (*id == h.last_id) {
+  bool full = false;
+  store::history_up(t, h.owner, h.next_id, [&](std::uint64_t id) {
+    if (id > h.last_id) return false;
+    if (id == h.last_id) {
       h.exhausted = true;  // (and next_id + 1 could wrap)
     } else {
-      h.next_id = *id + 1;
+      h.next_id = id + 1;
     }
-    auto m = store::load_message(t, *id);
+    auto m = store::load_message(t, id);
     if (!m) {
-      log(log_level::warn, "router", "history of ", h.owner, ": message ", *id, " is missing or unreadable");
+      log(log_level::warn, "router", "history of ", h.owner, ": message ", id, " is missing or unreadable");
     } else if (h.matches(*m)) {
       bytes += m->content.size();
-      items.push_back(to_item(*id, std::move(*m)));
+      items.push_back(to_item(id, std::move(*m)));
       if (--h.remaining == 0) h.exhausted = true;
     }
-    if (h.exhausted || items.size() == history_chunk_messages || bytes >= history_chunk_content_bytes) return items;
-  }
-  h.exhausted = true;  // the end of the index or of the range
+    full = h.exhausted || items.size() == history_chunk_messages || bytes >= history_chunk_content_bytes;
+    return !full;
+  });
+  if (!full) h.exhausted = true;  // the end of the index or of the range
   return items;
 }
 

@@ -39,18 +39,6 @@ struct media_downloads {
 
 namespace {
 
-std::vector<std::uint32_t> received_chunks(const store::txn& t, const std::string& media_id, std::uint32_t total) {
-  std::vector<std::uint32_t> out;
-  auto c = t.open_cursor(store::table_id::media_chunks);
-  const std::string prefix = media_id + '\0';
-  for (auto item = c.seek(prefix); item; item = c.next()) {
-    if (item->first.size() != prefix.size() + 4 || item->first.substr(0, prefix.size()) != prefix) break;
-    const auto index = store::read_be32(item->first, prefix.size());
-    if (index >= 1 && (total == 0 || index <= total)) out.push_back(index);
-  }
-  return out;
-}
-
 frame_ptr offer_frame(const std::string& media_id, const store::media_record& m, const std::string& recipient) {
   p::media_message offer{m.sender, m.receiver.front() == '#' ? m.receiver : recipient, media_id, m.media_type, m.size,
                          m.sha256, m.total_chunks, std::to_string(m.message_id), std::nullopt, std::nullopt};
@@ -93,19 +81,18 @@ void router::handle_media_message(const std::shared_ptr<client_session>& s, p::m
           if (existing->sender != me) return fx.send(s, ack(req.receiver, p::code::media_id_taken, std::nullopt));
           if (existing->complete) return fx.send(s, ack(existing->receiver, p::code::media_already_complete, std::nullopt));
           // A resumed upload: say which chunks are already here.
-          return fx.send(s, ack(existing->receiver, p::code::ok, received_chunks(t, req.media_id, existing->total_chunks)));
+          return fx.send(s, ack(existing->receiver, p::code::ok, store::stored_chunks(t, req.media_id, existing->total_chunks)));
         }
         auto to = resolve_target(t, me, req.receiver);
         if (to.error != p::code::ok) return fx.send(s, ack(req.receiver, to.error, std::nullopt));
         unsigned unfinished = 0;
         std::uint64_t stored = 0;
-        store::for_each_under(t, store::table_id::user_uploads, me, [&](std::string_view media_id, std::string_view) {
+        for (const auto& media_id : store::uploads_of(t, me)) {
           if (auto m = store::load_media(t, media_id)) {
             stored += m->size;
             if (!m->complete) ++unfinished;
           }
-          return true;
-        });
+        }
         if (unfinished >= cfg().media.max_concurrent_uploads)
           return fx.send(s, ack(to.receiver, p::code::media_too_many_uploads, std::nullopt));
         if (stored + req.media_size > cfg().media.quota_bytes)
@@ -118,7 +105,7 @@ void router::handle_media_message(const std::shared_ptr<client_session>& s, p::m
         m.size = req.media_size;
         m.created = now_seconds();
         store::save_media(t, req.media_id, m);
-        t.put(store::table_id::user_uploads, store::key2(me, req.media_id), std::string_view{});
+        store::add_upload(t, me, req.media_id);
         fx.send(s, ack(to.receiver, p::code::ok, std::vector<std::uint32_t>{}));
       },
       [ack, receiver = req.receiver] { return ack(receiver, p::code::server_error, std::nullopt); });
@@ -167,11 +154,9 @@ void router::handle_media_data(const std::shared_ptr<client_session>& s, p::medi
         } else if (m->total_chunks != total) {
           return void(out->code = p::code::media_bad_chunk_index);
         }
-        const auto key = store::chunk_key(media_id, index);
-        if (t.get(store::table_id::media_chunks, key)) return;  // a duplicate: acked again, stored once
+        if (store::load_chunk(t, media_id, index)) return;  // a duplicate: acked again, stored once
         if (m->bytes + data->size() > m->size) return void(out->code = p::code::media_size_mismatch);
-        t.put(store::table_id::media_chunks, key,
-              std::string_view(reinterpret_cast<const char*>(data->data()), data->size()));
+        store::store_chunk(t, media_id, index, std::string_view(reinterpret_cast<const char*>(data->data()), data->size()));
         m->bytes += data->size();
         ++m->chunks;
         out->stored = true;
@@ -278,14 +263,14 @@ void router::publish_media(store::txn& t, effects& fx, const std::string& media_
   for (const auto& r : local) owners.push_back(r);
   store::store_message(t, m.message_id, msg, owners);
   for (const auto& r : local) {
-    t.put(store::table_id::media_deliveries, store::key2(r, media_id), store::be32(0));
+    store::add_delivery(t, r, media_id);
     m.recipients.push_back(r);
   }
   // Another node counts as one recipient ("@domain"): it fetches the bytes once for all its
   // users and says when it has them (event "media_done").
   for (const auto& [domain, users] : remote) {
     const std::string node = "@" + domain;
-    t.put(store::table_id::media_deliveries, store::key2(node, media_id), store::be32(0));
+    store::add_delivery(t, node, media_id);
     m.recipients.push_back(node);
     boost::json::array to;
     for (const auto& u : users) to.emplace_back(u);
@@ -315,10 +300,9 @@ void router::handle_media_complete_ack(const std::shared_ptr<client_session>&, p
 
 std::vector<frame_ptr> router::media_offers(const store::txn& t, const std::string& user) const {
   std::vector<frame_ptr> offers;
-  store::for_each_under(t, store::table_id::media_deliveries, user, [&](std::string_view media_id, std::string_view) {
-    if (auto m = store::load_media(t, media_id); m && m->complete) offers.push_back(offer_frame(std::string(media_id), *m, user));
-    return true;
-  });
+  for (const auto& media_id : store::deliveries_of(t, user)) {
+    if (auto m = store::load_media(t, media_id); m && m->complete) offers.push_back(offer_frame(media_id, *m, user));
+  }
   return offers;
 }
 
@@ -329,9 +313,8 @@ void router::handle_media_ack(const std::shared_ptr<client_session>& s, p::media
   std::optional<store::media_record> m;
   try {
     auto t = db_.begin_read();
-    auto progress = t.get(store::table_id::media_deliveries, store::key2(me, req.media_id));
-    if (progress && progress->size() == 4) {
-      acked = store::read_be32(*progress);
+    if (auto progress = store::delivery_progress(t, me, req.media_id)) {
+      acked = *progress;
       m = store::load_media(t, req.media_id);
     }
   } catch (const std::exception& e) {
@@ -377,7 +360,7 @@ void router::pump_download(const std::shared_ptr<client_session>& s, const std::
       const std::uint32_t index = d.next++;
       if (d.acked_ahead.count(index)) continue;
       if (!t) t.emplace(db_.begin_read());
-      auto chunk = t->get(store::table_id::media_chunks, store::chunk_key(media_id, index));
+      auto chunk = store::load_chunk(*t, media_id, index);
       if (!chunk) throw std::runtime_error("chunk " + std::to_string(index) + " missing");
       p::media_message_data data{d.uploader, me, media_id,
                                  crypto::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(chunk->data()), chunk->size())),
@@ -413,9 +396,8 @@ void router::handle_media_data_ack(const std::shared_ptr<client_session>& s, p::
     if (d.acked != before) {
       // Remember the progress so a reconnect resumes from the first unacknowledged chunk.
       writer_.submit(
-          [key = store::key2(s->state().user->full(), req.media_id), acked = d.acked](store::txn& t) {
-            if (auto cur = t.get(store::table_id::media_deliveries, key); cur && cur->size() == 4 && store::read_be32(*cur) < acked)
-              t.put(store::table_id::media_deliveries, key, store::be32(acked));
+          [me = s->state().user->full(), media_id = req.media_id, acked = d.acked](store::txn& t) {
+            store::advance_delivery(t, me, media_id, acked);
           },
           {});
     }
@@ -448,7 +430,7 @@ void router::finish_delivery(const std::shared_ptr<client_session>& s, const std
   run_rule(
       s,
       [s, me, media_id, uploader = d.uploader, acknowledge, id](store::txn& t, effects& fx) {
-        if (t.del(store::table_id::media_deliveries, store::key2(me, media_id))) {
+        if (store::remove_delivery(t, me, media_id)) {
           if (auto m = store::load_media(t, media_id)) {
             if (m->pending) --m->pending;
             if (m->pending == 0) {
@@ -470,13 +452,13 @@ void router::purge_expired_media() {
   writer_.submit(
       [cutoff](store::txn& t) {
         std::vector<std::pair<std::string, store::media_record>> expired;
-        auto c = t.open_cursor(store::table_id::media);
-        for (auto item = c.first(); item; item = c.next())
-          if (auto m = store::decode_media(item->second); m && m->created < cutoff)
-            expired.emplace_back(std::string(item->first), std::move(*m));
+        store::for_each_media(t, [&](std::string_view media_id, const store::media_record& m) {
+          if (m.created < cutoff) expired.emplace_back(media_id, m);
+          return true;
+        });
         for (const auto& [media_id, m] : expired) {
           store::purge_media(t, media_id, m);
-          t.del(store::table_id::media_fetches, media_id);  // a fetch from another node, unfinished
+          store::drop_fetch(t, media_id);  // a fetch from another node, unfinished
         }
       },
       [](std::error_code ec) {

@@ -45,7 +45,7 @@ std::string media_done_event(const std::string& media_id, int code) {
 // (media ids are chosen by uploaders, so two nodes may use the same).
 std::string local_media_id(const store::txn& t, const std::string& origin_id) {
   std::string id = origin_id;
-  while (t.get(store::table_id::media, id) || t.get(store::table_id::media_fetches, id))
+  while (store::load_media(t, id) || store::fetch_exists(t, id))
     id = origin_id.substr(0, 100) + "~" + crypto::random_id(8);
   return id;
 }
@@ -71,7 +71,7 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
     const auto code = ev.if_contains("code");
     const std::int64_t c = code && code->is_int64() ? code->as_int64() : 0;
     const std::string node = "@" + origin;
-    if (!t.del(store::table_id::media_deliveries, store::key2(node, origin_id))) {
+    if (!store::remove_delivery(t, node, origin_id)) {
       log(log_level::info, "federation", origin, " is done with media ", origin_id, ", which it was not waiting for");
       return {};
     }
@@ -116,7 +116,7 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
     return remote_result{};
   };
 
-  fetch_record f;
+  store::fetch_record f;
   f.origin = origin;
   f.origin_id = origin_id;
   f.sha256 = std::string(*sha);
@@ -171,7 +171,7 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
 
   const std::string local_id = local_media_id(t, origin_id);
   store::save_media(t, local_id, m);
-  t.put(store::table_id::media_fetches, local_id, encode_fetch(f));
+  store::save_fetch(t, local_id, f);
   // The relay's poke for the origin also starts this fetch (media_fetch::poke).
   fx.pokes.insert(origin);
   return {};
@@ -184,7 +184,7 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
     try {
       auto t = db_.begin_read();
       auto m = store::load_media(t, media_id);
-      if (!m || m->complete || !t.get(store::table_id::media_fetches, media_id)) return done(fetch_outcome::gone);
+      if (!m || m->complete || !store::fetch_exists(t, media_id)) return done(fetch_outcome::gone);
       if (m->chunks == m->total_chunks && m->bytes == m->size) {
         sha = store::hash_chunks(t, media_id, m->total_chunks);
       }
@@ -198,7 +198,7 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
           fx->clear();
           *outcome = fetch_outcome::gone;
           auto m = store::load_media(t, media_id);
-          auto f = load_fetch(t, media_id);
+          auto f = store::load_fetch(t, media_id);
           if (!m || m->complete || !f) return;
           if (!sha.empty() && sha == f->sha256) {
             std::vector<std::string> recipients;
@@ -214,25 +214,25 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
             // "media_done" first: the origin lets go of its copy before it reads a group
             // home's announce of the same media back (so the id is free there again).
             append_event(t, *fx, f->origin, media_done_event(f->origin_id, 0));
-            t.del(store::table_id::media_fetches, media_id);
+            store::drop_fetch(t, media_id);
             publish_media(t, *fx, media_id, *m, recipients, false, f->timestamp);
             *outcome = fetch_outcome::published;
             return;
           }
           // The bytes are not what was announced: drop them and fetch again, a few times.
-          for (std::uint32_t i = 1; i <= m->total_chunks; ++i) t.del(store::table_id::media_chunks, store::chunk_key(media_id, i));
+          store::drop_chunks(t, media_id, m->total_chunks);
           m->bytes = 0;
           m->chunks = 0;
           ++f->attempts;
           if (f->attempts >= media_fetch::max_attempts) {
             store::purge_media(t, media_id, *m);
-            t.del(store::table_id::media_fetches, media_id);
+            store::drop_fetch(t, media_id);
             append_event(t, *fx, f->origin, media_done_event(f->origin_id, p::to_int(p::code::media_size_mismatch)));
             *outcome = fetch_outcome::failed;
             return;
           }
           store::save_media(t, media_id, *m);
-          t.put(store::table_id::media_fetches, media_id, encode_fetch(*f));
+          store::save_fetch(t, media_id, *f);
           *outcome = fetch_outcome::refetch;
         },
         [this, fx, outcome, media_id, sha, done = std::move(done)](std::error_code ec) {

@@ -212,6 +212,10 @@ void erase_blocks(txn& t, std::string_view user) {
   for (const auto& blocked : blocked_by(t, user)) remove_block(t, user, blocked);
 }
 
+void erase_group_index(txn& t, std::string_view user) {
+  for (const auto& group_id : suffixes(t, table_id::user_groups, user)) t.del(table_id::user_groups, key2(user, group_id));
+}
+
 std::string encode_message(const stored_message& m) {
   json::object o;
   o["t"] = m.timestamp;
@@ -264,6 +268,34 @@ void store_message(txn& t, std::uint64_t id, const stored_message& m,
                    const std::vector<std::string_view>& history_owners) {
   t.put(table_id::messages, be64(id), encode_message(m));
   for (auto owner : history_owners) t.put(table_id::history, key_seq(owner, id), std::string_view{});
+}
+
+namespace {
+// The message id of a history key of `owner` (owner \0 u64 BE id).
+std::optional<std::uint64_t> history_id(std::string_view key, std::string_view owner) {
+  if (key.size() != owner.size() + 9 || key.substr(0, owner.size()) != owner || key[owner.size()] != '\0')
+    return std::nullopt;
+  return read_be64(key, owner.size() + 1);
+}
+}  // namespace
+
+void history_up(const txn& t, std::string_view owner, std::uint64_t from, const std::function<bool(std::uint64_t)>& fn) {
+  auto c = t.open_cursor(table_id::history);
+  for (auto item = c.seek(key_seq(owner, from)); item; item = c.next()) {
+    auto id = history_id(item->first, owner);
+    if (!id || !fn(*id)) return;
+  }
+}
+
+void history_down(const txn& t, std::string_view owner, std::uint64_t at_most,
+                  const std::function<bool(std::uint64_t)>& fn) {
+  auto c = t.open_cursor(table_id::history);
+  auto item = c.seek(key_seq(owner, at_most));
+  if (!item || history_id(item->first, owner) != at_most) item = item ? c.prev() : c.last();
+  for (; item; item = c.prev()) {
+    auto id = history_id(item->first, owner);
+    if (!id || !fn(*id)) return;
+  }
 }
 
 std::optional<stored_message> load_message(const txn& t, std::uint64_t id) {
@@ -461,6 +493,133 @@ std::string hash_chunks(const txn& t, std::string_view media_id, std::uint32_t t
     hash.update(*chunk);
   }
   return crypto::to_hex(hash.finish());
+}
+
+void for_each_media(const txn& t, const std::function<bool(std::string_view, const media_record&)>& fn) {
+  auto c = t.open_cursor(table_id::media);
+  for (auto item = c.first(); item; item = c.next()) {
+    if (auto m = decode_media(item->second); m && !fn(item->first, *m)) return;
+  }
+}
+
+std::optional<std::string_view> load_chunk(const txn& t, std::string_view media_id, std::uint32_t index) {
+  return t.get(table_id::media_chunks, chunk_key(media_id, index));
+}
+
+bool store_chunk(txn& t, std::string_view media_id, std::uint32_t index, std::string_view bytes) {
+  return t.put_if_absent(table_id::media_chunks, chunk_key(media_id, index), bytes);
+}
+
+void drop_chunks(txn& t, std::string_view media_id, std::uint32_t total_chunks) {
+  for (std::uint32_t i = 1; i <= total_chunks; ++i) t.del(table_id::media_chunks, chunk_key(media_id, i));
+}
+
+std::vector<std::uint32_t> stored_chunks(const txn& t, std::string_view media_id, std::uint32_t total) {
+  std::vector<std::uint32_t> out;
+  for_each_under(t, table_id::media_chunks, media_id, [&](std::string_view suffix, std::string_view) {
+    if (suffix.size() != 4) return true;
+    const auto index = read_be32(suffix);
+    if (index >= 1 && (total == 0 || index <= total)) out.push_back(index);
+    return true;
+  });
+  return out;
+}
+
+std::uint32_t first_missing_chunk(const txn& t, std::string_view media_id, std::uint32_t total) {
+  std::uint32_t expect = 1;
+  for_each_under(t, table_id::media_chunks, media_id, [&](std::string_view suffix, std::string_view) {
+    if (expect > total || suffix.size() != 4 || read_be32(suffix) != expect) return false;
+    ++expect;
+    return true;
+  });
+  return expect;
+}
+
+void add_upload(txn& t, std::string_view sender, std::string_view media_id) {
+  t.put(table_id::user_uploads, key2(sender, media_id), std::string_view{});
+}
+
+std::vector<std::string> uploads_of(const txn& t, std::string_view sender) {
+  return suffixes(t, table_id::user_uploads, sender);
+}
+
+void remove_upload(txn& t, std::string_view sender, std::string_view media_id) {
+  t.del(table_id::user_uploads, key2(sender, media_id));
+}
+
+void add_delivery(txn& t, std::string_view recipient, std::string_view media_id) {
+  t.put(table_id::media_deliveries, key2(recipient, media_id), be32(0));
+}
+
+std::optional<std::uint32_t> delivery_progress(const txn& t, std::string_view recipient, std::string_view media_id) {
+  auto v = t.get(table_id::media_deliveries, key2(recipient, media_id));
+  if (!v) return std::nullopt;
+  return v->size() == 4 ? read_be32(*v) : 0;
+}
+
+void advance_delivery(txn& t, std::string_view recipient, std::string_view media_id, std::uint32_t acked) {
+  const auto key = key2(recipient, media_id);
+  if (auto cur = t.get(table_id::media_deliveries, key); cur && cur->size() == 4 && read_be32(*cur) < acked)
+    t.put(table_id::media_deliveries, key, be32(acked));
+}
+
+bool remove_delivery(txn& t, std::string_view recipient, std::string_view media_id) {
+  return t.del(table_id::media_deliveries, key2(recipient, media_id));
+}
+
+std::vector<std::string> deliveries_of(const txn& t, std::string_view recipient) {
+  return suffixes(t, table_id::media_deliveries, recipient);
+}
+
+std::string encode_fetch(const fetch_record& f) {
+  json::array to;
+  for (const auto& u : f.to) to.emplace_back(u);
+  json::object o{{"origin", f.origin}, {"originId", f.origin_id}, {"sha256", f.sha256}, {"to", std::move(to)},
+                 {"home", f.home}, {"timestamp", f.timestamp}, {"attempts", f.attempts}};
+  return json::serialize(o);
+}
+
+std::optional<fetch_record> decode_fetch(std::string_view stored) {
+  boost::system::error_code ec;
+  json::value v = json::parse(stored, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  try {
+    const auto& o = v.as_object();
+    fetch_record f;
+    f.origin = o.at("origin").as_string();
+    f.origin_id = o.at("originId").as_string();
+    f.sha256 = o.at("sha256").as_string();
+    for (const auto& u : o.at("to").as_array()) f.to.emplace_back(u.as_string());
+    f.home = o.at("home").as_bool();
+    f.timestamp = o.at("timestamp").to_number<std::int64_t>();
+    f.attempts = o.at("attempts").to_number<std::uint32_t>();
+    return f;
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::optional<fetch_record> load_fetch(const txn& t, std::string_view media_id) {
+  auto v = t.get(table_id::media_fetches, media_id);
+  if (!v) return std::nullopt;
+  return decode_fetch(*v);
+}
+
+bool fetch_exists(const txn& t, std::string_view media_id) { return t.get(table_id::media_fetches, media_id).has_value(); }
+
+void save_fetch(txn& t, std::string_view media_id, const fetch_record& f) {
+  t.put(table_id::media_fetches, media_id, encode_fetch(f));
+}
+
+bool drop_fetch(txn& t, std::string_view media_id) { return t.del(table_id::media_fetches, media_id); }
+
+std::vector<std::pair<std::string, fetch_record>> fetches(const txn& t) {
+  std::vector<std::pair<std::string, fetch_record>> out;
+  auto c = t.open_cursor(table_id::media_fetches);
+  for (auto item = c.first(); item; item = c.next()) {
+    if (auto f = decode_fetch(item->second)) out.emplace_back(std::string(item->first), std::move(*f));
+  }
+  return out;
 }
 
 void purge_media(txn& t, std::string_view media_id, const media_record& m) {

@@ -70,6 +70,8 @@ std::uint64_t inbox_size(const txn& t, std::string_view user);
 void erase_inbox(txn& t, std::string_view user);
 void erase_history(txn& t, std::string_view user, const std::function<bool(std::string_view)>& is_local);
 void erase_blocks(txn& t, std::string_view user);
+// Removes the user's rows of the user_groups index (what the group records say is unchanged).
+void erase_group_index(txn& t, std::string_view user);
 
 // ---- messages and history -----------------------------------------------------------
 struct stored_message {
@@ -90,6 +92,11 @@ std::optional<stored_message> decode_message(std::string_view stored);
 void store_message(txn& t, std::uint64_t id, const stored_message& m,
                    const std::vector<std::string_view>& history_owners);
 std::optional<stored_message> load_message(const txn& t, std::uint64_t id);
+// The message ids in `owner`'s history from `from` up (ascending), or from `at_most` down
+// (descending): fn(id) for each until it returns false.
+void history_up(const txn& t, std::string_view owner, std::uint64_t from, const std::function<bool(std::uint64_t)>& fn);
+void history_down(const txn& t, std::string_view owner, std::uint64_t at_most,
+                  const std::function<bool(std::uint64_t)>& fn);
 
 // ---- groups -------------------------------------------------------------------------
 struct invitation {
@@ -163,6 +170,56 @@ std::string chunk_key(std::string_view media_id, std::uint32_t index);
 std::string hash_chunks(const txn& t, std::string_view media_id, std::uint32_t total_chunks);
 // Deletes the record, its chunks, its recipients' deliveries and the uploader's accounting.
 void purge_media(txn& t, std::string_view media_id, const media_record& m);
+// Calls fn(media id, record) for every readable media record, in id order, until fn
+// returns false.
+void for_each_media(const txn& t, const std::function<bool(std::string_view, const media_record&)>& fn);
+
+// Chunks (1-based indexes) of a media's bytes.
+std::optional<std::string_view> load_chunk(const txn& t, std::string_view media_id, std::uint32_t index);
+// False (and nothing is written) when that chunk is already stored.
+bool store_chunk(txn& t, std::string_view media_id, std::uint32_t index, std::string_view bytes);
+void drop_chunks(txn& t, std::string_view media_id, std::uint32_t total_chunks);
+// The indexes of the stored chunks, ascending (only 1..total when total is not 0).
+std::vector<std::uint32_t> stored_chunks(const txn& t, std::string_view media_id, std::uint32_t total);
+// The first index in 1..total that is not stored; total + 1 when all are.
+std::uint32_t first_missing_chunk(const txn& t, std::string_view media_id, std::uint32_t total);
+
+// Uploads a user made (quota and concurrency accounting), in media id order.
+void add_upload(txn& t, std::string_view sender, std::string_view media_id);
+std::vector<std::string> uploads_of(const txn& t, std::string_view sender);
+void remove_upload(txn& t, std::string_view sender, std::string_view media_id);
+
+// Deliveries: media waiting for a recipient, a local user or "@domain" (another node, which
+// fetches the bytes). Progress is the count of chunks the recipient acknowledged, a prefix.
+void add_delivery(txn& t, std::string_view recipient, std::string_view media_id);
+// nullopt when there is no such delivery.
+std::optional<std::uint32_t> delivery_progress(const txn& t, std::string_view recipient, std::string_view media_id);
+// Moves the progress forward to `acked` (never back); nothing when there is no delivery.
+void advance_delivery(txn& t, std::string_view recipient, std::string_view media_id, std::uint32_t acked);
+bool remove_delivery(txn& t, std::string_view recipient, std::string_view media_id);
+// The media ids waiting for `recipient`, in id order.
+std::vector<std::string> deliveries_of(const txn& t, std::string_view recipient);
+
+// The value of a `media_fetches` row (store/schema.hpp), keyed by this node's media id: the
+// media record itself (table `media`, complete = false) holds sender, receiver, sizes and
+// counts; this says where the bytes come from and what to do once they are in.
+struct fetch_record {
+  std::string origin;                // the node the bytes come from (it announced the media)
+  std::string origin_id;             // the media id there
+  std::string sha256;                // announced SHA-256 (hex) the bytes must match
+  std::vector<std::string> to;       // this node's users it is for (empty: the group's members)
+  bool home = false;                 // this node homes the group: it fans the media out
+  std::int64_t timestamp = 0;        // of the message (the origin's completion time)
+  std::uint32_t attempts = 0;        // transfers thrown away after a hash mismatch
+};
+std::string encode_fetch(const fetch_record& f);
+std::optional<fetch_record> decode_fetch(std::string_view stored);
+std::optional<fetch_record> load_fetch(const txn& t, std::string_view media_id);
+bool fetch_exists(const txn& t, std::string_view media_id);
+void save_fetch(txn& t, std::string_view media_id, const fetch_record& f);
+bool drop_fetch(txn& t, std::string_view media_id);
+// Every readable fetch: (this node's media id, record), in id order.
+std::vector<std::pair<std::string, fetch_record>> fetches(const txn& t);
 
 }  // namespace chatnode::store
 

@@ -16,7 +16,7 @@
 // for a peer is a JSON object with a kind.
 #include "scratch_dir.hpp"
 
-#include "node/accounts.hpp"
+#include "store/accounts.hpp"
 #include "node/log.hpp"
 #include "node/media_fetch.hpp"
 #include "store/tables.hpp"

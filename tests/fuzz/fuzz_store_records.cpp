@@ -6,7 +6,7 @@
 //   d  media (store::decode_media)         f  media fetches (decode_fetch)
 // Property: a bad record is refused (nullopt), never an exception or a crash; an accepted one
 // re-encodes to a fixed point: encode(decode(encode(decode(x)))) == encode(decode(x)).
-#include "node/accounts.hpp"
+#include "store/accounts.hpp"
 #include "node/media_fetch.hpp"
 #include "store/tables.hpp"
 

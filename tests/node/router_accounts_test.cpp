@@ -4,8 +4,8 @@
 // the connection closed, every record of the user erased, the name free again).
 #include "social_fixture.hpp"
 
-#include "node/accounts.hpp"
-#include "node/tokens.hpp"
+#include "store/accounts.hpp"
+#include "store/tokens.hpp"
 
 #include "store/keys.hpp"
 
@@ -86,7 +86,7 @@ TEST_F(RouterAccountsTest, PasswordChangeCodesAndTheNewPasswordAtTheNextLogin) {
   EXPECT_EQ(code(login(again, "alice", "new-pw")), 0);
   // The stored credential is the KDF's, never the value sent.
   auto t = db_->begin_read();
-  auto record = decode_account(*t.get(store::table_id::users, "alice"));
+  auto record = store::decode_account(*t.get(store::table_id::users, "alice"));
   ASSERT_TRUE(record);
   EXPECT_TRUE(record->credential.starts_with("scrypt$"));
   EXPECT_EQ(record->credential.find("new-pw"), std::string::npos);
@@ -133,14 +133,14 @@ TEST_F(RouterAccountsTest, APasswordChangeRevokesEveryTokenButTheSessions) {
   const std::string own_token = token_of(second, "alice");
   {
     auto t = db_->begin_read();
-    EXPECT_EQ(tokens::count(t, alice_id), 2u);
+    EXPECT_EQ(store::tokens::count(t, alice_id), 2u);
   }
   EXPECT_EQ(code(request(second, change("alice", "pw", "new-pw"))), 0);
   {
     auto t = db_->begin_read();
-    EXPECT_EQ(tokens::count(t, alice_id), 1u);
-    EXPECT_EQ(tokens::user_of(t, tokens::digest(own_token), router::now_seconds()), alice_id);
-    EXPECT_FALSE(tokens::user_of(t, tokens::digest(old_token), router::now_seconds()));
+    EXPECT_EQ(store::tokens::count(t, alice_id), 1u);
+    EXPECT_EQ(store::tokens::user_of(t, store::tokens::digest(own_token), router::now_seconds()), alice_id);
+    EXPECT_FALSE(store::tokens::user_of(t, store::tokens::digest(old_token), router::now_seconds()));
   }
   router_->on_disconnect(second);
   auto third = session();
@@ -211,7 +211,7 @@ TEST_F(RouterAccountsTest, DeletionTellsFriendsAndGroupsClosesTheConnectionAndEr
   EXPECT_EQ(code(next_of(alice, "USER_BLOCK_ACK")), 0);
   send(alice, R"({"type":"MEDIA_MESSAGE","payload":{"sender":"alice","receiver":"bob","mediaId":"half","mediaType":"text/plain","mediaSize":10}})");
   EXPECT_EQ(code(next_of(alice, "MEDIA_MESSAGE_ACK")), 0);
-  run([](store::txn& t) { tokens::issue(t, alice_id, router::now_seconds(), 3600, 20); });
+  run([](store::txn& t) { store::tokens::issue(t, alice_id, router::now_seconds(), 3600, 20); });
   const std::vector<std::pair<std::shared_ptr<fake_session>, std::string>> others{
       {bob, "bob"}, {carol, "carol"}, {dave, "dave"}, {erin, "erin"}};
   for (const auto& [s, name] : others) drain(s, name);

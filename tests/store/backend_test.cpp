@@ -3,6 +3,7 @@
 // LMDB's ordering, cursor, child-transaction and snapshot semantics.
 #include "store/lmdb.hpp"
 #include "store/memory.hpp"
+#include "store/accounts.hpp"
 #include "store/tables.hpp"
 
 #include "temp_dir.hpp"
@@ -205,6 +206,72 @@ TEST_P(StoreBackend, TypedTablesWorkOnTheBackend) {
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0].first, "#g1@a.example");
   EXPECT_EQ(groups[0].second.leader, "alice@a.example");
+}
+
+TEST_P(StoreBackend, HistoryIsWalkedUpAndDownFromAnyId) {
+  {
+    txn w = b_->write();
+    stored_message m{1, "alice@a.example", "bob@a.example", "hi"};
+    for (std::uint64_t id : {3u, 5u, 9u}) store_message(w, id, m, {"alice@a.example"});
+    store_message(w, 4, m, {"bob@a.example"});
+    w.commit();
+  }
+  txn r = b_->read();
+  std::vector<std::uint64_t> up, down, last;
+  history_up(r, "alice@a.example", 4, [&](std::uint64_t id) { return up.push_back(id), true; });
+  history_down(r, "alice@a.example", 8, [&](std::uint64_t id) { return down.push_back(id), true; });
+  history_down(r, "alice@a.example", UINT64_MAX, [&](std::uint64_t id) { return last.push_back(id), false; });
+  EXPECT_EQ(up, (std::vector<std::uint64_t>{5, 9}));
+  EXPECT_EQ(down, (std::vector<std::uint64_t>{5, 3}));
+  EXPECT_EQ(last, (std::vector<std::uint64_t>{9}));
+}
+
+TEST_P(StoreBackend, MediaChunksDeliveriesAndFetchesAreTyped) {
+  txn w = b_->write();
+  EXPECT_TRUE(store_chunk(w, "pic", 1, "one"));
+  EXPECT_FALSE(store_chunk(w, "pic", 1, "again"));
+  EXPECT_TRUE(store_chunk(w, "pic", 3, "three"));
+  EXPECT_TRUE(store_chunk(w, "pic.2", 2, "other media"));
+  EXPECT_EQ(stored_chunks(w, "pic", 0), (std::vector<std::uint32_t>{1, 3}));
+  EXPECT_EQ(first_missing_chunk(w, "pic", 3), 2u);
+  EXPECT_EQ(*load_chunk(w, "pic", 1), "one");
+  drop_chunks(w, "pic", 3);
+  EXPECT_TRUE(stored_chunks(w, "pic", 0).empty());
+
+  add_delivery(w, "bob@a.example", "pic");
+  EXPECT_EQ(delivery_progress(w, "bob@a.example", "pic"), 0u);
+  advance_delivery(w, "bob@a.example", "pic", 4);
+  advance_delivery(w, "bob@a.example", "pic", 2);  // never back
+  EXPECT_EQ(delivery_progress(w, "bob@a.example", "pic"), 4u);
+  EXPECT_EQ(deliveries_of(w, "bob@a.example"), (strings{"pic"}));
+  EXPECT_TRUE(remove_delivery(w, "bob@a.example", "pic"));
+  EXPECT_FALSE(delivery_progress(w, "bob@a.example", "pic"));
+
+  fetch_record f;
+  f.origin = "b.example";
+  f.to = {"bob@a.example"};
+  save_fetch(w, "pic", f);
+  ASSERT_EQ(fetches(w).size(), 1u);
+  EXPECT_EQ(fetches(w)[0].second.to, (strings{"bob@a.example"}));
+  EXPECT_TRUE(drop_fetch(w, "pic"));
+  EXPECT_FALSE(fetch_exists(w, "pic"));
+  w.commit();
+}
+
+TEST_P(StoreBackend, AccountsAreCreatedOnceAndAnUnreadableOneIsAnError) {
+  txn w = b_->write();
+  EXPECT_TRUE(create_account(w, "alice", {"cred", 10, false}));
+  EXPECT_FALSE(create_account(w, "alice", {"other", 11, false}));
+  EXPECT_EQ(load_account(w, "alice")->credential, "cred");
+  EXPECT_FALSE(load_account(w, "nobody"));
+  w.put(table_id::users, "broken", "{");
+  EXPECT_THROW((void)load_account(w, "broken"), std::runtime_error);
+  std::vector<std::string> names;
+  for_each_account(w, [&](std::string_view name, const auto& record) {
+    names.emplace_back(std::string(name) + (record ? "" : "?"));
+  });
+  EXPECT_EQ(names, (strings{"alice", "broken?"}));
+  w.commit();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreBackend, ::testing::Values("lmdb", "memory"),

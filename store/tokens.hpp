@@ -2,7 +2,7 @@
 // run. Only the token's SHA-256 is stored (tables `tokens` and `user_tokens`).
 #pragma once
 
-#include "store/lmdb.hpp"
+#include "txn.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace chatnode::node::tokens {
+namespace chatnode::store::tokens {
 
 // The stored form of a token: its SHA-256 (32 raw bytes).
 std::string digest(std::string_view token);
@@ -22,14 +22,14 @@ struct issued {
 };
 // Makes a token for `user` (a full id) valid until now + lifetime; keeps at most
 // `max_per_user` of the user's tokens (drops the oldest).
-issued issue(store::txn& t, std::string_view user, std::int64_t now, std::int64_t lifetime, std::size_t max_per_user);
+issued issue(txn& t, std::string_view user, std::int64_t now, std::int64_t lifetime, std::size_t max_per_user);
 // The user a token logs in, if it is known and not expired.
-std::optional<std::string> user_of(const store::txn& t, std::string_view digest, std::int64_t now);
-void revoke(store::txn& t, std::string_view digest);
-void revoke_all(store::txn& t, std::string_view user);
+std::optional<std::string> user_of(const txn& t, std::string_view digest, std::int64_t now);
+void revoke(txn& t, std::string_view digest);
+void revoke_all(txn& t, std::string_view user);
 // Revokes every token of `user` but those whose digest is in `keep` (a password change keeps
 // the tokens of the session that made it).
-void revoke_all_except(store::txn& t, std::string_view user, const std::vector<std::string>& keep);
-std::size_t count(const store::txn& t, std::string_view user);
+void revoke_all_except(txn& t, std::string_view user, const std::vector<std::string>& keep);
+std::size_t count(const txn& t, std::string_view user);
 
-}  // namespace chatnode::node::tokens
+}  // namespace chatnode::store::tokens

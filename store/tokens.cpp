@@ -3,18 +3,17 @@
 // oldest first even when several are made in one second.
 #include "tokens.hpp"
 
-#include "store/tables.hpp"
+#include "tables.hpp"
 
 #include "crypto/encoding.hpp"
 #include "crypto/random.hpp"
-#include "store/keys.hpp"
+#include "keys.hpp"
 
 #include <algorithm>
 #include <array>
 #include <vector>
 
-namespace chatnode::node::tokens {
-using store::table_id;
+namespace chatnode::store::tokens {
 
 namespace {
 
@@ -37,13 +36,13 @@ struct record {
   std::uint64_t order = 0;
   std::string user;
 };
-std::optional<record> load(const store::txn& t, std::string_view digest) {
+std::optional<record> load(const txn& t, std::string_view digest) {
   auto v = t.get(table_id::tokens, digest);
   if (!v || v->size() < 16) return std::nullopt;
-  return record{static_cast<std::int64_t>(store::read_be64(*v)), store::read_be64(*v, 8), std::string(v->substr(16))};
+  return record{static_cast<std::int64_t>(read_be64(*v)), read_be64(*v, 8), std::string(v->substr(16))};
 }
 std::string index_key(std::string_view user, std::uint64_t order, std::string_view digest) {
-  std::string k = store::key_seq(user, order);
+  std::string k = key_seq(user, order);
   k.append(digest);
   return k;
 }
@@ -55,20 +54,20 @@ std::string digest(std::string_view token) {
   return std::string(reinterpret_cast<const char*>(d.data()), d.size());
 }
 
-issued issue(store::txn& t, std::string_view user, std::int64_t now, std::int64_t lifetime, std::size_t max_per_user) {
+issued issue(txn& t, std::string_view user, std::int64_t now, std::int64_t lifetime, std::size_t max_per_user) {
   std::array<std::uint8_t, token_bytes> raw{};
   crypto::random_bytes(raw);
   issued out{base64url(raw), {}, now + lifetime};
   out.digest = digest(out.token);
-  const std::uint64_t order = store::next_counter(t, "token_order");
-  std::string value = store::be64(static_cast<std::uint64_t>(out.expires));
-  store::append_be64(value, order);
+  const std::uint64_t order = next_counter(t, "token_order");
+  std::string value = be64(static_cast<std::uint64_t>(out.expires));
+  append_be64(value, order);
   value.append(user);
   t.put(table_id::tokens, out.digest, value);
   t.put(table_id::user_tokens, index_key(user, order, out.digest), "");
   // Oldest first in the index: drop from the front beyond the cap.
   std::vector<std::string> keys;
-  store::for_each_under(t, table_id::user_tokens, user, [&](std::string_view suffix, std::string_view) {
+  for_each_under(t, table_id::user_tokens, user, [&](std::string_view suffix, std::string_view) {
     keys.emplace_back(suffix);
     return true;
   });
@@ -76,25 +75,25 @@ issued issue(store::txn& t, std::string_view user, std::int64_t now, std::int64_
   return out;
 }
 
-std::optional<std::string> user_of(const store::txn& t, std::string_view digest, std::int64_t now) {
+std::optional<std::string> user_of(const txn& t, std::string_view digest, std::int64_t now) {
   if (digest.size() != digest_bytes) return std::nullopt;
   auto r = load(t, digest);
   if (!r || r->expires <= now) return std::nullopt;
   return r->user;
 }
 
-void revoke(store::txn& t, std::string_view digest) {
+void revoke(txn& t, std::string_view digest) {
   auto r = load(t, digest);
   if (!r) return;
   t.del(table_id::user_tokens, index_key(r->user, r->order, digest));
   t.del(table_id::tokens, digest);
 }
 
-void revoke_all(store::txn& t, std::string_view user) { revoke_all_except(t, user, {}); }
+void revoke_all(txn& t, std::string_view user) { revoke_all_except(t, user, {}); }
 
-void revoke_all_except(store::txn& t, std::string_view user, const std::vector<std::string>& keep) {
+void revoke_all_except(txn& t, std::string_view user, const std::vector<std::string>& keep) {
   std::vector<std::string> digests;
-  store::for_each_under(t, table_id::user_tokens, user, [&](std::string_view suffix, std::string_view) {
+  for_each_under(t, table_id::user_tokens, user, [&](std::string_view suffix, std::string_view) {
     digests.emplace_back(suffix.substr(8));
     return true;
   });
@@ -102,13 +101,13 @@ void revoke_all_except(store::txn& t, std::string_view user, const std::vector<s
     if (std::find(keep.begin(), keep.end(), d) == keep.end()) revoke(t, d);
 }
 
-std::size_t count(const store::txn& t, std::string_view user) {
+std::size_t count(const txn& t, std::string_view user) {
   std::size_t n = 0;
-  store::for_each_under(t, table_id::user_tokens, user, [&](std::string_view, std::string_view) {
+  for_each_under(t, table_id::user_tokens, user, [&](std::string_view, std::string_view) {
     ++n;
     return true;
   });
   return n;
 }
 
-}  // namespace chatnode::node::tokens
+}  // namespace chatnode::store::tokens
