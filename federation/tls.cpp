@@ -3,16 +3,10 @@
 
 #include "federation/errors.hpp"
 
-#include "crypto/certs.hpp"
-#include "crypto/encoding.hpp"
+#include "certs/certs.hpp"
+#include "certs/identity.hpp"
 #include "crypto/tls_policy.hpp"
 
-#include <openssl/crypto.h>
-#include <openssl/x509v3.h>
-
-#include <algorithm>
-#include <memory>
-#include <span>
 #include <stdexcept>
 
 namespace chatnode::federation {
@@ -23,13 +17,6 @@ namespace {
 // Fixed id so session resumption works with client verification (OpenSSL requires one).
 constexpr unsigned char session_id_context[] = "chatnode-federation";
 constexpr int max_chain_depth = 4;
-
-bool iequal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
-}
 
 void common_setup(ssl::context& ctx, const tls_files& files) {
   crypto::load_tls_identity(ctx.native_handle(), files.cert, files.key, "federation.cert", "federation.key");
@@ -60,44 +47,11 @@ ssl::context make_client_context(const tls_files& files) {
   return ctx;
 }
 
-std::vector<std::string> dns_names(X509* cert) {
-  std::vector<std::string> out;
-  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  if (!sans) return out;
-  for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
-    if (name->type != GEN_DNS) continue;
-    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(name->d.dNSName)),
-                     static_cast<std::size_t>(ASN1_STRING_length(name->d.dNSName)));
-  }
-  GENERAL_NAMES_free(sans);
-  return out;
-}
-
-std::string spki_pin(X509* cert) {
-  unsigned char* der = nullptr;
-  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
-  if (length <= 0) return {};
-  const auto free_der = [](unsigned char* p) { OPENSSL_free(p); };
-  const std::unique_ptr<unsigned char, decltype(free_der)> owned(der, free_der);
-  return crypto::base64_encode(crypto::sha256_digest(std::span(der, static_cast<std::size_t>(length))));
-}
-
 boost::system::error_code verify_identity(X509* cert, std::string_view domain,
                                           const std::optional<std::string>& pin) {
   if (!cert) return errc::no_peer_certificate;
-  const auto names = dns_names(cert);
-  // Exact match only: a wildcard SAN never speaks for a federation domain.
-  const bool named = std::any_of(names.begin(), names.end(), [&](const std::string& n) {
-    return n.find('*') == std::string::npos && iequal(n, domain);
-  });
-  if (!named) return errc::name_mismatch;
-  if (pin) {
-    const std::string actual = spki_pin(cert);
-    if (actual.empty() || actual.size() != pin->size() ||
-        CRYPTO_memcmp(actual.data(), pin->data(), actual.size()) != 0)
-      return errc::pin_mismatch;
-  }
+  if (!certs::names_domain(cert, domain)) return errc::name_mismatch;
+  if (pin && !certs::pin_matches(cert, *pin)) return errc::pin_mismatch;
   return {};
 }
 
@@ -110,9 +64,9 @@ boost::system::error_code verify_peer_identity(SSL* ssl, std::string_view domain
 }
 
 void check_own_certificate(const std::filesystem::path& cert_file, std::string_view domain) {
-  const auto names = crypto::cert_dns_names(cert_file);
+  const auto names = certs::cert_dns_names(cert_file);
   for (const auto& n : names)
-    if (n.find('*') == std::string::npos && iequal(n, domain)) return;
+    if (certs::names_domain(n, domain)) return;
   std::string listed;
   for (const auto& n : names) listed += (listed.empty() ? "" : ", ") + n;
   throw std::runtime_error("federation.cert " + cert_file.string() + " does not name this node's domain \"" +

@@ -12,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace chatnode::federation {
 
@@ -28,14 +27,10 @@ boost::asio::ssl::context make_server_context(const tls_files& files);
 // TLS 1.2 minimum; presents the node certificate; verifies the server against `files.ca`.
 boost::asio::ssl::context make_client_context(const tls_files& files);
 
-// DNS SubjectAltNames of a certificate, as written in it.
-std::vector<std::string> dns_names(X509* cert);
-// base64(SHA-256(DER SubjectPublicKeyInfo)), as crypto::spki_sha256_pin and `chatnode certs pin`.
-std::string spki_pin(X509* cert);
-
 // Does `cert` speak for `domain`: a DNS SAN equal to it (ASCII case-insensitive, no
 // wildcards; the CN is ignored) and, when `pin` is set, an SPKI pin equal to it. Chain
-// verification is the TLS handshake's job; this is the part OpenSSL cannot know.
+// verification is the TLS handshake's job; the checks themselves are certs/identity.hpp,
+// this gives their outcome as the link's reason (errors.hpp).
 boost::system::error_code verify_identity(X509* cert, std::string_view domain,
                                           const std::optional<std::string>& pin);
 // The same on a connection after its handshake: also refuses a missing certificate or a

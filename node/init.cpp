@@ -4,7 +4,7 @@
 
 #include "config.hpp"
 
-#include "crypto/certs.hpp"
+#include "certs/certs.hpp"
 #include "crypto/kdf.hpp"
 #include "protocol/ids.hpp"
 
@@ -102,7 +102,7 @@ void init_node(const init_options& opts, std::ostream& out) {
     ca_key = dir / "ca" / "ca.key";
     if (!fs::exists(ca_cert) || !fs::exists(ca_key)) {
       // Long domains are fine: make_ca shortens a CN beyond X.509's 64 characters.
-      crypto::make_ca(ca_cert, ca_key, "chatnode development CA (" + domain + ")");
+      certs::make_ca(ca_cert, ca_key, "chatnode development CA (" + domain + ")");
       out << "made a development CA: " << ca_cert.string() << "\n";
     }
     ca_in_config = "ca/ca.crt";
@@ -110,10 +110,10 @@ void init_node(const init_options& opts, std::ostream& out) {
   // The node key outlives re-issued certificates: peers may pin it (federation.pins).
   const fs::path node_cert = dir / "certs" / "node.crt", node_key = dir / "certs" / "node.key";
   const bool keep_key = !opts.new_key && fs::exists(node_key);
-  crypto::issue_node_cert(ca_cert, ca_key, domain, node_cert, node_key, 825, {},
-                          keep_key ? crypto::node_key::keep : crypto::node_key::fresh);
+  certs::issue_node_cert(ca_cert, ca_key, domain, node_cert, node_key, 825, {},
+                         keep_key ? certs::node_key::keep : certs::node_key::fresh);
   if (keep_key)
-    out << "kept the node key " << node_key.string() << " (SPKI pin " << crypto::spki_sha256_pin(node_cert)
+    out << "kept the node key " << node_key.string() << " (SPKI pin " << certs::spki_sha256_pin(node_cert)
         << "; --new-key makes a new one)\n";
   out << "issued a certificate for " << domain << ": " << node_cert.string() << "\n";
 

@@ -1,5 +1,5 @@
 // chatnode: `init` a node directory, `serve` a node, `certs` for the federation CA and node
-// certificates. A thin shell over the node library.
+// certificates (certs/command.hpp). A thin shell over the node library.
 #include "admin.hpp"
 #include "admin_socket.hpp"
 #include "config.hpp"
@@ -8,7 +8,7 @@
 #include "server.hpp"
 
 #include "audit/runner.hpp"
-#include "crypto/certs.hpp"
+#include "certs/command.hpp"
 #include "store/backup.hpp"
 
 #include <boost/program_options.hpp>
@@ -199,16 +199,6 @@ int cmd_admin(const std::vector<std::string>& args) {
   return exit;
 }
 
-constexpr const char* certs_usage =
-    "usage: chatnode certs <subcommand> [options]\n"
-    "\n"
-    "subcommands (docs/federation.md walks through them):\n"
-    "  ca      make a federation CA: DIR/ca.crt and DIR/ca.key\n"
-    "  issue   issue a node certificate for a domain (SAN DNS:D, serverAuth + clientAuth)\n"
-    "  pin     print a certificate's SPKI SHA-256 pin (for federation.pins)\n"
-    "\n"
-    "`chatnode certs <subcommand> --help` describes its options.\n";
-
 // Parses `args` into `vm`; true when --help was asked for (and printed).
 bool parse_args(const std::vector<std::string>& args, const po::options_description& desc,
                 po::variables_map& vm, const po::positional_options_description* positional = nullptr) {
@@ -221,74 +211,6 @@ bool parse_args(const std::vector<std::string>& args, const po::options_descript
   }
   po::notify(vm);
   return false;
-}
-
-void refuse_overwrite(const std::filesystem::path& file, bool force) {
-  if (!force && std::filesystem::exists(file))
-    throw std::runtime_error(file.string() + " exists; use --force to replace it");
-}
-
-int cmd_certs(std::vector<std::string> args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::cout << certs_usage;
-    return args.empty() ? 2 : 0;
-  }
-  const std::string sub = args[0];
-  args.erase(args.begin());
-  po::variables_map vm;
-  if (sub == "ca") {
-    po::options_description desc("chatnode certs ca --dir DIR [--name NAME]");
-    std::string dir, name = "chatnode federation CA";
-    int days = 3650;
-    bool force = false;
-    desc.add_options()
-        ("help,h", "show this help")
-        ("dir", po::value(&dir)->required(), "directory for ca.crt and ca.key (keep ca.key offline)")
-        ("name", po::value(&name)->default_value(name), "the CA's common name")
-        ("days", po::value(&days)->default_value(days), "validity in days")
-        ("force", po::bool_switch(&force), "replace an existing CA (every node certificate must then be re-issued)");
-    if (parse_args(args, desc, vm)) return 0;
-    const std::filesystem::path cert = std::filesystem::path(dir) / "ca.crt", key = std::filesystem::path(dir) / "ca.key";
-    refuse_overwrite(key, force);
-    chatnode::crypto::make_ca(cert, key, name, days);
-    std::cout << "made a federation CA: " << cert.string() << " (key " << key.string() << ")\n";
-    return 0;
-  }
-  if (sub == "issue") {
-    po::options_description desc("chatnode certs issue --ca DIR --domain D --out DIR");
-    std::string ca, domain, out;
-    int days = 825;
-    bool force = false;
-    desc.add_options()
-        ("help,h", "show this help")
-        ("ca", po::value(&ca)->required(), "directory with the CA's ca.crt and ca.key")
-        ("domain", po::value(&domain)->required(), "the node's domain: the certificate's DNS subjectAltName")
-        ("out", po::value(&out)->required(), "directory for node.crt and node.key")
-        ("days", po::value(&days)->default_value(days), "validity in days")
-        ("force", po::bool_switch(&force), "replace an existing node.crt/node.key");
-    if (parse_args(args, desc, vm)) return 0;
-    const std::filesystem::path cert = std::filesystem::path(out) / "node.crt", key = std::filesystem::path(out) / "node.key";
-    refuse_overwrite(key, force);
-    chatnode::crypto::issue_node_cert(std::filesystem::path(ca) / "ca.crt", std::filesystem::path(ca) / "ca.key",
-                                      domain, cert, key, days);
-    std::cout << "issued a certificate for " << domain << ": " << cert.string() << " (key " << key.string()
-              << ")\nSPKI pin: " << chatnode::crypto::spki_sha256_pin(cert) << "\n";
-    return 0;
-  }
-  if (sub == "pin") {
-    po::options_description desc("chatnode certs pin FILE");
-    std::string file;
-    desc.add_options()
-        ("help,h", "show this help")
-        ("file", po::value(&file)->required(), "PEM certificate (the first one in the file is pinned)");
-    po::positional_options_description positional;
-    positional.add("file", 1);
-    if (parse_args(args, desc, vm, &positional)) return 0;
-    std::cout << chatnode::crypto::spki_sha256_pin(file) << "\n";
-    return 0;
-  }
-  std::cerr << "chatnode certs: unknown subcommand \"" << sub << "\"\n" << certs_usage;
-  return 2;
 }
 
 // backup / restore (docs/operations.md "Backup and restore").
@@ -370,7 +292,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "init") return cmd_init(args);
     if (command == "serve") return cmd_serve(args);
-    if (command == "certs") return cmd_certs(args);
+    if (command == "certs") return chatnode::certs::run_command(args, std::cout, std::cerr);
     if (command == "audit") return cmd_audit(args);
     if (command == "backup" || command == "restore") return cmd_backup_restore(command, args);
     if (command == "admin") return cmd_admin(args);

@@ -2,7 +2,7 @@
 // stored-credential format, the SPKI pin of a sample certificate, identifier syntax.
 #include "tests/audit/vector_files.hpp"
 
-#include "crypto/certs.hpp"
+#include "certs/certs.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/kdf.hpp"
 #include "protocol/ids.hpp"
@@ -89,7 +89,7 @@ TEST(audit_crypto, SpkiPin) {
       std::ofstream out(file, std::ios::binary);
       out << str(c.at("certificate_pem"));
     }
-    const std::string pin = crypto::spki_sha256_pin(file);
+    const std::string pin = certs::spki_sha256_pin(file);
     std::filesystem::remove(file);
     EXPECT_EQ(pin, str(c.at("pin")));
     const auto raw = crypto::base64_decode(pin);

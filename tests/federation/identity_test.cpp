@@ -1,9 +1,10 @@
 // Peer identity checks against certificates made at test time: the DNS SAN must equal the
-// claimed domain, a configured pin must match, and only federation.ca is trusted.
+// claimed domain, a configured pin must match, and only federation.ca is trusted. The
+// certificate inspection itself (names, pins) is tested in tests/certs/identity_test.cpp.
 #include "federation/errors.hpp"
 #include "federation/tls.hpp"
 
-#include "crypto/certs.hpp"
+#include "certs/certs.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -55,12 +56,12 @@ class identity_test : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("chatnode-fed-" + std::to_string(std::random_device{}()));
     fs::create_directories(dir_);
-    crypto::make_ca(dir_ / "ca.crt", dir_ / "ca.key", "test federation CA");
-    crypto::make_ca(dir_ / "other-ca.crt", dir_ / "other-ca.key", "another CA");
-    crypto::issue_node_cert(dir_ / "ca.crt", dir_ / "ca.key", "beta.example", dir_ / "beta.crt", dir_ / "beta.key");
-    crypto::issue_node_cert(dir_ / "ca.crt", dir_ / "ca.key", "gamma.example", dir_ / "gamma.crt", dir_ / "gamma.key");
-    crypto::issue_node_cert(dir_ / "other-ca.crt", dir_ / "other-ca.key", "beta.example", dir_ / "rogue.crt",
-                            dir_ / "rogue.key");
+    certs::make_ca(dir_ / "ca.crt", dir_ / "ca.key", "test federation CA");
+    certs::make_ca(dir_ / "other-ca.crt", dir_ / "other-ca.key", "another CA");
+    certs::issue_node_cert(dir_ / "ca.crt", dir_ / "ca.key", "beta.example", dir_ / "beta.crt", dir_ / "beta.key");
+    certs::issue_node_cert(dir_ / "ca.crt", dir_ / "ca.key", "gamma.example", dir_ / "gamma.crt", dir_ / "gamma.key");
+    certs::issue_node_cert(dir_ / "other-ca.crt", dir_ / "other-ca.key", "beta.example", dir_ / "rogue.crt",
+                           dir_ / "rogue.key");
   }
   void TearDown() override {
     std::error_code ignored;
@@ -83,18 +84,17 @@ TEST_F(identity_test, certificate_for_another_domain_is_refused) {
 }
 
 TEST_F(identity_test, wildcard_san_does_not_speak_for_a_domain) {
-  crypto::issue_node_cert(dir_ / "ca.crt", dir_ / "ca.key", "wild.example", dir_ / "wild.crt", dir_ / "wild.key", 30,
-                          {"*.example"});
+  certs::issue_node_cert(dir_ / "ca.crt", dir_ / "ca.key", "wild.example", dir_ / "wild.crt", dir_ / "wild.key", 30,
+                         {"*.example"});
   auto cert = load(dir_ / "wild.crt");
   EXPECT_EQ(verify_identity(cert.get(), "beta.example", std::nullopt), errc::name_mismatch);
 }
 
 TEST_F(identity_test, matching_pin_is_accepted_and_other_pin_refused) {
   auto cert = load(dir_ / "beta.crt");
-  const std::string pin = crypto::spki_sha256_pin(dir_ / "beta.crt");
-  EXPECT_EQ(spki_pin(cert.get()), pin);
+  const std::string pin = certs::spki_sha256_pin(dir_ / "beta.crt");
   EXPECT_FALSE(verify_identity(cert.get(), "beta.example", pin));
-  const std::string other = crypto::spki_sha256_pin(dir_ / "gamma.crt");
+  const std::string other = certs::spki_sha256_pin(dir_ / "gamma.crt");
   EXPECT_EQ(verify_identity(cert.get(), "beta.example", other), errc::pin_mismatch);
   // A certificate re-issued for the same domain has a new key: the pin catches it.
   auto rogue = load(dir_ / "rogue.crt");
@@ -105,7 +105,6 @@ TEST_F(identity_test, certificate_without_san_is_refused_even_if_cn_matches) {
   make_cert_without_san(dir_ / "nosan.crt", "beta.example");
   auto cert = load(dir_ / "nosan.crt");
   ASSERT_TRUE(cert);
-  EXPECT_TRUE(dns_names(cert.get()).empty());
   EXPECT_EQ(verify_identity(cert.get(), "beta.example", std::nullopt), errc::name_mismatch);
 }
 

@@ -5,7 +5,7 @@
 #include "tests/integration/protocol_helpers.hpp"
 #include "tests/integration/tls_probe.hpp"
 
-#include "crypto/certs.hpp"
+#include "certs/certs.hpp"
 
 #include <gtest/gtest.h>
 
@@ -97,12 +97,12 @@ TEST(IntegrationReload, RenewedCertificatesServeNewHandshakesWithoutDroppingConn
   ASSERT_TRUE(is_response(register_user(*alice, "alice", "pw"), "REGISTER_RESPONSE", true, 0));
   ASSERT_TRUE(is_response(login(*alice, "alice", "pw"), "LOGIN_RESPONSE", true, 0));
   const std::string before = served_certificate_pin(target_of(node));
-  EXPECT_EQ(before, crypto::spki_sha256_pin(node.dir() / "certs" / "node.crt"));
+  EXPECT_EQ(before, certs::spki_sha256_pin(node.dir() / "certs" / "node.crt"));
 
   // What an operator does when a certificate is renewed with a new key: replace the files.
-  crypto::issue_node_cert(node.ca_file(), node.dir() / "ca" / "ca.key", node.domain(), node.dir() / "certs" / "node.crt",
-                          node.dir() / "certs" / "node.key");
-  const std::string renewed = crypto::spki_sha256_pin(node.dir() / "certs" / "node.crt");
+  certs::issue_node_cert(node.ca_file(), node.dir() / "ca" / "ca.key", node.domain(), node.dir() / "certs" / "node.crt",
+                         node.dir() / "certs" / "node.key");
+  const std::string renewed = certs::spki_sha256_pin(node.dir() / "certs" / "node.crt");
   ASSERT_NE(renewed, before);
   ASSERT_TRUE(sighup(node, "reloaded "));
 

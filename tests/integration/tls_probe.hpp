@@ -46,7 +46,7 @@ std::optional<std::chrono::milliseconds> stalled_fragment(const tls_target& targ
 // offered). Returns the handshake's error code, empty on success.
 boost::system::error_code tls_handshake(const tls_target& target, int min_version, int max_version);
 
-// A verified TLS handshake; returns the SPKI pin (base64 SHA-256, as crypto::spki_sha256_pin)
+// A verified TLS handshake; returns the SPKI pin (base64 SHA-256, as certs::spki_sha256_pin)
 // of the certificate the node presented. Throws std::system_error when the handshake fails.
 std::string served_certificate_pin(const tls_target& target);
 

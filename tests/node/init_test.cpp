@@ -5,7 +5,7 @@
 
 #include "node/config.hpp"
 
-#include "crypto/certs.hpp"
+#include "certs/certs.hpp"
 #include "crypto/random.hpp"
 
 #include <boost/json/parse.hpp>
@@ -139,7 +139,7 @@ TEST_F(Init, ForceKeepsTheNodeKeyUnlessNewKey) {
   o.domain = "alpha.example";
   init(o);
   const fs::path cert = dir_ / "certs" / "node.crt", key = dir_ / "certs" / "node.key";
-  const std::string pin = crypto::spki_sha256_pin(cert);
+  const std::string pin = certs::spki_sha256_pin(cert);
   const std::string key_pem = read_text(key);
   const std::string ca_pem = read_text(dir_ / "ca" / "ca.crt");
 
@@ -149,7 +149,7 @@ TEST_F(Init, ForceKeepsTheNodeKeyUnlessNewKey) {
   const std::string out = init(o);
   EXPECT_NE(out.find("kept the node key"), std::string::npos) << out;
   EXPECT_EQ(read_text(key), key_pem);
-  EXPECT_EQ(crypto::spki_sha256_pin(cert), pin);
+  EXPECT_EQ(certs::spki_sha256_pin(cert), pin);
   EXPECT_EQ(read_text(dir_ / "ca" / "ca.crt"), ca_pem);  // the dev CA is kept too
   EXPECT_EQ(load_config(dir_ / "chatnode.json").client.listen.to_string(), "127.0.0.1:9443");
 
@@ -157,7 +157,7 @@ TEST_F(Init, ForceKeepsTheNodeKeyUnlessNewKey) {
   const std::string renewed = init(o);
   EXPECT_EQ(renewed.find("kept the node key"), std::string::npos) << renewed;
   EXPECT_NE(read_text(key), key_pem);
-  EXPECT_NE(crypto::spki_sha256_pin(cert), pin);
+  EXPECT_NE(certs::spki_sha256_pin(cert), pin);
 }
 
 // X.509 limits a CN to 64 characters; the domain goes into the subjectAltName in full.
@@ -168,7 +168,7 @@ TEST_F(Init, LongDomain) {
   init_options o;
   o.domain = domain;
   const std::string out = init(o);
-  EXPECT_EQ(crypto::cert_dns_names(dir_ / "certs" / "node.crt"), std::vector<std::string>{domain});
+  EXPECT_EQ(certs::cert_dns_names(dir_ / "certs" / "node.crt"), std::vector<std::string>{domain});
   EXPECT_EQ(load_config(dir_ / "chatnode.json").domain, domain);
   EXPECT_NE(out.find("https://" + domain + ":7443/"), std::string::npos) << out;
 }

@@ -1,7 +1,7 @@
 // tls_stream over real loopback TCP against Beast's ssl_stream as the client: handshake,
 // reads and writes in both directions and at once, writes that block (WANT_WRITE), EOF
 // with and without close_notify, deadlines, aborts, and a WebSocket session with teardown.
-#include "crypto/certs.hpp"
+#include "certs/certs.hpp"
 #include "node/beast.hpp"
 #include "node/server.hpp"
 
@@ -28,8 +28,8 @@ class TlsStream : public ::testing::Test {
     dir_ = new std::filesystem::path(std::filesystem::temp_directory_path() /
                                      ("tls-stream-test-" + std::to_string(std::random_device{}())));
     std::filesystem::create_directories(*dir_);
-    crypto::make_ca(*dir_ / "ca.pem", *dir_ / "ca.key", "test CA");
-    crypto::issue_node_cert(*dir_ / "ca.pem", *dir_ / "ca.key", "chat.test", *dir_ / "node.pem", *dir_ / "node.key");
+    certs::make_ca(*dir_ / "ca.pem", *dir_ / "ca.key", "test CA");
+    certs::issue_node_cert(*dir_ / "ca.pem", *dir_ / "ca.key", "chat.test", *dir_ / "node.pem", *dir_ / "node.key");
   }
   static void TearDownTestSuite() {
     std::error_code ignored;

@@ -1,6 +1,6 @@
 // CA and node certificates made in a temp dir, checked with OpenSSL directly and with
 // the openssl command-line tool.
-#include "crypto/certs.hpp"
+#include "certs/certs.hpp"
 
 #include "crypto/encoding.hpp"
 #include "crypto/random.hpp"
@@ -18,7 +18,7 @@
 #include <fstream>
 #include <memory>
 
-namespace chatnode::crypto {
+namespace chatnode::certs {
 namespace {
 
 namespace fs = std::filesystem;
@@ -84,7 +84,7 @@ unsigned file_mode(const fs::path& path) {
 class Certs : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("chatnode-certs-" + random_id(8));
+    dir_ = fs::temp_directory_path() / ("chatnode-certs-" + crypto::random_id(8));
     fs::create_directories(dir_);
   }
   void TearDown() override {
@@ -330,4 +330,4 @@ TEST_F(Certs, Errors) {
 }
 
 }  // namespace
-}  // namespace chatnode::crypto
+}  // namespace chatnode::certs

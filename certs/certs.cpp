@@ -1,8 +1,8 @@
 // Certificates for the federation: a CA, node certificates signed by it, and the
-// fingerprints the link checks compare. OpenSSL 3; every handle is owned by a unique_ptr.
-#include "crypto/certs.hpp"
+// fingerprints of certificate files (identity.cpp computes them). OpenSSL 3; every handle is owned by a unique_ptr.
+#include "certs/certs.hpp"
 
-#include "crypto/encoding.hpp"
+#include "certs/identity.hpp"
 #include "crypto/random.hpp"
 
 #include <openssl/bio.h>
@@ -26,7 +26,7 @@
 #include <string_view>
 #include <system_error>
 
-namespace chatnode::crypto {
+namespace chatnode::certs {
 
 namespace {
 
@@ -164,7 +164,7 @@ x509_ptr new_cert(const std::string& common_name, EVP_PKEY* key, int days) {
   if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) fail("cannot create certificate");
 
   std::array<std::uint8_t, serial_length> serial_bytes{};
-  random_bytes(serial_bytes);
+  crypto::random_bytes(serial_bytes);
   serial_bytes[0] &= 0x7f;  // DER INTEGER stays positive and within 20 octets
   serial_bytes[0] |= 0x40;  // and non-zero, at full length
   bn_ptr serial_bn(BN_bin2bn(serial_bytes.data(), static_cast<int>(serial_bytes.size()), nullptr));
@@ -281,31 +281,14 @@ void issue_node_cert(const fs::path& ca_cert, const fs::path& ca_key, const std:
   write_cert(cert_out, cert.get());
 }
 
-std::vector<std::string> cert_dns_names(const fs::path& cert_path) {
-  const x509_ptr cert = read_cert(cert_path);
-  general_names_ptr sans(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr)));
-  std::vector<std::string> out;
-  if (!sans) return out;
-  for (int i = 0; i < sk_GENERAL_NAME_num(sans.get()); ++i) {
-    const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans.get(), i);
-    if (name->type != GEN_DNS) continue;
-    const ASN1_IA5STRING* dns = name->d.dNSName;
-    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
-                     static_cast<std::size_t>(ASN1_STRING_length(dns)));
-  }
-  return out;
-}
+std::vector<std::string> cert_dns_names(const fs::path& cert_path) { return dns_names(read_cert(cert_path).get()); }
 
 std::string spki_sha256_pin(const fs::path& cert_path) {
   const x509_ptr cert = read_cert(cert_path);
   ERR_clear_error();
-  unsigned char* der = nullptr;
-  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert.get()), &der);
-  if (length <= 0) fail("cannot encode public key", cert_path);
-  const auto free_der = [](unsigned char* p) { OPENSSL_free(p); };
-  const std::unique_ptr<unsigned char, decltype(free_der)> owned(der, free_der);
-  return base64_encode(sha256_digest(std::span(der, static_cast<std::size_t>(length))));
+  std::string pin = spki_pin(cert.get());
+  if (pin.empty()) fail("cannot encode public key", cert_path);
+  return pin;
 }
 
-}  // namespace chatnode::crypto
+}  // namespace chatnode::certs

@@ -1,5 +1,5 @@
 // X.509 with OpenSSL: a CA, node certificates for a domain, fingerprints. Used by
-// `chatnode init` and `chatnode certs …`, and by the federation link checks.
+// `chatnode init` and `chatnode certs …`; the checks on a peer's certificate are identity.hpp.
 // Keys are ECDSA P-256; files are PEM; private keys are written with mode 0600.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace chatnode::crypto {
+namespace chatnode::certs {
 
 // X.509 allows at most 64 characters in a common name (ub-common-name, RFC 5280); a longer
 // name is cut to 61 characters and "..." (whole UTF-8 characters). Names are identified by
@@ -43,4 +43,4 @@ std::vector<std::string> cert_dns_names(const std::filesystem::path& cert);
 // (the HPKP / `openssl … | openssl dgst -sha256 -binary | base64` form).
 std::string spki_sha256_pin(const std::filesystem::path& cert);
 
-}  // namespace chatnode::crypto
+}  // namespace chatnode::certs
