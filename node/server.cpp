@@ -9,6 +9,7 @@
 #include "ws_session.hpp"
 
 #include "crypto/tls_policy.hpp"
+#include "net/endpoint.hpp"
 
 #include <openssl/ssl.h>
 
@@ -119,15 +120,13 @@ int server::run(std::ostream& ready_out) {
     if (ec) throw std::runtime_error("metrics.listen: \"" + cfg().metrics.listen.host + "\" is not an IP address");
     metrics_listener_ = std::make_shared<metrics_listener>(ioc_, tcp::endpoint(maddress, cfg().metrics.listen.port), state_);
     metrics_listener_->run();
-    const auto bound_metrics = metrics_listener_->local_endpoint();
-    metrics_address = " metrics=" + bound_metrics.address().to_string() + ":" + std::to_string(bound_metrics.port());
+    metrics_address = " metrics=" + net::endpoint_text(metrics_listener_->local_endpoint());
   }
   std::string federation_address = "off";
   if (federation_) {
     relay_->start();
     federation_->start();
-    const auto fed = federation_->local_endpoint();
-    federation_address = fed.address().to_string() + ":" + std::to_string(fed.port());
+    federation_address = net::endpoint_text(federation_->local_endpoint());
     log(log_level::info, "server", "federation links for ", cfg().domain, " on ", federation_address, " (",
         cfg().federation.peers.size(), " configured peers)");
   }
@@ -146,12 +145,12 @@ int server::run(std::ostream& ready_out) {
   });
   wait_for_reload_signal();
 
-  auto bound = client_listener_->local_endpoint();
-  log(log_level::info, "server", "serving ", cfg().domain, " on wss://", bound.address().to_string(), ":",
-      bound.port(), "/ws (data in ", cfg().data_dir.string(), ")");
+  const std::string bound = net::endpoint_text(client_listener_->local_endpoint());
+  log(log_level::info, "server", "serving ", cfg().domain, " on wss://", bound, "/ws (data in ", cfg().data_dir.string(),
+      ")");
   // The one line on stdout: scripts and tests wait for it and read the bound ports from it.
-  ready_out << "chatnode ready client=" << bound.address().to_string() << ":" << bound.port()
-            << " federation=" << federation_address << metrics_address << std::endl;
+  ready_out << "chatnode ready client=" << bound << " federation=" << federation_address << metrics_address
+            << std::endl;
 
   const unsigned threads = or_cpus(cfg().threads);
   std::vector<std::thread> pool;
