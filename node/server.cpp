@@ -8,7 +8,7 @@
 #include "log.hpp"
 #include "ws_session.hpp"
 
-#include "crypto/tls_policy.hpp"
+#include "crypto/tls_context.hpp"
 #include "net/endpoint.hpp"
 
 #include <openssl/ssl.h>
@@ -66,15 +66,14 @@ void federation_log(federation::severity s, const std::string& message) {
 }  // namespace
 
 std::unique_ptr<ssl::context> make_client_tls(const config& cfg) {
-  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
-  configure_server_tls(*ctx, cfg.client.cert, cfg.client.key);
-  return ctx;
+  return std::make_unique<ssl::context>(make_client_port_tls(cfg.client.cert, cfg.client.key));
 }
 
-void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key) {
-  crypto::load_tls_identity(ctx.native_handle(), cert, key, "client.cert", "client.key");
+ssl::context make_client_port_tls(const std::filesystem::path& cert, const std::filesystem::path& key) {
+  auto ctx = crypto::make_tls_context(crypto::tls_role::server, {cert, key, "client.cert", "client.key"});
   // Idle connections give their TLS read/write buffers back.
   SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  return ctx;
 }
 
 server::server(config initial)
