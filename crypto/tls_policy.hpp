@@ -3,9 +3,6 @@
 // transport); no renegotiation, no compression; the server's cipher order.
 #pragma once
 
-#include <filesystem>
-#include <string_view>
-
 typedef struct ssl_ctx_st SSL_CTX;
 
 namespace chatnode::crypto {
@@ -15,14 +12,8 @@ inline constexpr const char* tls12_ciphers =
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
     "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-// Applies the policy; throws std::runtime_error if OpenSSL refuses it.
+// Applies the policy; throws std::runtime_error if OpenSSL refuses it. Contexts are built
+// with make_tls_context (tls_context.hpp), which starts with this.
 void apply_tls_policy(SSL_CTX* ctx);
-
-// The one way a chatnode TLS context (client port, federation server and client) is set
-// up: the policy, then the certificate chain and the private key from PEM files, checked to
-// match. Throws std::runtime_error naming the config keys (`cert_key`, `key_key`, e.g.
-// "client.cert") and the files.
-void load_tls_identity(SSL_CTX* ctx, const std::filesystem::path& cert, const std::filesystem::path& key,
-                       std::string_view cert_key, std::string_view key_key);
 
 }  // namespace chatnode::crypto

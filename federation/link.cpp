@@ -1,24 +1,19 @@
 // A live federation link: read loop, bounded write queue, orderly close.
 #include "federation/link.hpp"
 
+#include "net/endpoint.hpp"
+
 namespace chatnode::federation {
-namespace {
-std::string endpoint_text(const tcp::socket& socket) {
-  beast::error_code ec;
-  auto ep = socket.remote_endpoint(ec);
-  if (ec) return "?";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
-}  // namespace
 
 link::link(tcp::socket socket, asio::ssl::context& ctx, direction dir, limits lim)
-    : ws_(std::move(socket), ctx), dir_(dir), limits_(lim), queue_(lim.write_queue_messages, lim.write_queue_bytes) {
-  remote_ = endpoint_text(beast::get_lowest_layer(ws_).socket());
+    : ws_(std::move(socket), ctx), dir_(dir), limits_(lim),
+      writes_(*this, ws_, lim.write_queue_messages, lim.write_queue_bytes) {
+  remote_ = net::endpoint_text(beast::get_lowest_layer(ws_).socket());
 }
 
 link::~link() = default;
 
-void link::refresh_remote() { remote_ = endpoint_text(beast::get_lowest_layer(ws_).socket()); }
+void link::refresh_remote() { remote_ = net::endpoint_text(beast::get_lowest_layer(ws_).socket()); }
 
 void link::start(frame_handler on_frame, closed_handler on_closed) {
   asio::dispatch(ws_.get_executor(), [self = shared_from_this(), on_frame = std::move(on_frame),
@@ -58,29 +53,12 @@ void link::send(std::shared_ptr<const std::string> frame) {
 
 void link::enqueue(std::shared_ptr<const std::string> frame) {
   if (finished_ || closing_ || !started_) return;
-  if (!queue_.push(std::move(frame))) {
+  if (!writes_.push(std::move(frame))) {
     // A peer that does not read must not grow our memory: drop it; it will redial.
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
     return finish();
   }
-  if (queue_.size() == 1) do_write();
-}
-
-void link::do_write() {
-  ws_.text(true);
-  ws_.async_write(asio::buffer(queue_.front()), beast::bind_front_handler(&link::on_write, shared_from_this()));
-}
-
-void link::on_write(beast::error_code ec, std::size_t) {
-  if (ec || finished_) {
-    queue_.clear();
-    if (ec) finish();
-    return;
-  }
-  queue_.pop();
-  if (!queue_.empty()) return do_write();
-  if (closing_) start_close();
 }
 
 void link::close(std::uint16_t code, std::string reason) {
@@ -95,7 +73,7 @@ void link::close(std::uint16_t code, std::string reason) {
       beast::get_lowest_layer(self->ws_).socket().close(ignored);
       return;
     }
-    if (self->queue_.empty()) self->start_close();
+    if (self->writes_.idle()) self->start_close();  // else once the queue is flushed
   });
 }
 

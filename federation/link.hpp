@@ -5,7 +5,7 @@
 // called from any thread.
 #pragma once
 
-#include "protocol/frame_queue.hpp"
+#include "net/write_queue.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -72,10 +72,18 @@ class link : public std::enable_shared_from_this<link> {
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void enqueue(std::shared_ptr<const std::string> frame);
-  void do_write();
-  void on_write(beast::error_code ec, std::size_t bytes);
   void start_close();
   void finish();
+
+  // The write loop's hooks (net/write_queue.hpp).
+  friend class net::write_queue<link, ws_stream>;
+  std::shared_ptr<link> write_keep_alive() { return shared_from_this(); }
+  bool write_abandoned() const noexcept { return finished_; }
+  void on_write_error(beast::error_code) { finish(); }
+  void on_frame_written() noexcept {}
+  void on_write_idle() {
+    if (closing_) start_close();
+  }
 
   ws_stream ws_;
   direction dir_;
@@ -83,7 +91,7 @@ class link : public std::enable_shared_from_this<link> {
   std::string peer_;    // the authenticated domain
   std::string remote_;  // ip:port, for logs
   beast::flat_buffer buffer_;
-  protocol::frame_queue queue_;
+  net::write_queue<link, ws_stream> writes_;
   frame_handler on_frame_;
   closed_handler on_closed_;
   bool started_ = false;

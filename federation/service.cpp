@@ -7,6 +7,8 @@
 #include "federation/hello.hpp"
 #include "federation/tls.hpp"
 
+#include "net/endpoint.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -198,9 +200,8 @@ awaitable<void> service::accept_loop() {
       continue;
     }
     if (handshakes_.load(std::memory_order_relaxed) >= max_inbound_handshakes) {
+      refuse(net::endpoint_text(socket), errc::too_many_handshakes);
       beast::error_code ignored;
-      const auto ep = socket.remote_endpoint(ignored);
-      refuse(ep.address().to_string() + ":" + std::to_string(ep.port()), errc::too_many_handshakes);
       socket.close(ignored);
       continue;
     }

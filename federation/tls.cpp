@@ -5,7 +5,7 @@
 
 #include "certs/certs.hpp"
 #include "certs/identity.hpp"
-#include "crypto/tls_policy.hpp"
+#include "crypto/tls_context.hpp"
 
 #include <stdexcept>
 
@@ -18,20 +18,22 @@ namespace {
 constexpr unsigned char session_id_context[] = "chatnode-federation";
 constexpr int max_chain_depth = 4;
 
-void common_setup(ssl::context& ctx, const tls_files& files) {
-  crypto::load_tls_identity(ctx.native_handle(), files.cert, files.key, "federation.cert", "federation.key");
+// The common context (crypto/tls_context.hpp) with federation.cert/key, verifying peers
+// against federation.ca alone.
+ssl::context make_context(crypto::tls_role role, const tls_files& files) {
+  auto ctx = crypto::make_tls_context(role, {files.cert, files.key, "federation.cert", "federation.key"});
   boost::system::error_code ec;
   // Only the federation CA: never the system store, so a public CA cannot vouch for a peer.
   ctx.load_verify_file(files.ca.string(), ec);
   if (ec) throw std::runtime_error("federation.ca: cannot load " + files.ca.string() + ": " + ec.message());
   SSL_CTX_set_verify_depth(ctx.native_handle(), max_chain_depth);
+  return ctx;
 }
 
 }  // namespace
 
 ssl::context make_server_context(const tls_files& files) {
-  ssl::context ctx(ssl::context::tls_server);
-  common_setup(ctx, files);
+  auto ctx = make_context(crypto::tls_role::server, files);
   ctx.set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
   SSL_CTX_set_session_id_context(ctx.native_handle(), session_id_context, sizeof session_id_context - 1);
   // Tell clients which CA we accept, so one with several certificates picks the right one.
@@ -41,8 +43,7 @@ ssl::context make_server_context(const tls_files& files) {
 }
 
 ssl::context make_client_context(const tls_files& files) {
-  ssl::context ctx(ssl::context::tls_client);
-  common_setup(ctx, files);
+  auto ctx = make_context(crypto::tls_role::client, files);
   ctx.set_verify_mode(ssl::verify_peer);
   return ctx;
 }

@@ -5,23 +5,18 @@
 #include "server_state.hpp"
 #include "ws_session.hpp"
 
+#include "net/endpoint.hpp"
+
 namespace chatnode::node {
 namespace {
 constexpr std::size_t max_header_bytes = 8 * 1024;
 constexpr std::size_t max_body_bytes = 4 * 1024;
-
-std::string endpoint_text(const tcp::socket& socket) {
-  beast::error_code ec;
-  auto ep = socket.remote_endpoint(ec);
-  if (ec) return "?";
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
 }  // namespace
 
 http_session::http_session(tcp::socket&& socket, ssl::context& ctx, std::shared_ptr<server_state> state,
                            std::unique_ptr<connection_slot> slot)
     : stream_(std::move(socket), ctx), state_(std::move(state)), slot_(std::move(slot)) {
-  remote_ = endpoint_text(beast::get_lowest_layer(stream_).socket());
+  remote_ = net::endpoint_text(beast::get_lowest_layer(stream_).socket());
 }
 
 void http_session::run() {

@@ -5,19 +5,20 @@
 #include "log.hpp"
 #include "server_state.hpp"
 
+#include "net/endpoint.hpp"
+
 namespace chatnode::node {
 
 listener::listener(asio::io_context& ioc, std::unique_ptr<ssl::context> ctx, const tcp::endpoint& endpoint,
                    std::shared_ptr<server_state> state)
     : ioc_(ioc), acceptor_(ioc), retry_timer_(ioc), state_(std::move(state)) {
   set_context(std::move(ctx));
-  auto where = [&] { return endpoint.address().to_string() + ":" + std::to_string(endpoint.port()); };
   beast::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
   if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::system_error(ec, "cannot listen on " + where());
+  if (ec) throw std::system_error(ec, "cannot listen on " + net::endpoint_text(endpoint));
 }
 
 void listener::run() { do_accept(); }

@@ -69,59 +69,104 @@ bool relay::reachable(const std::string& domain) const {
 
 void relay::poke(const std::string& domain) {
   media_.poke(domain);  // media announced by `domain` waits to be fetched
-  std::lock_guard lock(mutex_);
-  auto& p = peers_[domain];
-  if (!p.up) {
-    if (cfg().federation.peers.contains(domain)) fed_.connect(domain);
-    return;
+  bool up = false;
+  {
+    std::lock_guard lock(mutex_);
+    up = peers_[domain].up;
   }
-  pump(domain, p);
+  if (up) return pump(domain);
+  if (cfg().federation.peers.contains(domain)) fed_.connect(domain);
 }
 
-void relay::pump(const std::string& peer, peer_pump& p) {
+void relay::pump(const std::string& peer) {
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    if (p.pumping) {
+      p.pump_again = true;  // the running pump goes round once more when it is done
+      return;
+    }
+    p.pumping = true;
+  }
+  pump_round(peer);
+}
+
+void relay::pump_round(const std::string& peer) {
+  std::unique_lock lock(mutex_);
+  auto& p = peers_[peer];  // peers_ never erases: `p` outlives the unlocked stretches
+  send_window(peer, p, lock);
+  if (p.pump_again) {
+    // Asked for meanwhile: the next round runs on an I/O thread, not on this caller's (which
+    // may be the writer's).
+    p.pump_again = false;
+    lock.unlock();
+    boost::asio::post(ioc_, [this, peer] { pump_round(peer); });
+    return;
+  }
+  p.pumping = false;
+}
+
+void relay::send_window(const std::string& peer, peer_pump& p, std::unique_lock<std::mutex>& lock) {
+  const std::uint64_t generation = p.link_generation;
   const std::uint64_t base = std::max(p.sent, p.acked);
   const std::uint64_t in_flight = p.sent > p.acked ? p.sent - p.acked : 0;
-  if (in_flight >= window) return;
+  if (!p.up || in_flight >= window) return;
+
+  lock.unlock();
   std::vector<store::outbox_entry> entries;
   try {
     auto t = db_.begin_read();
     entries = store::outbox_read(t, peer, base, window - in_flight);
   } catch (const std::exception& e) {
     log(log_level::error, "federation", "reading the outbox for ", peer, ": ", e.what());
-    return;
   }
+  lock.lock();
+  // A link that went down or was replaced meanwhile: its successor starts again from the
+  // first unacknowledged event (its on_state asked for another round).
+  if (entries.empty() || !p.up || p.link_generation != generation) return;
   // Everything before the first event still here was acknowledged (and trimmed).
-  if (base == 0 && !entries.empty()) p.floor = std::max(p.floor, entries.front().seq - 1);
-  for (auto& e : entries) {
-    const std::uint64_t stream_base = e.seq - e.at.seq;
-    p.bases[e.at.stream] = stream_base;
-    // `after`: how far the peer acknowledged this stream, so a peer restored from a backup
-    // can tell a gap it must accept from a frame out of order.
-    const std::uint64_t after = p.floor > stream_base ? p.floor - stream_base : 0;
+  if (base == 0) p.floor = std::max(p.floor, entries.front().seq - 1);
+  // `after`: how far the peer acknowledged each event's stream, so a peer restored from a
+  // backup can tell a gap it must accept from a frame out of order. The stream bases and
+  // first_sent are recorded before any frame leaves: an ack may come back before the record below.
+  std::vector<std::uint64_t> after(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const std::uint64_t stream_base = entries[i].seq - entries[i].at.seq;
+    p.bases[entries[i].at.stream] = stream_base;
+    after[i] = p.floor > stream_base ? p.floor - stream_base : 0;
+  }
+  if (p.first_sent == 0) p.first_sent = entries.front().seq;
+
+  lock.unlock();
+  std::size_t queued = 0;  // frames the link took
+  for (; queued < entries.size(); ++queued) {
+    const auto& e = entries[queued];
     std::string frame;
     frame.reserve(e.event.size() + e.at.stream.size() + 80);
     frame.append(R"({"type":"FED_EVENT","stream":")").append(e.at.stream).append(R"(","seq":)");
-    frame.append(std::to_string(e.at.seq)).append(R"(,"after":)").append(std::to_string(after));
+    frame.append(std::to_string(e.at.seq)).append(R"(,"after":)").append(std::to_string(after[queued]));
     frame.append(R"(,"event":)").append(e.event).append("}");
-    if (!fed_.send(peer, std::move(frame))) {
-      p.up = false;
-      return;
-    }
-    p.sent = e.seq;
-    if (p.first_sent == 0) p.first_sent = e.seq;
-    ++p.events_sent;
+    if (!fed_.send(peer, std::move(frame))) break;
   }
+  lock.lock();
+  p.events_sent += queued;
+  if (p.link_generation != generation) return;  // the new link's round sends them again
+  if (queued > 0) p.sent = entries[queued - 1].seq;
+  if (queued < entries.size()) p.up = false;  // no link to send on
 }
 
 void relay::on_state(const std::string& peer, federation::link_state state) {
   media_.on_state(peer, state);  // resumes unfinished media fetches from the peer
-  std::lock_guard lock(mutex_);
-  auto& p = peers_[peer];
-  p.up = state == federation::link_state::up;
-  if (!p.up) return;
-  // A new link: everything not acknowledged goes again, in order.
-  p.sent = 0;
-  pump(peer, p);
+  {
+    std::lock_guard lock(mutex_);
+    auto& p = peers_[peer];
+    ++p.link_generation;
+    p.up = state == federation::link_state::up;
+    if (!p.up) return;
+    // A new link: everything not acknowledged goes again, in order.
+    p.sent = 0;
+  }
+  pump(peer);
 }
 
 void relay::on_frame(const std::string& peer, std::string_view frame) {
@@ -205,7 +250,7 @@ void relay::flush_ack(const std::string& peer) {
 
 void relay::on_ack(const std::string& peer, const std::string& stream, std::uint64_t stream_seq, int code,
                    std::string_view reason) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
   auto& p = peers_[peer];
   // Acks name the event as the peer knows it: (stream, seq in the stream).
   const auto b = p.bases.find(stream);
@@ -224,7 +269,9 @@ void relay::on_ack(const std::string& peer, const std::string& stream, std::uint
     p.trimming = true;
     trim(peer);
   }
-  if (p.up) pump(peer, p);
+  const bool up = p.up;
+  lock.unlock();
+  if (up) pump(peer);
 }
 
 void relay::trim(const std::string& peer) {

@@ -71,12 +71,22 @@ class relay final : public federation_port {
     std::uint64_t events_sent = 0;
     std::uint64_t events_acked = 0;
     std::uint64_t events_refused = 0;
+    // At most one pump per peer runs (it reads the outbox and sends without mutex_ held, so
+    // frames go out in order); a pump asked for meanwhile runs once it is done.
+    bool pumping = false;
+    bool pump_again = false;
+    std::uint64_t link_generation = 0;  // changes with every link state: a pump's reads and
+                                        // sends count only for the link it started on
   };
 
   void on_frame(const std::string& peer, std::string_view frame);
   void on_state(const std::string& peer, federation::link_state state);
   void on_ack(const std::string& peer, const std::string& stream, std::uint64_t stream_seq, int code, std::string_view reason);
-  void pump(const std::string& peer, peer_pump& p);  // with mutex_ held
+  // Sends what the window allows from the outbox; called without mutex_ held.
+  void pump(const std::string& peer);
+  void pump_round(const std::string& peer);  // by the pump that set `pumping`
+  // One outbox read and its sends, both with `lock` (on mutex_) released.
+  void send_window(const std::string& peer, peer_pump& p, std::unique_lock<std::mutex>& lock);
   void trim(const std::string& peer);
   // Acknowledgements are cumulative: applied events are acknowledged once per burst (the
   // highest seq), a refused one at once with its code (after the applied ones before it).

@@ -8,7 +8,8 @@
 #include "log.hpp"
 #include "ws_session.hpp"
 
-#include "crypto/tls_policy.hpp"
+#include "crypto/tls_context.hpp"
+#include "net/endpoint.hpp"
 
 #include <openssl/ssl.h>
 
@@ -65,15 +66,14 @@ void federation_log(federation::severity s, const std::string& message) {
 }  // namespace
 
 std::unique_ptr<ssl::context> make_client_tls(const config& cfg) {
-  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
-  configure_server_tls(*ctx, cfg.client.cert, cfg.client.key);
-  return ctx;
+  return std::make_unique<ssl::context>(make_client_port_tls(cfg.client.cert, cfg.client.key));
 }
 
-void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key) {
-  crypto::load_tls_identity(ctx.native_handle(), cert, key, "client.cert", "client.key");
+ssl::context make_client_port_tls(const std::filesystem::path& cert, const std::filesystem::path& key) {
+  auto ctx = crypto::make_tls_context(crypto::tls_role::server, {cert, key, "client.cert", "client.key"});
   // Idle connections give their TLS read/write buffers back.
   SSL_CTX_set_mode(ctx.native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  return ctx;
 }
 
 server::server(config initial)
@@ -119,15 +119,13 @@ int server::run(std::ostream& ready_out) {
     if (ec) throw std::runtime_error("metrics.listen: \"" + cfg().metrics.listen.host + "\" is not an IP address");
     metrics_listener_ = std::make_shared<metrics_listener>(ioc_, tcp::endpoint(maddress, cfg().metrics.listen.port), state_);
     metrics_listener_->run();
-    const auto bound_metrics = metrics_listener_->local_endpoint();
-    metrics_address = " metrics=" + bound_metrics.address().to_string() + ":" + std::to_string(bound_metrics.port());
+    metrics_address = " metrics=" + net::endpoint_text(metrics_listener_->local_endpoint());
   }
   std::string federation_address = "off";
   if (federation_) {
     relay_->start();
     federation_->start();
-    const auto fed = federation_->local_endpoint();
-    federation_address = fed.address().to_string() + ":" + std::to_string(fed.port());
+    federation_address = net::endpoint_text(federation_->local_endpoint());
     log(log_level::info, "server", "federation links for ", cfg().domain, " on ", federation_address, " (",
         cfg().federation.peers.size(), " configured peers)");
   }
@@ -146,12 +144,12 @@ int server::run(std::ostream& ready_out) {
   });
   wait_for_reload_signal();
 
-  auto bound = client_listener_->local_endpoint();
-  log(log_level::info, "server", "serving ", cfg().domain, " on wss://", bound.address().to_string(), ":",
-      bound.port(), "/ws (data in ", cfg().data_dir.string(), ")");
+  const std::string bound = net::endpoint_text(client_listener_->local_endpoint());
+  log(log_level::info, "server", "serving ", cfg().domain, " on wss://", bound, "/ws (data in ", cfg().data_dir.string(),
+      ")");
   // The one line on stdout: scripts and tests wait for it and read the bound ports from it.
-  ready_out << "chatnode ready client=" << bound.address().to_string() << ":" << bound.port()
-            << " federation=" << federation_address << metrics_address << std::endl;
+  ready_out << "chatnode ready client=" << bound << " federation=" << federation_address << metrics_address
+            << std::endl;
 
   const unsigned threads = or_cpus(cfg().threads);
   std::vector<std::thread> pool;

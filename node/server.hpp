@@ -92,7 +92,8 @@ class server {
 
 // The client port's TLS context from client.cert/client.key; throws with the file name.
 std::unique_ptr<ssl::context> make_client_tls(const config& cfg);
-// Builds a TLS server context (TLS 1.2 minimum) from PEM files; throws with the file name.
-void configure_server_tls(ssl::context& ctx, const std::filesystem::path& cert, const std::filesystem::path& key);
+// The same from any PEM files: the common context (crypto/tls_context.hpp) whose idle
+// connections give their TLS buffers back. Throws naming client.cert/client.key and the file.
+ssl::context make_client_port_tls(const std::filesystem::path& cert, const std::filesystem::path& key);
 
 }  // namespace chatnode::node

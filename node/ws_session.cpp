@@ -22,7 +22,7 @@ ws_session::ws_session(tls_stream&& stream, std::shared_ptr<server_state> state,
       remote_(std::move(remote)),
       login_deadline_(ws_.get_executor()),
       frame_deadline_(ws_.get_executor()),
-      queue_(state_->cfg().limits.write_queue_messages, state_->cfg().limits.write_queue_bytes) {}
+      writes_(*this, ws_, state_->cfg().limits.write_queue_messages, state_->cfg().limits.write_queue_bytes) {}
 
 const std::string& ws_session::address() const { return slot_->address(); }
 
@@ -99,7 +99,7 @@ void ws_session::on_read_some(beast::error_code ec, std::size_t) {
     frame_deadline_.cancel();
     closing_ = true;  // queued replies go out first, then the close frame
     close_code_ = websocket::close_code::too_big;
-    if (queue_.empty()) start_close(close_code_);
+    if (writes_.idle()) start_close(close_code_);
     return;
   }
   if (!ws_.is_message_done()) {
@@ -150,7 +150,7 @@ void ws_session::resume_reading() {
 void ws_session::when_idle(std::function<void()> fn) {
   asio::dispatch(ws_.get_executor(), [self = self(), fn = std::move(fn)]() mutable {
     if (self->finished_) return;
-    if (self->queue_.empty()) return fn();
+    if (self->writes_.idle()) return fn();
     self->idle_waiters_.push_back(std::move(fn));
   });
 }
@@ -165,36 +165,24 @@ void ws_session::send(frame_ptr frame) {
 
 void ws_session::enqueue(frame_ptr frame) {
   if (finished_ || closing_) return;
-  if (!queue_.push(std::move(frame))) {
+  if (!writes_.push(std::move(frame))) {
     state_->slow_peers_dropped.fetch_add(1, std::memory_order_relaxed);
-    log(log_level::warn, "session", remote_, ": write queue full (", queue_.size(), " frames, ",
-        queue_.bytes(), " bytes), dropping the connection");
+    log(log_level::warn, "session", remote_, ": write queue full (", writes_.size(), " frames, ",
+        writes_.bytes(), " bytes), dropping the connection");
     beast::error_code ignored;
     beast::get_lowest_layer(ws_).socket().close(ignored);
     return finish();
   }
-  if (queue_.size() == 1) do_write();
 }
 
-void ws_session::do_write() {
-  ws_.text(true);
-  ws_.async_write(asio::buffer(queue_.front()), beast::bind_front_handler(&ws_session::on_write, self()));
-}
+void ws_session::on_frame_written() { state_->frames_out.fetch_add(1, std::memory_order_relaxed); }
 
-void ws_session::on_write(beast::error_code ec, std::size_t) {
-  // Invariant: the queue is non-empty exactly while a write is in flight.
-  if (ec || finished_) {
-    queue_.clear();
-    return ec ? fail(ec, "write") : void();
-  }
-  queue_.pop();
-  state_->frames_out.fetch_add(1, std::memory_order_relaxed);
-  if (!queue_.empty()) return do_write();
+void ws_session::on_write_idle() {
   if (!idle_waiters_.empty()) {
     auto waiters = std::move(idle_waiters_);
     idle_waiters_.clear();
     for (auto& fn : waiters) fn();
-    if (!queue_.empty()) return;  // a waiter queued more; this write loop goes on from there
+    if (!writes_.idle()) return;  // a waiter queued more; the write loop goes on from there
   }
   if (closing_ && !close_sent_) start_close(close_code_);
 }
@@ -204,7 +192,7 @@ void ws_session::close(std::uint16_t code) {
     if (self->closing_ || self->finished_) return;
     self->closing_ = true;
     self->close_code_ = code;
-    if (self->queue_.empty()) self->start_close(code);
+    if (self->writes_.idle()) self->start_close(code);  // else once the queue is flushed
   });
 }
 

@@ -7,7 +7,7 @@
 #include "client_session.hpp"
 #include "request_latency.hpp"
 
-#include "protocol/frame_queue.hpp"
+#include "net/write_queue.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -51,13 +51,20 @@ class ws_session final : public client_session {
   void arm_login_deadline();
   void cut(const char* why);  // closes the TCP connection at once
   void enqueue(frame_ptr frame);
-  void do_write();
-  void on_write(beast::error_code ec, std::size_t bytes);
   void start_close(std::uint16_t code);
   void fail(beast::error_code ec, const char* what);
   void finish();
 
-  websocket::stream<tls_stream> ws_;
+  // The write loop's hooks (net/write_queue.hpp).
+  using stream_type = websocket::stream<tls_stream>;
+  friend class net::write_queue<ws_session, stream_type>;
+  std::shared_ptr<ws_session> write_keep_alive() { return self(); }
+  bool write_abandoned() const noexcept { return finished_; }
+  void on_write_error(beast::error_code ec) { fail(ec, "write"); }
+  void on_frame_written();
+  void on_write_idle();
+
+  stream_type ws_;
   std::shared_ptr<server_state> state_;
   std::unique_ptr<connection_slot> slot_;
   std::string remote_;
@@ -65,7 +72,7 @@ class ws_session final : public client_session {
   asio::steady_timer frame_deadline_;
   bool frame_started_ = false;  // part of a message is in, the rest not yet
   beast::flat_buffer buffer_;
-  protocol::frame_queue queue_;
+  net::write_queue<ws_session, stream_type> writes_;
   std::vector<std::function<void()>> idle_waiters_;
   bool reading_ = false;       // a read is in flight
   bool paused_ = false;        // the router asked us to stop reading for now

@@ -131,6 +131,8 @@ TEST_F(identity_test, contexts_trust_only_the_federation_ca) {
   }
   auto server = make_server_context(files);
   EXPECT_EQ(SSL_CTX_get_verify_mode(server.native_handle()), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT);
+  auto client = make_client_context(files);
+  EXPECT_EQ(SSL_CTX_get_verify_mode(client.native_handle()), SSL_VERIFY_PEER);
 }
 
 TEST_F(identity_test, own_certificate_check_at_start_up) {

@@ -37,8 +37,9 @@ class TlsStream : public ::testing::Test {
     delete dir_;
   }
 
-  TlsStream() : server_ctx_(ssl::context::tls_server), client_ctx_(ssl::context::tls_client) {
-    configure_server_tls(server_ctx_, *dir_ / "node.pem", *dir_ / "node.key");
+  TlsStream()
+      : server_ctx_(make_client_port_tls(*dir_ / "node.pem", *dir_ / "node.key")),
+        client_ctx_(ssl::context::tls_client) {
     client_ctx_.load_verify_file((*dir_ / "ca.pem").string());
     client_ctx_.set_verify_mode(ssl::verify_peer);
     tcp::acceptor acceptor(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
