@@ -233,6 +233,8 @@ class router {
   static thread_local inline_rule* inline_;
   class remote_actor;
   friend class remote_actor;
+  class inbound_delivery;  // one "deliver" event, kind by kind (router_federation.cpp)
+  friend class inbound_delivery;
   // Who a TEXT/MEDIA `receiver` names (DESIGN §3): an existing user (who must be a friend),
   // else a group id or one of `me`'s group names (`me` must be a member).
   struct receiver_target {

@@ -307,189 +307,236 @@ remote_result router::apply_remote(store::txn& t, effects& fx, const std::string
   return refuse(9002, "event.kind: unknown \"" + std::string(kind->as_string()) + "\"");
 }
 
+// One "deliver" event being applied: the client frame the origin relays to `to`, checked
+// kind by kind against the authority rule (the origin speaks for its own users and for the
+// groups it homes) and this node's own state.
+class router::inbound_delivery {
+ public:
+  inbound_delivery(router& r, store::txn& t, effects& fx, const std::string& origin, const std::vector<std::string>& to,
+                   p::envelope& env, const std::optional<std::string>& ref)
+      : r_(r), t_(t), fx_(fx), origin_(origin), to_(to), env_(env), ref_(ref),
+        type_(p::to_string(p::type_of(env.body))),
+        // What this node's users get is encoded here (strict JSON, this node's timestamp),
+        // never the peer's bytes as they came: the peer's parser-lenient extras stop here.
+        as_received_(std::make_shared<const std::string>(p::encode(p::envelope{env.body, now_seconds(), env.id}))) {}
+
+  remote_result apply() {
+    auto& b = env_.body;
+    if (auto* m = std::get_if<p::friend_request>(&b)) return friend_request(*m);
+    if (auto* m = std::get_if<p::friend_request_ack>(&b)) return friend_request_ack(*m);
+    if (auto* m = std::get_if<p::friend_request_response>(&b)) return friend_request_response(*m);
+    if (auto* m = std::get_if<p::friend_remove>(&b)) return friend_remove(*m);
+    if (auto* m = std::get_if<p::user_status_update>(&b)) return presence(full(m->username), m->status);
+    if (auto* m = std::get_if<p::user_logout>(&b)) return presence(full(m->username), "offline");
+    if (auto* m = std::get_if<p::text_message>(&b)) return text(*m);
+    if (auto* m = std::get_if<p::group_invite>(&b)) return group_invite(*m);
+    if (auto* m = std::get_if<p::error_message>(&b)) return error(*m);
+    switch (p::type_of(b)) {
+      case p::message_type::group_invite_response:
+      case p::message_type::group_leave:
+      case p::message_type::group_remove:
+      case p::message_type::group_leader_change:
+      case p::message_type::group_leave_ack:
+      case p::message_type::group_remove_ack:
+      case p::message_type::group_leader_change_ack:
+        return group_event();
+      default:
+        return refuse(9002, type_ + ": not relayed between nodes");
+    }
+  }
+
+ private:
+  std::string full(const std::string& raw) const {
+    auto uid = p::parse_user_id(raw, origin_);
+    return uid ? uid->full() : std::string();
+  }
+  bool speaks_for(const std::string& id) const { return !id.empty() && domain_of(id) == origin_; }
+  bool only(const std::string& user) const { return to_.size() == 1 && to_.front() == user; }
+  remote_result not_spoken_for(const std::string& id) const {
+    return refuse(9005, type_ + ": " + origin_ + " does not speak for " + id);
+  }
+  remote_result deliver_all() {
+    for (const auto& u : to_) r_.deliver(t_, fx_, u, as_received_);
+    return {};
+  }
+
+  remote_result friend_request(const p::friend_request& m) {
+    const std::string requester = full(m.sender), receiver = full(m.receiver);
+    if (!speaks_for(requester)) return not_spoken_for(m.sender);
+    if (!only(receiver)) return refuse(9003, type_ + ": to must be the receiver");
+    auto verdict = [&](p::code c) {
+      r_.deliver(t_, fx_, requester, make_frame(p::friend_request_ack{requester, receiver, p::to_int(c)}, ref_));
+      return remote_result{};
+    };
+    if (!store::local_user_exists(t_, p::parse_user_id(receiver, r_.cfg().domain)->name)) return verdict(p::code::friend_user_not_found);
+    if (store::are_friends(t_, receiver, requester)) return verdict(p::code::already_friends);
+    if (store::has_request(t_, requester, receiver)) return verdict(p::code::friend_request_pending);
+    if (store::has_request(t_, receiver, requester)) {
+      // Crossing requests: the receiver had asked too; both are accepted.
+      store::remove_request(t_, receiver, requester);
+      store::add_friendship(t_, receiver, requester, now_seconds());
+      r_.deliver(t_, fx_, receiver, make_frame(p::friend_request_response{receiver, requester, 0}, std::nullopt));
+      r_.tell_statuses(t_, fx_, receiver, requester);
+      return verdict(p::code::ok);
+    }
+    store::add_request(t_, requester, receiver, now_seconds());
+    // A receiver who blocks the requester never sees it; the requester's node hears what it
+    // would for a request nobody answers (docs/protocol.md §15).
+    if (!store::blocks(t_, receiver, requester)) r_.deliver(t_, fx_, receiver, as_received_);
+    return verdict(p::code::ok);
+  }
+
+  remote_result friend_request_ack(const p::friend_request_ack& m) {
+    const std::string requester = full(m.sender), receiver = full(m.receiver);
+    if (!speaks_for(receiver)) return not_spoken_for(m.receiver);
+    if (!only(requester)) return refuse(9003, type_ + ": to must be the requester");
+    // A verdict only answers a request this node sent and still waits on. Crossing requests
+    // made the pair friends here before the verdict came: it is delivered and changes
+    // nothing. Anything else (a forged "already friends", a verdict for a withdrawn request)
+    // is refused.
+    if (!store::has_request(t_, requester, receiver)) {
+      if (!store::are_friends(t_, requester, receiver))
+        return refuse(p::to_int(p::code::no_pending_request), type_ + ": " + requester + " has no pending request to " + receiver);
+      return deliver_all();
+    }
+    // The receiver's node decided: 3001 (no such user) ends the request here too; 3003 means
+    // that node holds the friendship already (this one learns it); 3006: still pending there.
+    if (m.code == p::to_int(p::code::already_friends)) {
+      store::remove_request(t_, requester, receiver);
+      if (!store::are_friends(t_, requester, receiver)) store::add_friendship(t_, requester, receiver, now_seconds());
+    } else if (m.code != 0 && m.code != p::to_int(p::code::friend_request_pending)) {
+      store::remove_request(t_, requester, receiver);
+    }
+    return deliver_all();
+  }
+
+  remote_result friend_request_response(const p::friend_request_response& m) {
+    const std::string requester = full(m.sender), answerer = full(m.receiver);
+    if (!speaks_for(answerer)) return not_spoken_for(m.receiver);
+    if (!only(requester)) return refuse(9003, type_ + ": to must be the requester");
+    if (!store::remove_request(t_, requester, answerer)) {
+      log(log_level::info, "federation", "answer of ", answerer, " to ", requester, ": no such request (withdrawn)");
+      return {};
+    }
+    if (m.code == 0) store::add_friendship(t_, requester, answerer, now_seconds());
+    deliver_all();
+    if (m.code == 0) r_.tell_statuses(t_, fx_, requester, answerer);
+    return {};
+  }
+
+  remote_result friend_remove(const p::friend_remove& m) {
+    const std::string remover = full(m.sender), removed = full(m.receiver);
+    if (!speaks_for(remover)) return not_spoken_for(m.sender);
+    if (!only(removed)) return refuse(9003, type_ + ": to must be the receiver");
+    if (store::are_friends(t_, remover, removed)) store::remove_friendship(t_, remover, removed);
+    store::remove_request(t_, remover, removed);
+    store::remove_request(t_, removed, remover);
+    if (!store::blocks(t_, removed, remover)) deliver_all();
+    return {};
+  }
+
+  // USER_STATUS_UPDATE and USER_LOGOUT: live only; friends who are offline learn it at
+  // their next login.
+  remote_result presence(const std::string& user, const std::string& status) {
+    if (!speaks_for(user)) return not_spoken_for(user);
+    r_.online_.set_remote_status(user, status);
+    for (const auto& u : to_)
+      if (store::are_friends(t_, u, user))
+        if (auto s = r_.online_.find(u)) fx_.send(s, as_received_);
+    return {};
+  }
+
+  remote_result text(const p::text_message& m) {
+    const std::string sender = full(m.sender);
+    store::stored_message stored{r_.peer_time(env_.timestamp), sender, {}, m.content, {}, {}, {}, {}, 0};
+    if (m.group_id) {
+      if (!speaks_for(*m.group_id)) return refuse(9005, type_ + ": " + origin_ + " does not home " + *m.group_id);
+      // Even the home only speaks for members, to members: this node checks its own copy.
+      if (auto problem = r_.group_fanout_problem(t_, *m.group_id, sender, to_); !problem.empty())
+        return refuse(p::to_int(p::code::text_not_group_member), type_ + ": " + problem);
+      stored.receiver = stored.group_id = *m.group_id;
+      stored.group_name = m.group.value_or("");
+    } else {
+      if (!speaks_for(sender)) return not_spoken_for(m.sender);
+      stored.receiver = full(m.receiver);
+      if (!only(stored.receiver)) return refuse(9003, type_ + ": to must be the receiver");
+      if (!store::are_friends(t_, stored.receiver, sender))
+        return refuse(7002, type_ + ": " + sender + " is not a friend of " + stored.receiver);
+    }
+    // Stored once for this node's recipients, under this node's message id; a member who
+    // blocks the sender gets nothing (docs/protocol.md §15).
+    std::vector<std::string_view> owners;
+    for (const auto& u : to_)
+      if (!store::blocks(t_, u, sender)) owners.push_back(u);
+    if (owners.empty()) return {};
+    const std::uint64_t message_id = store::next_counter(t_, "next_message_id");
+    store::store_message(t_, message_id, stored, owners);
+    p::text_message out = m;
+    out.sender = sender;
+    out.receiver = stored.receiver;
+    out.message_id = std::to_string(message_id);
+    auto local = std::make_shared<const std::string>(p::encode(p::envelope{std::move(out), stored.timestamp, std::nullopt}));
+    for (const auto& u : owners) r_.deliver(t_, fx_, std::string(u), local);
+    return {};
+  }
+
+  // Group events and the answers to a forwarded group request are about a group the
+  // origin homes.
+  std::optional<std::string> group_id() const {
+    std::optional<std::string> id;
+    std::visit(
+        [&](const auto& m) {
+          if constexpr (requires { m.group_id; })
+            if constexpr (std::is_same_v<std::decay_t<decltype(m.group_id)>, std::optional<std::string>>) id = m.group_id;
+        },
+        env_.body);
+    return id;
+  }
+  std::optional<remote_result> not_homed() const {
+    const auto id = group_id();
+    if (id && speaks_for(*id)) return std::nullopt;
+    return refuse(9005, type_ + ": " + origin_ + " does not home " + id.value_or("(no groupId)"));
+  }
+
+  remote_result group_invite(const p::group_invite& m) {
+    if (auto refused = not_homed()) return *refused;
+    // Invitations from a user the invitee blocks are not delivered (and not listed).
+    for (const auto& u : to_)
+      if (!store::blocks(t_, u, full(m.sender))) r_.deliver(t_, fx_, u, as_received_);
+    return {};
+  }
+
+  remote_result group_event() {
+    if (auto refused = not_homed()) return *refused;
+    return deliver_all();
+  }
+
+  // The answer to a group request this node forwarded to the group's home (it names the
+  // request's type, and carries its id when the user gave one).
+  remote_result error(const p::error_message& e) {
+    const bool answers_forwarded = e.in_reply_to && (*e.in_reply_to == "GROUP_INVITE_RESPONSE" || *e.in_reply_to == "GROUP_LEAVE" ||
+                                                     *e.in_reply_to == "GROUP_REMOVE" || *e.in_reply_to == "GROUP_LEADER_CHANGE");
+    if (!ref_ && !env_.id && !answers_forwarded) return refuse(9003, "ERROR: only as the answer to a forwarded request");
+    return deliver_all();
+  }
+
+  router& r_;
+  store::txn& t_;
+  effects& fx_;
+  const std::string& origin_;
+  const std::vector<std::string>& to_;
+  p::envelope& env_;
+  const std::optional<std::string>& ref_;
+  const std::string type_;
+  const frame_ptr as_received_;
+};
+
 remote_result router::apply_delivery(store::txn& t, effects& fx, const std::string& origin,
                                      const std::vector<std::string>& to, std::string_view frame,
                                      const std::optional<std::string>& ref) {
   auto decoded = p::decode(frame, decode_limits());
   if (auto* err = std::get_if<p::decode_error>(&decoded)) return refuse(9003, "deliver.frame: " + err->message);
-  auto& env = std::get<p::envelope>(decoded);
-  auto full = [&](const std::string& raw) {
-    auto uid = p::parse_user_id(raw, origin);
-    return uid ? uid->full() : std::string();
-  };
-  // The authority rule: the origin speaks for its own users and for the groups it homes.
-  auto speaks_for = [&](const std::string& id) { return !id.empty() && domain_of(id) == origin; };
-  auto only = [&](const std::string& user) { return to.size() == 1 && to.front() == user; };
-  // What this node's users get is encoded here (strict JSON, this node's timestamp), never
-  // the peer's bytes as they came: the peer's parser-lenient extras stop at this node.
-  auto as_received = std::make_shared<const std::string>(p::encode(p::envelope{env.body, now_seconds(), env.id}));
-  auto deliver_all = [&] {
-    for (const auto& u : to) deliver(t, fx, u, as_received);
-  };
-  const std::string type(p::to_string(p::type_of(env.body)));
-
-  if (auto* m = std::get_if<p::friend_request>(&env.body)) {
-    const std::string requester = full(m->sender), receiver = full(m->receiver);
-    if (!speaks_for(requester)) return refuse(9005, type + ": " + origin + " does not speak for " + m->sender);
-    if (!only(receiver)) return refuse(9003, type + ": to must be the receiver");
-    auto verdict = [&](p::code c) {
-      deliver(t, fx, requester, make_frame(p::friend_request_ack{requester, receiver, p::to_int(c)}, ref));
-      return remote_result{};
-    };
-    if (!store::local_user_exists(t, p::parse_user_id(receiver, cfg().domain)->name)) return verdict(p::code::friend_user_not_found);
-    if (store::are_friends(t, receiver, requester)) return verdict(p::code::already_friends);
-    if (store::has_request(t, requester, receiver)) return verdict(p::code::friend_request_pending);
-    if (store::has_request(t, receiver, requester)) {
-      // Crossing requests: the receiver had asked too; both are accepted.
-      store::remove_request(t, receiver, requester);
-      store::add_friendship(t, receiver, requester, now_seconds());
-      deliver(t, fx, receiver, make_frame(p::friend_request_response{receiver, requester, 0}, std::nullopt));
-      tell_statuses(t, fx, receiver, requester);
-      return verdict(p::code::ok);
-    }
-    store::add_request(t, requester, receiver, now_seconds());
-    // A receiver who blocks the requester never sees it; the requester's node hears what it
-    // would for a request nobody answers (docs/protocol.md §15).
-    if (!store::blocks(t, receiver, requester)) deliver(t, fx, receiver, as_received);
-    return verdict(p::code::ok);
-  }
-  if (auto* m = std::get_if<p::friend_request_ack>(&env.body)) {
-    const std::string requester = full(m->sender), receiver = full(m->receiver);
-    if (!speaks_for(receiver)) return refuse(9005, type + ": " + origin + " does not speak for " + m->receiver);
-    if (!only(requester)) return refuse(9003, type + ": to must be the requester");
-    // A verdict only answers a request this node sent and still waits on. Crossing requests
-    // made the pair friends here before the verdict came: it is delivered and changes
-    // nothing. Anything else (a forged "already friends", a verdict for a withdrawn request)
-    // is refused.
-    if (!store::has_request(t, requester, receiver)) {
-      if (!store::are_friends(t, requester, receiver))
-        return refuse(p::to_int(p::code::no_pending_request), type + ": " + requester + " has no pending request to " + receiver);
-      deliver_all();
-      return {};
-    }
-    // The receiver's node decided: 3001 (no such user) ends the request here too; 3003 means
-    // that node holds the friendship already (this one learns it); 3006: still pending there.
-    if (m->code == p::to_int(p::code::already_friends)) {
-      store::remove_request(t, requester, receiver);
-      if (!store::are_friends(t, requester, receiver)) store::add_friendship(t, requester, receiver, now_seconds());
-    } else if (m->code != 0 && m->code != p::to_int(p::code::friend_request_pending)) {
-      store::remove_request(t, requester, receiver);
-    }
-    deliver_all();
-    return {};
-  }
-  if (auto* m = std::get_if<p::friend_request_response>(&env.body)) {
-    const std::string requester = full(m->sender), answerer = full(m->receiver);
-    if (!speaks_for(answerer)) return refuse(9005, type + ": " + origin + " does not speak for " + m->receiver);
-    if (!only(requester)) return refuse(9003, type + ": to must be the requester");
-    if (!store::remove_request(t, requester, answerer)) {
-      log(log_level::info, "federation", "answer of ", answerer, " to ", requester, ": no such request (withdrawn)");
-      return {};
-    }
-    if (m->code == 0) store::add_friendship(t, requester, answerer, now_seconds());
-    deliver_all();
-    if (m->code == 0) tell_statuses(t, fx, requester, answerer);
-    return {};
-  }
-  if (auto* m = std::get_if<p::friend_remove>(&env.body)) {
-    const std::string remover = full(m->sender), removed = full(m->receiver);
-    if (!speaks_for(remover)) return refuse(9005, type + ": " + origin + " does not speak for " + m->sender);
-    if (!only(removed)) return refuse(9003, type + ": to must be the receiver");
-    if (store::are_friends(t, remover, removed)) store::remove_friendship(t, remover, removed);
-    store::remove_request(t, remover, removed);
-    store::remove_request(t, removed, remover);
-    if (!store::blocks(t, removed, remover)) deliver_all();
-    return {};
-  }
-  if (p::type_of(env.body) == p::message_type::user_status_update || p::type_of(env.body) == p::message_type::user_logout) {
-    std::string user, status = "offline";
-    if (auto* m = std::get_if<p::user_status_update>(&env.body)) {
-      user = full(m->username);
-      status = m->status;
-    } else {
-      user = full(std::get<p::user_logout>(env.body).username);
-    }
-    if (!speaks_for(user)) return refuse(9005, type + ": " + origin + " does not speak for " + user);
-    online_.set_remote_status(user, status);
-    // Presence is live only; friends who are offline learn it at their next login.
-    for (const auto& u : to)
-      if (store::are_friends(t, u, user))
-        if (auto s = online_.find(u)) fx.send(s, as_received);
-    return {};
-  }
-  if (auto* m = std::get_if<p::text_message>(&env.body)) {
-    const std::string sender = full(m->sender);
-    store::stored_message stored{peer_time(env.timestamp), sender, {}, m->content, {}, {}, {}, {}, 0};
-    if (m->group_id) {
-      if (!speaks_for(*m->group_id)) return refuse(9005, type + ": " + origin + " does not home " + *m->group_id);
-      // Even the home only speaks for members, to members: this node checks its own copy.
-      if (auto problem = group_fanout_problem(t, *m->group_id, sender, to); !problem.empty())
-        return refuse(p::to_int(p::code::text_not_group_member), type + ": " + problem);
-      stored.receiver = stored.group_id = *m->group_id;
-      stored.group_name = m->group.value_or("");
-    } else {
-      if (!speaks_for(sender)) return refuse(9005, type + ": " + origin + " does not speak for " + m->sender);
-      stored.receiver = full(m->receiver);
-      if (!only(stored.receiver)) return refuse(9003, type + ": to must be the receiver");
-      if (!store::are_friends(t, stored.receiver, sender)) return refuse(7002, type + ": " + sender + " is not a friend of " + stored.receiver);
-    }
-    // Stored once for this node's recipients, under this node's message id; a member who
-    // blocks the sender gets nothing (docs/protocol.md §15).
-    std::vector<std::string_view> owners;
-    for (const auto& u : to)
-      if (!store::blocks(t, u, sender)) owners.push_back(u);
-    if (owners.empty()) return {};
-    const std::uint64_t message_id = store::next_counter(t, "next_message_id");
-    store::store_message(t, message_id, stored, owners);
-    p::text_message out = *m;
-    out.sender = sender;
-    out.receiver = stored.receiver;
-    out.message_id = std::to_string(message_id);
-    auto local = std::make_shared<const std::string>(p::encode(p::envelope{std::move(out), stored.timestamp, std::nullopt}));
-    for (const auto& u : owners) deliver(t, fx, std::string(u), local);
-    return {};
-  }
-  // Group events and the answers to a forwarded group request: about a group the origin homes.
-  std::optional<std::string> group_id;
-  std::visit(
-      [&](const auto& m) {
-        if constexpr (requires { m.group_id; })
-          if constexpr (std::is_same_v<std::decay_t<decltype(m.group_id)>, std::optional<std::string>>) group_id = m.group_id;
-      },
-      env.body);
-  switch (p::type_of(env.body)) {
-    case p::message_type::group_invite:
-      if (!group_id || !speaks_for(*group_id))
-        return refuse(9005, type + ": " + origin + " does not home " + group_id.value_or("(no groupId)"));
-      // Invitations from a user the invitee blocks are not delivered (and not listed).
-      for (const auto& u : to)
-        if (!store::blocks(t, u, full(std::get<p::group_invite>(env.body).sender))) deliver(t, fx, u, as_received);
-      return {};
-    case p::message_type::group_invite_response:
-    case p::message_type::group_leave:
-    case p::message_type::group_remove:
-    case p::message_type::group_leader_change:
-    case p::message_type::group_leave_ack:
-    case p::message_type::group_remove_ack:
-    case p::message_type::group_leader_change_ack:
-      if (!group_id || !speaks_for(*group_id))
-        return refuse(9005, type + ": " + origin + " does not home " + group_id.value_or("(no groupId)"));
-      deliver_all();
-      return {};
-    case p::message_type::error: {
-      // The answer to a group request this node forwarded to the group's home (it names
-      // the request's type, and carries its id when the user gave one).
-      const auto& e = std::get<p::error_message>(env.body);
-      const bool answers_forwarded = e.in_reply_to && (*e.in_reply_to == "GROUP_INVITE_RESPONSE" ||
-                                                       *e.in_reply_to == "GROUP_LEAVE" || *e.in_reply_to == "GROUP_REMOVE" ||
-                                                       *e.in_reply_to == "GROUP_LEADER_CHANGE");
-      if (!ref && !env.id && !answers_forwarded) return refuse(9003, "ERROR: only as the answer to a forwarded request");
-      deliver_all();
-      return {};
-    }
-    default:
-      return refuse(9002, type + ": not relayed between nodes");
-  }
+  return inbound_delivery(*this, t, fx, origin, to, std::get<p::envelope>(decoded), ref).apply();
 }
 
 remote_result router::apply_act(store::txn& t, effects& fx, const std::string& origin, const std::string& actor,
