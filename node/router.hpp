@@ -77,6 +77,8 @@ enum class fetch_outcome {
   gone,       // the fetch no longer exists (purged meanwhile)
 };
 
+struct media_announce;  // a "media" event from another node (router_media_federation.cpp)
+
 class router {
  public:
   using blocking_executor = std::function<void(std::function<void()>)>;
@@ -322,6 +324,18 @@ class router {
   // Federation events "media" (a node announces media to fetch) and "media_done" (a node
   // that was announced media has it, or gave up).
   remote_result apply_media_event(store::txn& t, effects& fx, const std::string& origin, const boost::json::object& event);
+  remote_result apply_media_done(store::txn& t, const std::string& origin, const std::string& origin_id, std::int64_t code);
+  remote_result apply_media_announce(store::txn& t, effects& fx, const std::string& origin, media_announce& a);
+  // Why a group media announce is not taken: refused outright (`decline` ok), or declined
+  // with `decline` (the origin is told with "media_done"); `refused.reason` says why.
+  struct media_refusal {
+    remote_result refused;
+    protocol::code decline = protocol::code::ok;
+  };
+  // For a media announce to a group: fills in m.receiver, m.group_name and f's recipients or
+  // home flag; nullopt when the origin may announce it.
+  std::optional<media_refusal> group_media_target(const store::txn& t, const std::string& origin, media_announce& a,
+                                                  store::media_record& m, store::fetch_record& f) const;
   // Inside a rule: offers (MEDIA_MESSAGE) of every media waiting for `user`.
   std::vector<frame_ptr> media_offers(const store::txn& t, const std::string& user) const;
 

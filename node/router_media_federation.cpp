@@ -18,6 +18,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <variant>
 
 namespace chatnode::node {
 namespace p = chatnode::protocol;
@@ -52,129 +53,169 @@ std::string local_media_id(const store::txn& t, const std::string& origin_id) {
 
 }  // namespace
 
-remote_result router::apply_media_event(store::txn& t, effects& fx, const std::string& origin, const json::object& ev) {
-  auto str = [&](std::string_view key) -> const json::string* {
-    const auto* f = ev.if_contains(key);
-    return f && f->is_string() ? &f->as_string() : nullptr;
-  };
-  auto number = [&](std::string_view key) -> std::optional<std::uint64_t> {
-    const auto* f = ev.if_contains(key);
-    if (!f || !f->is_int64() || f->as_int64() < 0) return std::nullopt;
-    return static_cast<std::uint64_t>(f->as_int64());
-  };
-  const auto* media_id = str("mediaId");
-  if (!media_id || !valid_media_id(*media_id)) return {9003, "media: needs a valid mediaId"};
-  const std::string origin_id(*media_id);
+// A "media" event: {mediaId, sender, receiver, group?, mediaType, mediaSize, totalChunks,
+// sha256, timestamp?, to[]}, its fields checked for shape (not yet for authority).
+struct media_announce {
+  std::string origin_id;
+  p::user_id sender;
+  std::string receiver;
+  std::optional<std::string> group;
+  std::string media_type;
+  std::uint64_t size = 0;
+  std::uint32_t total_chunks = 0;
+  std::string sha256;
+  std::optional<std::int64_t> timestamp;
+  std::vector<std::string> to;  // full ids of users of this node
+};
 
+namespace {
+
+
+const json::string* string_field(const json::object& ev, std::string_view key) {
+  const auto* f = ev.if_contains(key);
+  return f && f->is_string() ? &f->as_string() : nullptr;
+}
+
+std::optional<std::uint64_t> count_field(const json::object& ev, std::string_view key) {
+  const auto* f = ev.if_contains(key);
+  if (!f || !f->is_int64() || f->as_int64() < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(f->as_int64());
+}
+
+// The announce, or the refusal (9003) of a malformed one.
+std::variant<media_announce, remote_result> parse_media_announce(const json::object& ev, const std::string& origin,
+                                                                 std::string_view origin_id, const std::string& domain) {
+  const auto* sender = string_field(ev, "sender");
+  const auto* receiver = string_field(ev, "receiver");
+  const auto* media_type = string_field(ev, "mediaType");
+  const auto* sha = string_field(ev, "sha256");
+  const auto* to = ev.if_contains("to");
+  const auto size = count_field(ev, "mediaSize");
+  const auto total = count_field(ev, "totalChunks");
+  if (!sender || !receiver || !media_type || !sha || !is_sha256_hex(*sha) || !to || !to->is_array() || !size || !total ||
+      *size == 0 || *total == 0 || *total > *size || *total > 0xffffffffULL || *size > *total * max_remote_chunk_bytes)
+    return remote_result{9003, "media: needs sender, receiver, mediaType, mediaSize, totalChunks, sha256 and to[]"};
+  auto sender_id = p::parse_user_id(*sender, origin);
+  if (!sender_id) return remote_result{9003, "media.sender: not a user id"};
+  media_announce a{std::string(origin_id), std::move(*sender_id), std::string(*receiver), std::nullopt,
+                   std::string(*media_type), *size, static_cast<std::uint32_t>(*total), std::string(*sha), std::nullopt, {}};
+  if (const auto* name = string_field(ev, "group")) a.group = std::string(*name);
+  if (auto ts = count_field(ev, "timestamp")) a.timestamp = static_cast<std::int64_t>(*ts);
+  for (const auto& u : to->as_array()) {
+    auto uid = u.is_string() ? p::parse_user_id(u.as_string(), domain) : std::nullopt;
+    if (!uid || uid->domain != domain) return remote_result{9003, "media.to: users of " + domain + " only"};
+    a.to.push_back(uid->full());
+  }
+  return a;
+}
+
+}  // namespace
+
+remote_result router::apply_media_event(store::txn& t, effects& fx, const std::string& origin, const json::object& ev) {
+  const auto* media_id = string_field(ev, "mediaId");
+  if (!media_id || !valid_media_id(*media_id)) return {9003, "media: needs a valid mediaId"};
   if (ev.at("kind") == "media_done") {
-    // Only the node itself can say it is done with what it was announced.
-    const auto code = ev.if_contains("code");
-    const std::int64_t c = code && code->is_int64() ? code->as_int64() : 0;
-    const std::string node = "@" + origin;
-    if (!store::remove_delivery(t, node, origin_id)) {
-      log(log_level::info, "federation", origin, " is done with media ", origin_id, ", which it was not waiting for");
-      return {};
-    }
-    if (c != 0) log(log_level::warn, "federation", origin, " gave up on media ", origin_id, " (code ", c, ")");
-    if (auto m = store::load_media(t, origin_id)) {
-      if (m->pending) --m->pending;
-      if (m->pending == 0) {
-        store::purge_media(t, origin_id, *m);  // every recipient has it: the node lets go
-      } else {
-        store::save_media(t, origin_id, *m);
-      }
-    }
+    const auto* code = ev.if_contains("code");
+    return apply_media_done(t, origin, std::string(*media_id), code && code->is_int64() ? code->as_int64() : 0);
+  }
+  auto parsed = parse_media_announce(ev, origin, *media_id, cfg().domain);
+  if (auto* refused = std::get_if<remote_result>(&parsed)) return *refused;
+  return apply_media_announce(t, fx, origin, std::get<media_announce>(parsed));
+}
+
+remote_result router::apply_media_done(store::txn& t, const std::string& origin, const std::string& origin_id,
+                                       std::int64_t code) {
+  // Only the node itself can say it is done with what it was announced.
+  if (!store::remove_delivery(t, "@" + origin, origin_id)) {
+    log(log_level::info, "federation", origin, " is done with media ", origin_id, ", which it was not waiting for");
     return {};
   }
-
-  // "media": {mediaId, sender, receiver, group?, mediaType, mediaSize, totalChunks, sha256, timestamp, to[]}
-  const auto* sender_text = str("sender");
-  const auto* receiver = str("receiver");
-  const auto* media_type = str("mediaType");
-  const auto* sha = str("sha256");
-  const auto* to_list = ev.if_contains("to");
-  const auto size = number("mediaSize");
-  const auto total = number("totalChunks");
-  if (!sender_text || !receiver || !media_type || !sha || !is_sha256_hex(*sha) || !to_list || !to_list->is_array() ||
-      !size || !total || *size == 0 || *total == 0 || *total > *size || *total > 0xffffffffULL ||
-      *size > *total * max_remote_chunk_bytes)
-    return {9003, "media: needs sender, receiver, mediaType, mediaSize, totalChunks, sha256 and to[]"};
-  auto sender_id = p::parse_user_id(*sender_text, origin);
-  if (!sender_id) return {9003, "media.sender: not a user id"};
-  const std::string sender = sender_id->full();
-  std::vector<std::string> to;
-  for (const auto& u : to_list->as_array()) {
-    auto uid = u.is_string() ? p::parse_user_id(u.as_string(), cfg().domain) : std::nullopt;
-    if (!uid || uid->domain != cfg().domain) return {9003, "media.to: users of " + cfg().domain + " only"};
-    to.push_back(uid->full());
+  if (code != 0) log(log_level::warn, "federation", origin, " gave up on media ", origin_id, " (code ", code, ")");
+  if (auto m = store::load_media(t, origin_id)) {
+    if (m->pending) --m->pending;
+    if (m->pending == 0) {
+      store::purge_media(t, origin_id, *m);  // every recipient has it: the node lets go
+    } else {
+      store::save_media(t, origin_id, *m);
+    }
   }
+  return {};
+}
+
+remote_result router::apply_media_announce(store::txn& t, effects& fx, const std::string& origin, media_announce& a) {
   // A business refusal is no authority problem: the origin learns it as "media_done" with
   // the code, so it stops waiting for this node.
   auto decline = [&](p::code c, const std::string& why) {
-    log(log_level::warn, "federation", "media ", origin_id, " of ", origin, " not fetched: ", why);
-    append_event(t, fx, origin, media_done_event(origin_id, p::to_int(c)));
+    log(log_level::warn, "federation", "media ", a.origin_id, " of ", origin, " not fetched: ", why);
+    append_event(t, fx, origin, media_done_event(a.origin_id, p::to_int(c)));
     return remote_result{};
   };
-
-  store::fetch_record f;
-  f.origin = origin;
-  f.origin_id = origin_id;
-  f.sha256 = std::string(*sha);
-  f.timestamp = [&] {
-    auto ts = number("timestamp");
-    return ts ? peer_time(static_cast<std::int64_t>(*ts)) : now_seconds();
-  }();
+  const std::string sender = a.sender.full();
+  store::fetch_record f{origin, a.origin_id, a.sha256, {}, false, a.timestamp ? peer_time(*a.timestamp) : now_seconds(), 0};
   store::media_record m;
   m.sender = sender;
-  m.media_type = std::string(*media_type);
-  m.size = *size;
-  m.total_chunks = static_cast<std::uint32_t>(*total);
+  m.media_type = a.media_type;
+  m.size = a.size;
+  m.total_chunks = a.total_chunks;
   m.created = now_seconds();
 
   // The authority rule: the origin speaks for the sender (1:1, or a group request to its
   // home here), or homes the group (its fan-out of a member's media).
-  if (!receiver->empty() && receiver->front() == '#') {
-    const std::string group_id(*receiver);
-    m.receiver = group_id;
-    if (domain_part(group_id) == origin) {
-      if (to.empty()) return {9003, "media.to: the users it is for here"};
-      // Even the home only speaks for members, to members: this node checks its own copy.
-      if (auto problem = group_fanout_problem(t, group_id, sender, to); !problem.empty())
-        return {p::to_int(p::code::text_not_group_member), "media: " + problem};
-      std::erase_if(to, [&](const std::string& u) { return !store::local_user_exists(t, p::parse_user_id(u, cfg().domain)->name); });
-      if (to.empty()) return decline(p::code::text_unknown_receiver, "none of its users exist here");
-      if (const auto* name = str("group")) m.group_name = std::string(*name);
-      if (auto g = store::load_group(t, group_id); g && m.group_name.empty()) m.group_name = g->name;
-      f.to = std::move(to);
-    } else if (is_local(group_id)) {
-      if (sender_id->domain != origin) return {9005, "media: " + origin + " does not speak for " + sender};
-      auto g = store::load_group(t, group_id);
-      if (!g) return decline(p::code::text_unknown_receiver, "no group " + group_id);
-      if (!g->is_member(sender)) return decline(p::code::text_not_group_member, sender + " is not a member of " + group_id);
-      m.group_name = g->name;
-      f.home = true;
-    } else {
-      return {9005, "media: " + origin + " does not home " + group_id};
-    }
-    if (m.group_name.empty()) m.group_name = group_id;
+  if (!a.receiver.empty() && a.receiver.front() == '#') {
+    if (auto r = group_media_target(t, origin, a, m, f))
+      return r->decline == p::code::ok ? r->refused : decline(r->decline, r->refused.reason);
   } else {
-    if (sender_id->domain != origin) return {9005, "media: " + origin + " does not speak for " + sender};
-    auto uid = p::parse_user_id(*receiver, cfg().domain);
+    if (a.sender.domain != origin) return {9005, "media: " + origin + " does not speak for " + sender};
+    auto uid = p::parse_user_id(a.receiver, cfg().domain);
     if (!uid || uid->domain != cfg().domain) return {9003, "media.receiver: not a user of " + cfg().domain};
     m.receiver = uid->full();
-    if (to.size() != 1 || to.front() != m.receiver) return {9003, "media.to: must be the receiver"};
+    if (a.to.size() != 1 || a.to.front() != m.receiver) return {9003, "media.to: must be the receiver"};
     if (!store::local_user_exists(t, uid->name)) return decline(p::code::text_unknown_receiver, "no user " + m.receiver);
     if (!store::are_friends(t, m.receiver, sender)) return decline(p::code::text_not_friends, sender + " is not a friend of " + m.receiver);
-    f.to = std::move(to);
+    f.to = std::move(a.to);
   }
   if (m.size > cfg().media.max_bytes) return decline(p::code::media_too_large, "larger than media.max_bytes");
 
-  const std::string local_id = local_media_id(t, origin_id);
+  const std::string local_id = local_media_id(t, a.origin_id);
   store::save_media(t, local_id, m);
   store::save_fetch(t, local_id, f);
   // The relay's poke for the origin also starts this fetch (media_fetch::poke).
   fx.pokes.insert(origin);
   return {};
+}
+
+std::optional<router::media_refusal> router::group_media_target(const store::txn& t, const std::string& origin,
+                                                                 media_announce& a, store::media_record& m,
+                                                                 store::fetch_record& f) const {
+  auto refuse_with = [](int code, std::string why) { return media_refusal{{code, std::move(why)}}; };
+  auto decline = [](p::code c, std::string why) { return media_refusal{{0, std::move(why)}, c}; };
+  const std::string sender = a.sender.full();
+  const std::string& group_id = a.receiver;
+  m.receiver = group_id;
+  if (domain_part(group_id) == origin) {
+    // The home's fan-out of a member's media.
+    if (a.to.empty()) return refuse_with(9003, "media.to: the users it is for here");
+    // Even the home only speaks for members, to members: this node checks its own copy.
+    if (auto problem = group_fanout_problem(t, group_id, sender, a.to); !problem.empty())
+      return refuse_with(p::to_int(p::code::text_not_group_member), "media: " + problem);
+    std::erase_if(a.to, [&](const std::string& u) { return !store::local_user_exists(t, p::parse_user_id(u, cfg().domain)->name); });
+    if (a.to.empty()) return decline(p::code::text_unknown_receiver, "none of its users exist here");
+    if (a.group) m.group_name = *a.group;
+    if (auto g = store::load_group(t, group_id); g && m.group_name.empty()) m.group_name = g->name;
+    f.to = std::move(a.to);
+  } else if (is_local(group_id)) {
+    // A member's media to the group this node homes: it fans it out once the bytes are in.
+    if (a.sender.domain != origin) return refuse_with(9005, "media: " + origin + " does not speak for " + sender);
+    auto g = store::load_group(t, group_id);
+    if (!g) return decline(p::code::text_unknown_receiver, "no group " + group_id);
+    if (!g->is_member(sender)) return decline(p::code::text_not_group_member, sender + " is not a member of " + group_id);
+    m.group_name = g->name;
+    f.home = true;
+  } else {
+    return refuse_with(9005, "media: " + origin + " does not home " + group_id);
+  }
+  if (m.group_name.empty()) m.group_name = group_id;
+  return std::nullopt;
 }
 
 void router::finish_fetch(const std::string& media_id, std::function<void(fetch_outcome)> done) {
