@@ -557,10 +557,7 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
         if (request_token)
           out->token = store::tokens::issue(t, full, now_seconds(), cfg().tokens.lifetime.count(), cfg().tokens.max_per_user);
         take_catch_up(t, full, s.get(), 0, out->first);
-        auto online_frame = make_frame(p::user_status_update{full, "online"}, std::nullopt);
-        for (const auto& f : store::friends_of(t, full))
-          if (auto to = online_.find(f)) out->fx.send(to, online_frame);
-        presence_to_remote(t, out->fx, full, online_frame);
+        presence_to_friends(t, out->fx, full, make_frame(p::user_status_update{full, "online"}, std::nullopt));
         flush_remote(t, out->fx);
       },
       [this, s, user = std::move(user), full, out, used_token = std::move(used_token), id](std::error_code ec) mutable {
@@ -585,7 +582,7 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
               // Other nodes were told of the login in the same commit: take it back.
               out->fx.sends.clear();
               apply_effects(out->fx);
-              presence_to_remote_async(full, make_frame(p::user_status_update{full, "offline"}, std::nullopt));
+              presence_to_friends_async(full, make_frame(p::user_status_update{full, "offline"}, std::nullopt), false);
             }
           } else {
             s->state().user = std::move(user);
@@ -645,15 +642,7 @@ void router::continue_catch_up(const std::shared_ptr<client_session>& s, std::ui
 void router::go_offline(const std::shared_ptr<client_session>& s, const frame_ptr& notice) {
   const std::string me = s->state().user->full();
   online_.remove(me, s.get());
-  if (!notice) return;
-  try {
-    auto t = db_.begin_read();
-    for (const auto& f : store::friends_of(t, me))
-      if (auto to = online_.find(f)) to->send(notice);
-  } catch (const std::exception& e) {
-    log(log_level::error, "router", "presence of ", me, ": ", e.what());
-  }
-  presence_to_remote_async(me, notice);
+  presence_to_friends_async(me, notice);
 }
 
 void router::handle_logout(const std::shared_ptr<client_session>& s, const std::optional<std::string>&) {

@@ -214,10 +214,11 @@ class router {
   // Returns the event's place in this node's stream.
   store::stream_pos forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
                                 protocol::payload request, const std::optional<std::string>& id);
-  // Inside a rule: `me`'s presence frame to their friends on other nodes.
-  void presence_to_remote(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame);
-  // Outside a rule: the same, as its own writer job.
-  void presence_to_remote_async(const std::string& me, frame_ptr frame);
+  // Inside a rule: `me`'s presence frame to their friends: those of this node who are
+  // online (unless `local` is false) and, through their nodes, those of other nodes.
+  void presence_to_friends(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame, bool local = true);
+  // Outside a rule: the same, as its own writer job (ordered with every rule).
+  void presence_to_friends_async(const std::string& me, frame_ptr frame, bool local = true);
   remote_result apply_remote(store::txn& t, effects& fx, const std::string& origin, const boost::json::object& event);
   remote_result apply_delivery(store::txn& t, effects& fx, const std::string& origin, const std::vector<std::string>& to,
                                std::string_view frame, const std::optional<std::string>& ref);

@@ -219,11 +219,7 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
 
   // Gone offline for everyone who could see the user.
   if (online_.visible_status(user) != "offline") {
-    auto offline = make_frame(p::user_status_update{user, "offline"}, std::nullopt);
-    for (const auto& f : store::friends_of(t, user))
-      if (is_local(f))
-        if (auto to = online_.find(f)) fx.send(to, offline);
-    presence_to_remote(t, fx, user, offline);
+    presence_to_friends(t, fx, user, make_frame(p::user_status_update{user, "offline"}, std::nullopt));
   }
 
   // Friendships and pending requests both ways end as with FRIEND_REMOVE (other nodes hear

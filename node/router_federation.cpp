@@ -152,19 +152,27 @@ store::stream_pos router::forward_to_home(store::txn& t, effects& fx, const std:
   return append_event(t, fx, domain_of(group_id), json::serialize(ev));
 }
 
-void router::presence_to_remote(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame) {
-  if (!fed_ || !frame) return;
-  for (const auto& f : store::friends_of(t, me))
-    if (!is_local(f)) deliver(t, fx, f, frame);
+void router::presence_to_friends(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame,
+                                 bool local) {
+  if (!frame) return;
+  const bool remote = fed_ != nullptr;
+  for (const auto& f : store::friends_of(t, me)) {
+    if (is_local(f)) {
+      if (local)
+        if (auto to = online_.find(f)) fx.send(to, frame);
+    } else if (remote) {
+      deliver(t, fx, f, frame);  // through the friend's node
+    }
+  }
 }
 
-void router::presence_to_remote_async(const std::string& me, frame_ptr frame) {
-  if (!fed_ || !frame) return;
+void router::presence_to_friends_async(const std::string& me, frame_ptr frame, bool local) {
+  if (!frame) return;
   auto fx = std::make_shared<effects>();
   writer_.submit(
-      [this, fx, me, frame](store::txn& t) {
+      [this, fx, me, frame, local](store::txn& t) {
         fx->clear();
-        presence_to_remote(t, *fx, me, frame);
+        presence_to_friends(t, *fx, me, frame, local);
         flush_remote(t, *fx);
       },
       [this, fx, me](std::error_code ec) {

@@ -35,17 +35,7 @@ void router::handle_status(const std::shared_ptr<client_session>& s, p::user_sta
   }
   const std::string me = s->state().user->full();
   online_.set_status(me, s.get(), req.status);
-  auto frame = make_frame(p::user_status_update{me, req.status}, std::nullopt);
-  try {
-    auto t = db_.begin_read();
-    for (const auto& f : store::friends_of(t, me))
-      if (auto to = online_.find(f)) to->send(frame);
-  } catch (const std::exception& e) {
-    log(log_level::error, "router", "status of ", me, ": ", e.what());
-    send_error(s, p::code::server_error, "could not read your friends", "USER_STATUS_UPDATE", id);
-    return;
-  }
-  presence_to_remote_async(me, frame);
+  presence_to_friends_async(me, make_frame(p::user_status_update{me, req.status}, std::nullopt));
 }
 
 void router::handle_friend_request(const std::shared_ptr<client_session>& s, p::friend_request& req,
