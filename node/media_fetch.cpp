@@ -8,6 +8,7 @@
 #include "router.hpp"
 
 #include "crypto/encoding.hpp"
+#include "protocol/federation.hpp"
 #include "store/keys.hpp"
 
 #include <boost/json/array.hpp>
@@ -19,6 +20,7 @@
 
 namespace chatnode::node {
 namespace json = boost::json;
+namespace p = chatnode::protocol;
 
 bool valid_media_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
@@ -167,13 +169,7 @@ void media_fetch::pump(const std::string& peer) {
     }
     const std::string data =
         crypto::base64_encode(std::span(reinterpret_cast<const std::uint8_t*>(chunk->data()), chunk->size()));
-    std::string frame;
-    frame.reserve(data.size() + it.media_id.size() + 96);
-    frame.append(R"({"type":"FED_MEDIA_DATA","mediaId":")").append(it.media_id);
-    frame.append(R"(","chunkIndex":)").append(std::to_string(it.index));
-    frame.append(R"(,"totalChunks":)").append(std::to_string(it.total));
-    frame.append(R"(,"data":")").append(data).append("\"}");
-    if (!fed_.send(peer, std::move(frame))) break;  // the link went down: on_state clears the state
+    if (!fed_.send(peer, p::fed::media_data_frame(it.media_id, it.index, it.total, data))) break;  // the link went down: on_state clears the state
     ++sent;
   }
   std::lock_guard lock(mutex_);

@@ -4,6 +4,8 @@
 #include "log.hpp"
 #include "store/tables.hpp"
 
+#include "protocol/federation.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -141,12 +143,7 @@ void relay::send_window(const std::string& peer, peer_pump& p, std::unique_lock<
   std::size_t queued = 0;  // frames the link took
   for (; queued < entries.size(); ++queued) {
     const auto& e = entries[queued];
-    std::string frame;
-    frame.reserve(e.event.size() + e.at.stream.size() + 80);
-    frame.append(R"({"type":"FED_EVENT","stream":")").append(e.at.stream).append(R"(","seq":)");
-    frame.append(std::to_string(e.at.seq)).append(R"(,"after":)").append(std::to_string(after[queued]));
-    frame.append(R"(,"event":)").append(e.event).append("}");
-    if (!fed_.send(peer, std::move(frame))) break;
+    if (!fed_.send(peer, protocol::fed::event_frame(e.at.stream, e.at.seq, after[queued], e.event))) break;
   }
   lock.lock();
   p.events_sent += queued;

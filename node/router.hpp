@@ -221,9 +221,9 @@ class router {
   void presence_to_friends_async(const std::string& me, frame_ptr frame, bool local = true);
   remote_result apply_remote(store::txn& t, effects& fx, const std::string& origin, const boost::json::object& event);
   remote_result apply_delivery(store::txn& t, effects& fx, const std::string& origin, const std::vector<std::string>& to,
-                               std::string_view frame, const std::optional<std::string>& ref);
+                               const boost::json::value& message, const std::optional<std::string>& ref);
   remote_result apply_act(store::txn& t, effects& fx, const std::string& origin, const std::string& actor,
-                          std::string_view request);
+                          const boost::json::value& request);
   remote_result apply_group(store::txn& t, effects& fx, const std::string& origin, const std::string& group_id,
                             const std::optional<store::group_record>& g, const store::stream_pos& seen);
   remote_result apply_reset(store::txn& t, effects& fx, const std::string& origin);
@@ -291,6 +291,10 @@ class router {
                      std::function<void(bool)> done);
   // Inside a rule: what ACCOUNT_DELETE does to the store; false when there is no such user.
   bool erase_account_data(store::txn& t, effects& fx, const std::string& user);
+  // Parts of it: every group left (or its invitation declined), and the user's media gone:
+  // uploads, deliveries waiting for them, and fetches from other nodes for them.
+  void leave_all_groups(store::txn& t, effects& fx, const std::string& user);
+  void drop_account_media(store::txn& t, effects& fx, const std::string& user);
   // router_blocks.cpp (docs/protocol.md §15).
   void handle_block(const std::shared_ptr<client_session>& s, protocol::user_block& req, const std::optional<std::string>& id);
   void handle_unblock(const std::shared_ptr<client_session>& s, protocol::user_unblock& req, const std::optional<std::string>& id);
@@ -325,6 +329,9 @@ class router {
   // Federation events "media" (a node announces media to fetch) and "media_done" (a node
   // that was announced media has it, or gave up).
   remote_result apply_media_event(store::txn& t, effects& fx, const std::string& origin, const boost::json::object& event);
+  // Inside finish_fetch's writer job: publishes the fetched media when its bytes hash to
+  // `sha` as announced, else drops them (and gives up after media_fetch::max_attempts).
+  fetch_outcome settle_fetch(store::txn& t, effects& fx, const std::string& media_id, const std::string& sha);
   remote_result apply_media_done(store::txn& t, const std::string& origin, const std::string& origin_id, std::int64_t code);
   remote_result apply_media_announce(store::txn& t, effects& fx, const std::string& origin, media_announce& a);
   // Why a group media announce is not taken: refused outright (`decline` ok), or declined

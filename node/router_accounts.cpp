@@ -11,6 +11,7 @@
 #include "store/tokens.hpp"
 
 #include "crypto/kdf.hpp"
+#include "protocol/federation.hpp"
 #include "protocol/ids.hpp"
 
 #include <boost/json/object.hpp>
@@ -230,6 +231,18 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
   for (auto& r : store::requests_in(t, user)) others.insert(std::move(r));
   for (const auto& other : others) end_friendship(t, fx, user, other);
 
+  leave_all_groups(t, fx, user);
+  drop_account_media(t, fx, user);
+
+  store::erase_inbox(t, user);
+  store::erase_history(t, user, [this](std::string_view id) { return is_local(id); });
+  store::erase_blocks(t, user);
+  store::tokens::revoke_all(t, user);
+  store::delete_account(t, uid->name);
+  return true;
+}
+
+void router::leave_all_groups(store::txn& t, effects& fx, const std::string& user) {
   // Groups are left as with GROUP_LEAVE (leadership passes on; a group homed elsewhere is
   // left through its home), invitations declined as with GROUP_INVITE_RESPONSE 5001.
   for (const auto& [gid, g] : store::groups_of(t, user, store::group_role::member)) leave_group(t, fx, user, gid, g, std::nullopt);
@@ -249,7 +262,9 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
     }
   }
   store::erase_group_index(t, user);
+}
 
+void router::drop_account_media(store::txn& t, effects& fx, const std::string& user) {
   // The user's uploads go, finished or not: recipients that have not fetched them yet lose
   // them (their history keeps the notice).
   for (const auto& media_id : store::uploads_of(t, user)) {
@@ -259,14 +274,7 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
   // Media waiting for the user: their delivery ends as if they had declined it.
   for (const auto& media_id : store::deliveries_of(t, user)) {
     store::remove_delivery(t, user, media_id);
-    if (auto m = store::load_media(t, media_id)) {
-      if (m->pending) --m->pending;
-      if (m->pending == 0) {
-        store::purge_media(t, media_id, *m);
-      } else {
-        store::save_media(t, media_id, *m);
-      }
-    }
+    store::release_media(t, media_id);
   }
   // Media being fetched from another node for the user: they drop out of its recipients; a
   // fetch left for nobody ends, and its origin stops waiting for this node.
@@ -279,17 +287,8 @@ bool router::erase_account_data(store::txn& t, effects& fx, const std::string& u
     }
     if (auto m = store::load_media(t, media_id)) store::purge_media(t, media_id, *m);
     store::drop_fetch(t, media_id);
-    append_event(t, fx, f.origin,
-                 boost::json::serialize(boost::json::object{
-                     {"kind", "media_done"}, {"mediaId", f.origin_id}, {"code", p::to_int(p::code::text_unknown_receiver)}}));
+    append_event(t, fx, f.origin, p::fed::media_done_event(f.origin_id, p::to_int(p::code::text_unknown_receiver)));
   }
-
-  store::erase_inbox(t, user);
-  store::erase_history(t, user, [this](std::string_view id) { return is_local(id); });
-  store::erase_blocks(t, user);
-  store::tokens::revoke_all(t, user);
-  store::delete_account(t, uid->name);
-  return true;
 }
 
 }  // namespace chatnode::node

@@ -4,9 +4,10 @@
 // and applied here, once per (origin, stream, seq).
 //
 // Event kinds (the `event` object of a FED_EVENT):
-//   deliver  {to: [users of the receiver], frame: "<client frame>", ref?}
-//   act      {actor: "<user of the origin>", request: "<client frame>"}  (group requests
+//   deliver  {to: [users of the receiver], message: {client message}, ref?}
+//   act      {actor: "<user of the origin>", request: {client message}}  (group requests
 //            to the group's home node)
+// (protocol/federation.hpp builds them; see carried() for the older string form.)
 //   group    {groupId, group: {name, leader, members, invited, created} | null}
 //   reset    {}  (the origin started: its users are offline)
 #include "router.hpp"
@@ -14,6 +15,7 @@
 #include "log.hpp"
 #include "store/tables.hpp"
 
+#include "protocol/federation.hpp"
 #include "protocol/ids.hpp"
 
 #include <boost/json/array.hpp>
@@ -38,6 +40,21 @@ std::string domain_of(std::string_view id) {
 }
 
 remote_result refuse(int code, std::string reason) { return {code, std::move(reason)}; }
+
+// The client message an event carries under `key`: a JSON object, or (events queued by a
+// node before 0.2, whose outbox still holds them) its text under `legacy_key`.
+const json::value* carried(const json::object& ev, std::string_view key, std::string_view legacy_key) {
+  if (const auto* v = ev.if_contains(key); v && v->is_object()) return v;
+  if (const auto* v = ev.if_contains(legacy_key); v && v->is_string()) return v;
+  return nullptr;
+}
+
+// Decodes a carried client message (see carried()).
+p::decode_result decode_carried(const json::value& message, const p::decode_limits& limits) {
+  if (message.is_object()) return p::decode(message.as_object(), limits);
+  const auto& text = message.as_string();
+  return p::decode(std::string_view(text.data(), text.size()), limits);
+}
 
 }  // namespace
 
@@ -93,32 +110,19 @@ store::stream_pos router::append_event(store::txn& t, effects& fx, const std::st
 void router::flush_remote(store::txn& t, effects& fx) {
   // Group records first, so a node knows a group before it delivers the group's events.
   for (const auto& [group_id, domains] : fx.group_syncs) {
-    json::object ev{{"kind", "group"}, {"groupId", group_id}};
-    if (auto g = store::load_group(t, group_id)) {
-      ev["group"] = json::parse(store::encode_group(*g));
-    } else {
-      ev["group"] = nullptr;
-    }
+    auto g = store::load_group(t, group_id);
+    const std::string record = g ? store::encode_group(*g) : std::string();
     for (const auto& d : domains) {
       // How far this record has read d's events: d re-applies its users' answers that this
       // record cannot reflect yet (store::pending_group_change).
       const auto seen = store::fed_in_current(t, d);
-      if (seen.seq != 0) {
-        ev["seen"] = json::object{{"stream", seen.stream}, {"seq", seen.seq}};
-      } else {
-        ev.erase("seen");
-      }
-      append_event(t, fx, d, json::serialize(ev));
+      append_event(t, fx, d,
+                   p::fed::group_event(group_id, g ? std::optional<std::string_view>(record) : std::nullopt, seen.stream,
+                                       seen.seq));
     }
   }
   fx.group_syncs.clear();
-  for (const auto& r : fx.remote) {
-    json::array to;
-    for (const auto& u : r.to) to.emplace_back(u);
-    json::object ev{{"kind", "deliver"}, {"to", std::move(to)}, {"frame", *r.frame}};
-    if (r.ref) ev["ref"] = *r.ref;
-    append_event(t, fx, r.domain, json::serialize(ev));
-  }
+  for (const auto& r : fx.remote) append_event(t, fx, r.domain, p::fed::deliver_event(r.to, *r.frame, r.ref));
   fx.remote.clear();
 }
 
@@ -148,8 +152,8 @@ void router::delete_group(store::txn& t, effects& fx, const std::string& group_i
 
 store::stream_pos router::forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
                                       p::payload request, const std::optional<std::string>& id) {
-  json::object ev{{"kind", "act"}, {"actor", actor}, {"request", p::encode(p::envelope{std::move(request), now_seconds(), id})}};
-  return append_event(t, fx, domain_of(group_id), json::serialize(ev));
+  return append_event(t, fx, domain_of(group_id),
+                      p::fed::act_event(actor, p::encode(p::envelope{std::move(request), now_seconds(), id})));
 }
 
 void router::presence_to_friends(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame,
@@ -270,8 +274,8 @@ remote_result router::apply_remote(store::txn& t, effects& fx, const std::string
   };
   if (*kind == "deliver") {
     const auto* to = ev.if_contains("to");
-    const auto* frame = str("frame");
-    if (!to || !to->is_array() || to->as_array().empty() || !frame) return refuse(9003, "deliver: needs to[] and frame");
+    const auto* message = carried(ev, "message", "frame");
+    if (!to || !to->is_array() || to->as_array().empty() || !message) return refuse(9003, "deliver: needs to[] and message");
     std::vector<std::string> users;
     for (const auto& u : to->as_array()) {
       if (!u.is_string()) return refuse(9003, "deliver.to: user ids");
@@ -281,11 +285,11 @@ remote_result router::apply_remote(store::txn& t, effects& fx, const std::string
     }
     std::optional<std::string> ref;
     if (const auto* r = str("ref")) ref = std::string(*r);
-    return apply_delivery(t, fx, origin, users, *frame, ref);
+    return apply_delivery(t, fx, origin, users, *message, ref);
   }
   if (*kind == "act") {
     const auto* actor = str("actor");
-    const auto* request = str("request");
+    const auto* request = carried(ev, "request", "request");
     if (!actor || !request) return refuse(9003, "act: needs actor and request");
     return apply_act(t, fx, origin, std::string(*actor), *request);
   }
@@ -295,7 +299,7 @@ remote_result router::apply_remote(store::txn& t, effects& fx, const std::string
     if (!group_id || !group) return refuse(9003, "group: needs groupId and group");
     std::optional<store::group_record> g;
     if (!group->is_null()) {
-      g = store::decode_group(json::serialize(*group));
+      if (group->is_object()) g = store::decode_group(group->as_object());
       if (!g) return refuse(9003, "group.group: not a group record");
     }
     store::stream_pos seen;
@@ -540,18 +544,18 @@ class router::inbound_delivery {
 };
 
 remote_result router::apply_delivery(store::txn& t, effects& fx, const std::string& origin,
-                                     const std::vector<std::string>& to, std::string_view frame,
+                                     const std::vector<std::string>& to, const json::value& message,
                                      const std::optional<std::string>& ref) {
-  auto decoded = p::decode(frame, decode_limits());
-  if (auto* err = std::get_if<p::decode_error>(&decoded)) return refuse(9003, "deliver.frame: " + err->message);
+  auto decoded = decode_carried(message, decode_limits());
+  if (auto* err = std::get_if<p::decode_error>(&decoded)) return refuse(9003, "deliver.message: " + err->message);
   return inbound_delivery(*this, t, fx, origin, to, std::get<p::envelope>(decoded), ref).apply();
 }
 
 remote_result router::apply_act(store::txn& t, effects& fx, const std::string& origin, const std::string& actor,
-                                std::string_view request) {
+                                const json::value& request) {
   auto uid = p::parse_user_id(actor, origin);
   if (!uid || uid->domain != origin) return refuse(9005, "act: " + origin + " does not speak for " + actor);
-  auto decoded = p::decode(request, decode_limits());
+  auto decoded = decode_carried(request, decode_limits());
   if (auto* err = std::get_if<p::decode_error>(&decoded)) return refuse(9003, "act.request: " + err->message);
   auto& env = std::get<p::envelope>(decoded);
   const std::string type(p::to_string(p::type_of(env.body)));

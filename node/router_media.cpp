@@ -431,14 +431,7 @@ void router::finish_delivery(const std::shared_ptr<client_session>& s, const std
       s,
       [s, me, media_id, uploader = d.uploader, acknowledge, id](store::txn& t, effects& fx) {
         if (store::remove_delivery(t, me, media_id)) {
-          if (auto m = store::load_media(t, media_id)) {
-            if (m->pending) --m->pending;
-            if (m->pending == 0) {
-              store::purge_media(t, media_id, *m);  // every recipient has it: the node lets go
-            } else {
-              store::save_media(t, media_id, *m);
-            }
-          }
+          store::release_media(t, media_id);
         }
         if (acknowledge) fx.send(s, make_frame(p::media_message_complete_ack{uploader, me, media_id, 0}, id));
       },

@@ -11,6 +11,7 @@
 
 #include "crypto/encoding.hpp"
 #include "crypto/random.hpp"
+#include "protocol/federation.hpp"
 #include "protocol/ids.hpp"
 
 #include <boost/json/object.hpp>
@@ -37,10 +38,6 @@ bool is_sha256_hex(std::string_view s) {
 
 // The largest chunk any node sends (the link's frame limit is 1 MiB of base64).
 constexpr std::uint64_t max_remote_chunk_bytes = 512 * 1024;
-
-std::string media_done_event(const std::string& media_id, int code) {
-  return json::serialize(json::object{{"kind", "media_done"}, {"mediaId", media_id}, {"code", code}});
-}
 
 // This node's id for media `origin_id` of another node: the same when free, else a fresh one
 // (media ids are chosen by uploaders, so two nodes may use the same).
@@ -131,14 +128,7 @@ remote_result router::apply_media_done(store::txn& t, const std::string& origin,
     return {};
   }
   if (code != 0) log(log_level::warn, "federation", origin, " gave up on media ", origin_id, " (code ", code, ")");
-  if (auto m = store::load_media(t, origin_id)) {
-    if (m->pending) --m->pending;
-    if (m->pending == 0) {
-      store::purge_media(t, origin_id, *m);  // every recipient has it: the node lets go
-    } else {
-      store::save_media(t, origin_id, *m);
-    }
-  }
+  store::release_media(t, origin_id);
   return {};
 }
 
@@ -147,7 +137,7 @@ remote_result router::apply_media_announce(store::txn& t, effects& fx, const std
   // the code, so it stops waiting for this node.
   auto decline = [&](p::code c, const std::string& why) {
     log(log_level::warn, "federation", "media ", a.origin_id, " of ", origin, " not fetched: ", why);
-    append_event(t, fx, origin, media_done_event(a.origin_id, p::to_int(c)));
+    append_event(t, fx, origin, p::fed::media_done_event(a.origin_id, p::to_int(c)));
     return remote_result{};
   };
   const std::string sender = a.sender.full();
@@ -237,44 +227,7 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
     writer_.submit(
         [this, media_id, sha, fx, outcome](store::txn& t) {
           fx->clear();
-          *outcome = fetch_outcome::gone;
-          auto m = store::load_media(t, media_id);
-          auto f = store::load_fetch(t, media_id);
-          if (!m || m->complete || !f) return;
-          if (!sha.empty() && sha == f->sha256) {
-            std::vector<std::string> recipients;
-            if (f->home) {
-              // This node homes the group: its members of this moment, on every node.
-              if (auto g = store::load_group(t, m->receiver))
-                for (const auto& member : g->members)
-                  if (member != m->sender) recipients.push_back(member);
-            } else {
-              recipients = f->to;
-            }
-            m->sha256 = sha;
-            // "media_done" first: the origin lets go of its copy before it reads a group
-            // home's announce of the same media back (so the id is free there again).
-            append_event(t, *fx, f->origin, media_done_event(f->origin_id, 0));
-            store::drop_fetch(t, media_id);
-            publish_media(t, *fx, media_id, *m, recipients, false, f->timestamp);
-            *outcome = fetch_outcome::published;
-            return;
-          }
-          // The bytes are not what was announced: drop them and fetch again, a few times.
-          store::drop_chunks(t, media_id, m->total_chunks);
-          m->bytes = 0;
-          m->chunks = 0;
-          ++f->attempts;
-          if (f->attempts >= media_fetch::max_attempts) {
-            store::purge_media(t, media_id, *m);
-            store::drop_fetch(t, media_id);
-            append_event(t, *fx, f->origin, media_done_event(f->origin_id, p::to_int(p::code::media_size_mismatch)));
-            *outcome = fetch_outcome::failed;
-            return;
-          }
-          store::save_media(t, media_id, *m);
-          store::save_fetch(t, media_id, *f);
-          *outcome = fetch_outcome::refetch;
+          *outcome = settle_fetch(t, *fx, media_id, sha);
         },
         [this, fx, outcome, media_id, sha, done = std::move(done)](std::error_code ec) {
           if (ec) {
@@ -292,6 +245,43 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
           done(*outcome);
         });
   });
+}
+
+fetch_outcome router::settle_fetch(store::txn& t, effects& fx, const std::string& media_id, const std::string& sha) {
+  auto m = store::load_media(t, media_id);
+  auto f = store::load_fetch(t, media_id);
+  if (!m || m->complete || !f) return fetch_outcome::gone;
+  if (!sha.empty() && sha == f->sha256) {
+    std::vector<std::string> recipients;
+    if (f->home) {
+      // This node homes the group: its members of this moment, on every node.
+      if (auto g = store::load_group(t, m->receiver))
+        for (const auto& member : g->members)
+          if (member != m->sender) recipients.push_back(member);
+    } else {
+      recipients = f->to;
+    }
+    m->sha256 = sha;
+    // "media_done" first: the origin lets go of its copy before it reads a group home's
+    // announce of the same media back (so the id is free there again).
+    append_event(t, fx, f->origin, p::fed::media_done_event(f->origin_id, 0));
+    store::drop_fetch(t, media_id);
+    publish_media(t, fx, media_id, *m, recipients, false, f->timestamp);
+    return fetch_outcome::published;
+  }
+  // The bytes are not what was announced: drop them and fetch again, a few times.
+  store::drop_chunks(t, media_id, m->total_chunks);
+  m->bytes = 0;
+  m->chunks = 0;
+  if (++f->attempts >= media_fetch::max_attempts) {
+    store::purge_media(t, media_id, *m);
+    store::drop_fetch(t, media_id);
+    append_event(t, fx, f->origin, p::fed::media_done_event(f->origin_id, p::to_int(p::code::media_size_mismatch)));
+    return fetch_outcome::failed;
+  }
+  store::save_media(t, media_id, *m);
+  store::save_fetch(t, media_id, *f);
+  return fetch_outcome::refetch;
 }
 
 }  // namespace chatnode::node

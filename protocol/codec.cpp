@@ -702,6 +702,8 @@ decode_error make_decode_error(code c, std::string message) {
 // A JSON parse buffer that serves typical frames without touching the heap.
 constexpr std::size_t parse_buffer_bytes = 4096;
 
+decode_result decode_object(const json::object& message, const decode_limits& limits);
+
 decode_result decode_unchecked(std::string_view text, const decode_limits& limits) {
   if (text.size() > limits.max_message_bytes) {
     return make_decode_error(code::too_large, "message: larger than " +
@@ -729,7 +731,11 @@ decode_result decode_unchecked(std::string_view text, const decode_limits& limit
 
   const json::object* object = root.if_object();
   if (object == nullptr) return make_decode_error(code::malformed_json, "message: not a JSON object");
+  return decode_object(*object, limits);
+}
 
+decode_result decode_object(const json::object& message, const decode_limits& limits) {
+  const json::object* object = &message;
   // Read type and id first, so every later error can still be matched to its request.
   decode_error error;
   error.error = code::invalid_field;
@@ -1037,6 +1043,14 @@ class size_estimator {
 };
 
 }  // namespace
+
+decode_result decode(const json::object& message, const decode_limits& limits) noexcept {
+  try {
+    return decode_object(message, limits);
+  } catch (...) {
+    return decode_error{code::malformed_json, "decode failed", std::nullopt, std::nullopt};
+  }
+}
 
 decode_result decode(std::string_view text, const decode_limits& limits) noexcept {
   try {

@@ -6,6 +6,8 @@
 #include "codes.hpp"
 #include "messages.hpp"
 
+#include <boost/json/fwd.hpp>
+
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -45,6 +47,9 @@ using decode_result = std::variant<envelope, decode_error>;
 // - decode_error.in_reply_to / .id are set only for string values of at most
 //   max_field_bytes; a longer `id` is itself a 9003.
 decode_result decode(std::string_view text, const decode_limits& limits = {}) noexcept;
+// The same for a message already parsed (a client message carried inside a federation
+// event): every rule above but the size and depth limits, which bound the whole frame.
+decode_result decode(const boost::json::object& message, const decode_limits& limits = {}) noexcept;
 
 // Strict JSON: {"type":…,"timestamp":…,["id":…,]"payload":{…}}. Unset optionals are omitted.
 std::string encode(const envelope& e);

@@ -332,8 +332,11 @@ std::optional<group_record> decode_group(std::string_view stored) {
   boost::system::error_code ec;
   json::value v = json::parse(stored, ec);
   if (ec || !v.is_object()) return std::nullopt;
+  return decode_group(v.as_object());
+}
+
+std::optional<group_record> decode_group(const json::object& o) {
   try {
-    const auto& o = v.as_object();
     group_record g;
     g.name = o.at("name").as_string();
     g.leader = o.at("leader").as_string();
@@ -493,6 +496,17 @@ std::string hash_chunks(const txn& t, std::string_view media_id, std::uint32_t t
     hash.update(*chunk);
   }
   return crypto::to_hex(hash.finish());
+}
+
+void release_media(txn& t, std::string_view media_id) {
+  auto m = load_media(t, media_id);
+  if (!m) return;
+  if (m->pending) --m->pending;
+  if (m->pending == 0) {
+    purge_media(t, media_id, *m);  // every recipient has it: the node lets go
+  } else {
+    save_media(t, media_id, *m);
+  }
 }
 
 void for_each_media(const txn& t, const std::function<bool(std::string_view, const media_record&)>& fn) {

@@ -5,6 +5,8 @@
 
 #include "txn.hpp"
 
+#include <boost/json/fwd.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -114,6 +116,8 @@ struct group_record {
 };
 std::string encode_group(const group_record& g);
 std::optional<group_record> decode_group(std::string_view stored);
+// The same record already parsed (inside a federation "group" event).
+std::optional<group_record> decode_group(const boost::json::object& record);
 std::optional<group_record> load_group(const txn& t, std::string_view group_id);
 // Writes the record and the user_groups index (members "m", invitees "i"), removing index
 // entries of users no longer in the group.
@@ -170,6 +174,9 @@ std::string chunk_key(std::string_view media_id, std::uint32_t index);
 std::string hash_chunks(const txn& t, std::string_view media_id, std::uint32_t total_chunks);
 // Deletes the record, its chunks, its recipients' deliveries and the uploader's accounting.
 void purge_media(txn& t, std::string_view media_id, const media_record& m);
+// One recipient no longer waits for the media (it has it, declined it, or is gone): the
+// count of those who wait goes down, and the media is purged once nobody waits.
+void release_media(txn& t, std::string_view media_id);
 // Calls fn(media id, record) for every readable media record, in id order, until fn
 // returns false.
 void for_each_media(const txn& t, const std::function<bool(std::string_view, const media_record&)>& fn);

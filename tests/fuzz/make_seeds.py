@@ -86,14 +86,14 @@ def frame(type_, payload, id_=None):
 
 
 def deliver(to, text, ref=None):
-    event = {"kind": "deliver", "to": to, "frame": text}
+    event = {"kind": "deliver", "to": to, "message": json.loads(text)}
     if ref:
         event["ref"] = ref
     return event
 
 
 def act(actor, text):
-    return {"kind": "act", "actor": actor, "request": text}
+    return {"kind": "act", "actor": actor, "request": json.loads(text)}
 
 
 def fed_event_seeds():
@@ -138,6 +138,10 @@ def fed_event_seeds():
         "media_done": {"kind": "media_done", "mediaId": "up1", "code": 0},
         "unknown_kind": {"kind": "teleport"},
     }
+    # The older form (before 0.2, still read): the client message as a string.
+    legacy = dict(events["friend_request"])
+    legacy["frame"] = compact(legacy.pop("message"))
+    events["friend_request_legacy_string"] = legacy
     for name, event in events.items():
         write("fuzz_fed_event", name, compact(event))
     # Sequences: state that later events build on.

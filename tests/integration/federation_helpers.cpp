@@ -176,7 +176,7 @@ std::int64_t fake_peer::event(std::uint64_t seq, boost::json::object ev, const s
 boost::json::object fake_peer::deliver(std::vector<std::string> to, const boost::json::object& frame) {
   boost::json::array users;
   for (auto& u : to) users.emplace_back(u);
-  return boost::json::object{{"kind", "deliver"}, {"to", std::move(users)}, {"frame", boost::json::serialize(frame)}};
+  return boost::json::object{{"kind", "deliver"}, {"to", std::move(users)}, {"message", frame}};
 }
 
 std::string user_at(std::string_view name, std::string_view domain) {

@@ -116,7 +116,7 @@ class social_fixture : public router_fixture {
   static boost::json::object deliver_event(std::vector<std::string> to, const std::string& frame) {
     boost::json::array users;
     for (auto& u : to) users.emplace_back(u);
-    return boost::json::object{{"kind", "deliver"}, {"to", std::move(users)}, {"frame", frame}};
+    return boost::json::object{{"kind", "deliver"}, {"to", std::move(users)}, {"message", boost::json::parse(frame)}};
   }
   // The events waiting for `peer`, parsed.
   std::vector<boost::json::object> outbox(const std::string& peer) {
@@ -129,7 +129,7 @@ class social_fixture : public router_fixture {
   std::vector<boost::json::object> delivered_to(const std::string& peer) {
     std::vector<boost::json::object> out;
     for (const auto& e : outbox(peer))
-      if (e.at("kind") == "deliver") out.push_back(boost::json::parse(e.at("frame").as_string()).as_object());
+      if (e.at("kind") == "deliver") out.push_back(e.at("message").as_object());
     return out;
   }
 
