@@ -25,7 +25,8 @@ class memory_cursor final : public cursor_backend {
   std::optional<item> last() override { return t_.empty() ? land(t_.end()) : land(std::prev(t_.end())); }
   std::optional<item> next() override {
     if (after_delete_) return land(at_);
-    if (at_ == t_.end()) return first();
+    if (!positioned_) return first();  // as LMDB: next on a fresh cursor is first
+    if (at_ == t_.end()) return std::nullopt;
     return land(std::next(at_));
   }
   std::optional<item> prev() override {
@@ -48,6 +49,7 @@ class memory_cursor final : public cursor_backend {
  private:
   std::optional<item> land(table::iterator it) {
     at_ = it;
+    positioned_ = true;
     after_delete_ = false;
     if (it == t_.end()) return std::nullopt;
     return item{it->first, it->second};
@@ -55,6 +57,7 @@ class memory_cursor final : public cursor_backend {
   table& t_;
   table::iterator at_;
   bool read_only_;
+  bool positioned_ = false;
   bool after_delete_ = false;
 };
 

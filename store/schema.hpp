@@ -9,7 +9,7 @@
 //  meta             "schema_version"                    u32 BE: schema_version below
 //  meta             "next_message_id"                   u64 BE: last message id handed out
 //  meta             "next_inbox_seq"                    u64 BE: last inbox sequence handed out
-//  users            folded local name                   account record (node/accounts.hpp)
+//  users            folded local name                   account record (store/accounts.hpp)
 //  friends          owner \0 friend                     u64 BE: since (seconds); both directions
 //  requests_in      receiver \0 requester               u64 BE: asked at (seconds)
 //  requests_out     requester \0 receiver               u64 BE: asked at (seconds)
@@ -31,7 +31,7 @@
 //  media_fetches    media id                            remote media being fetched from its origin:
 //                                                       JSON {origin, originId, sha256, to[],
 //                                                       home, timestamp, attempts}
-//                                                       (node/media_fetch.hpp fetch_record)
+//                                                       (store/tables.hpp fetch_record)
 //  meta             "fed_stream"                        this data dir's outbox stream id (random)
 //  meta             "outbox_seq" \0 peer                u64 BE: last outbox sequence for the peer
 //  meta             "outbox_base" \0 peer \0 stream     u64 BE: the peer's outbox seq before the
@@ -41,7 +41,7 @@
 //                                                       kind byte + user id: an answer forwarded to
 //                                                       the group's home as outbox event seq
 //  tokens           SHA-256 of a resumption token       u64 BE expires, u64 BE order, user id
-//                                                       (node/tokens.hpp)
+//                                                       (store/tokens.hpp)
 //  user_tokens      user \0 u64 BE order \0 SHA-256     "" (a user's tokens, oldest first)
 //  meta             "token_order"                       u64 BE: last token order handed out
 //  meta             "inbox_count" \0 user               u64 BE: frames in the user's inbox

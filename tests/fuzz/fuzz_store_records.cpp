@@ -1,7 +1,7 @@
 // libFuzzer target for the decoders of stored records: a data dir is outside input too (a
 // disk error, a restored backup, a record written by another version). The first byte picks
 // the decoder, the rest is the record:
-//   a  accounts (node/accounts.hpp)        c  stored credential (crypto::stored_params)
+//   a  accounts (store/accounts.hpp)        c  stored credential (crypto::stored_params)
 //   m  messages (store::decode_message)    g  groups (store::decode_group)
 //   d  media (store::decode_media)         f  media fetches (decode_fetch)
 // Property: a bad record is refused (nullopt), never an exception or a crash; an accepted one

@@ -114,6 +114,16 @@ TEST_P(StoreBackend, SeekLandsOnTheFirstKeyAtOrAfter) {
   EXPECT_EQ(c.current()->second, "vc");
 }
 
+TEST_P(StoreBackend, AFreshCursorStartsAtTheFirstItemAndStopsAtTheEnd) {
+  put_all({"a", "b"});
+  txn r = b_->read();
+  auto c = r.open_cursor(table_id::users);
+  EXPECT_EQ(c.next()->first, "a");
+  EXPECT_EQ(c.next()->first, "b");
+  EXPECT_FALSE(c.next());
+  EXPECT_FALSE(c.next());
+}
+
 TEST_P(StoreBackend, DeletingThroughACursorMovesOnToTheNextItem) {
   put_all({"a", "b", "c", "d"});
   {
