@@ -8,6 +8,8 @@
 #include "media_fetch.hpp"
 #include "store/tables.hpp"
 
+#include "protocol/federation.hpp"
+
 #include "crypto/encoding.hpp"
 #include "protocol/ids.hpp"
 #include "store/keys.hpp"
@@ -272,14 +274,10 @@ void router::publish_media(store::txn& t, effects& fx, const std::string& media_
     const std::string node = "@" + domain;
     store::add_delivery(t, node, media_id);
     m.recipients.push_back(node);
-    boost::json::array to;
-    for (const auto& u : users) to.emplace_back(u);
-    boost::json::object ev{{"kind", "media"},       {"mediaId", media_id},        {"sender", m.sender},
-                           {"receiver", m.receiver}, {"mediaType", m.media_type},  {"mediaSize", m.size},
-                           {"totalChunks", m.total_chunks}, {"sha256", m.sha256},  {"timestamp", timestamp},
-                           {"to", std::move(to)}};
-    if (!m.group_name.empty()) ev["group"] = m.group_name;
-    append_event(t, fx, domain, boost::json::serialize(ev));
+    p::fed::media_announce a{media_id, m.sender, m.receiver, std::nullopt, m.media_type, m.size,
+                             m.total_chunks, m.sha256, timestamp, {users.begin(), users.end()}};
+    if (!m.group_name.empty()) a.group = m.group_name;
+    append_event(t, fx, domain, p::fed::media_event(a));
   }
   m.pending = static_cast<std::uint32_t>(m.recipients.size());
   if (m.pending == 0) {

@@ -32,13 +32,6 @@ std::string domain_part(std::string_view id) {
   return at == std::string_view::npos ? std::string() : std::string(id.substr(at + 1));
 }
 
-bool is_sha256_hex(std::string_view s) {
-  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
-// The largest chunk any node sends (the link's frame limit is 1 MiB of base64).
-constexpr std::uint64_t max_remote_chunk_bytes = 512 * 1024;
-
 // This node's id for media `origin_id` of another node: the same when free, else a fresh one
 // (media ids are chosen by uploaders, so two nodes may use the same).
 std::string local_media_id(const store::txn& t, const std::string& origin_id) {
@@ -50,19 +43,11 @@ std::string local_media_id(const store::txn& t, const std::string& origin_id) {
 
 }  // namespace
 
-// A "media" event: {mediaId, sender, receiver, group?, mediaType, mediaSize, totalChunks,
-// sha256, timestamp?, to[]}, its fields checked for shape (not yet for authority).
+// A "media" event from another node, its ids resolved: the sender as a user id of the
+// origin's naming, `to` as full ids of this node's users.
 struct media_announce {
-  std::string origin_id;
+  p::fed::media_announce event;
   p::user_id sender;
-  std::string receiver;
-  std::optional<std::string> group;
-  std::string media_type;
-  std::uint64_t size = 0;
-  std::uint32_t total_chunks = 0;
-  std::string sha256;
-  std::optional<std::int64_t> timestamp;
-  std::vector<std::string> to;  // full ids of users of this node
 };
 
 namespace {
@@ -73,37 +58,19 @@ const json::string* string_field(const json::object& ev, std::string_view key) {
   return f && f->is_string() ? &f->as_string() : nullptr;
 }
 
-std::optional<std::uint64_t> count_field(const json::object& ev, std::string_view key) {
-  const auto* f = ev.if_contains(key);
-  if (!f || !f->is_int64() || f->as_int64() < 0) return std::nullopt;
-  return static_cast<std::uint64_t>(f->as_int64());
-}
-
 // The announce, or the refusal (9003) of a malformed one.
 std::variant<media_announce, remote_result> parse_media_announce(const json::object& ev, const std::string& origin,
-                                                                 std::string_view origin_id, const std::string& domain) {
-  const auto* sender = string_field(ev, "sender");
-  const auto* receiver = string_field(ev, "receiver");
-  const auto* media_type = string_field(ev, "mediaType");
-  const auto* sha = string_field(ev, "sha256");
-  const auto* to = ev.if_contains("to");
-  const auto size = count_field(ev, "mediaSize");
-  const auto total = count_field(ev, "totalChunks");
-  if (!sender || !receiver || !media_type || !sha || !is_sha256_hex(*sha) || !to || !to->is_array() || !size || !total ||
-      *size == 0 || *total == 0 || *total > *size || *total > 0xffffffffULL || *size > *total * max_remote_chunk_bytes)
-    return remote_result{9003, "media: needs sender, receiver, mediaType, mediaSize, totalChunks, sha256 and to[]"};
-  auto sender_id = p::parse_user_id(*sender, origin);
-  if (!sender_id) return remote_result{9003, "media.sender: not a user id"};
-  media_announce a{std::string(origin_id), std::move(*sender_id), std::string(*receiver), std::nullopt,
-                   std::string(*media_type), *size, static_cast<std::uint32_t>(*total), std::string(*sha), std::nullopt, {}};
-  if (const auto* name = string_field(ev, "group")) a.group = std::string(*name);
-  if (auto ts = count_field(ev, "timestamp")) a.timestamp = static_cast<std::int64_t>(*ts);
-  for (const auto& u : to->as_array()) {
-    auto uid = u.is_string() ? p::parse_user_id(u.as_string(), domain) : std::nullopt;
+                                                                 const std::string& domain) {
+  auto event = p::fed::parse_media_event(ev);
+  if (!event) return remote_result{9003, "media: needs sender, receiver, mediaType, mediaSize, totalChunks, sha256 and to[]"};
+  auto sender = p::parse_user_id(event->sender, origin);
+  if (!sender) return remote_result{9003, "media.sender: not a user id"};
+  for (auto& u : event->to) {
+    auto uid = p::parse_user_id(u, domain);
     if (!uid || uid->domain != domain) return remote_result{9003, "media.to: users of " + domain + " only"};
-    a.to.push_back(uid->full());
+    u = uid->full();
   }
-  return a;
+  return media_announce{std::move(*event), std::move(*sender)};
 }
 
 }  // namespace
@@ -115,7 +82,7 @@ remote_result router::apply_media_event(store::txn& t, effects& fx, const std::s
     const auto* code = ev.if_contains("code");
     return apply_media_done(t, origin, std::string(*media_id), code && code->is_int64() ? code->as_int64() : 0);
   }
-  auto parsed = parse_media_announce(ev, origin, *media_id, cfg().domain);
+  auto parsed = parse_media_announce(ev, origin, cfg().domain);
   if (auto* refused = std::get_if<remote_result>(&parsed)) return *refused;
   return apply_media_announce(t, fx, origin, std::get<media_announce>(parsed));
 }
@@ -136,37 +103,37 @@ remote_result router::apply_media_announce(store::txn& t, effects& fx, const std
   // A business refusal is no authority problem: the origin learns it as "media_done" with
   // the code, so it stops waiting for this node.
   auto decline = [&](p::code c, const std::string& why) {
-    log(log_level::warn, "federation", "media ", a.origin_id, " of ", origin, " not fetched: ", why);
-    append_event(t, fx, origin, p::fed::media_done_event(a.origin_id, p::to_int(c)));
+    log(log_level::warn, "federation", "media ", a.event.media_id, " of ", origin, " not fetched: ", why);
+    append_event(t, fx, origin, p::fed::media_done_event(a.event.media_id, p::to_int(c)));
     return remote_result{};
   };
   const std::string sender = a.sender.full();
-  store::fetch_record f{origin, a.origin_id, a.sha256, {}, false, a.timestamp ? peer_time(*a.timestamp) : now_seconds(), 0};
+  store::fetch_record f{origin, a.event.media_id, a.event.sha256, {}, false, a.event.timestamp ? peer_time(*a.event.timestamp) : now_seconds(), 0};
   store::media_record m;
   m.sender = sender;
-  m.media_type = a.media_type;
-  m.size = a.size;
-  m.total_chunks = a.total_chunks;
+  m.media_type = a.event.media_type;
+  m.size = a.event.size;
+  m.total_chunks = a.event.total_chunks;
   m.created = now_seconds();
 
   // The authority rule: the origin speaks for the sender (1:1, or a group request to its
   // home here), or homes the group (its fan-out of a member's media).
-  if (!a.receiver.empty() && a.receiver.front() == '#') {
+  if (!a.event.receiver.empty() && a.event.receiver.front() == '#') {
     if (auto r = group_media_target(t, origin, a, m, f))
       return r->decline == p::code::ok ? r->refused : decline(r->decline, r->refused.reason);
   } else {
     if (a.sender.domain != origin) return {9005, "media: " + origin + " does not speak for " + sender};
-    auto uid = p::parse_user_id(a.receiver, cfg().domain);
+    auto uid = p::parse_user_id(a.event.receiver, cfg().domain);
     if (!uid || uid->domain != cfg().domain) return {9003, "media.receiver: not a user of " + cfg().domain};
     m.receiver = uid->full();
-    if (a.to.size() != 1 || a.to.front() != m.receiver) return {9003, "media.to: must be the receiver"};
+    if (a.event.to.size() != 1 || a.event.to.front() != m.receiver) return {9003, "media.to: must be the receiver"};
     if (!store::local_user_exists(t, uid->name)) return decline(p::code::text_unknown_receiver, "no user " + m.receiver);
     if (!store::are_friends(t, m.receiver, sender)) return decline(p::code::text_not_friends, sender + " is not a friend of " + m.receiver);
-    f.to = std::move(a.to);
+    f.to = std::move(a.event.to);
   }
   if (m.size > cfg().media.max_bytes) return decline(p::code::media_too_large, "larger than media.max_bytes");
 
-  const std::string local_id = local_media_id(t, a.origin_id);
+  const std::string local_id = local_media_id(t, a.event.media_id);
   store::save_media(t, local_id, m);
   store::save_fetch(t, local_id, f);
   // The relay's poke for the origin also starts this fetch (media_fetch::poke).
@@ -180,19 +147,19 @@ std::optional<router::media_refusal> router::group_media_target(const store::txn
   auto refuse_with = [](int code, std::string why) { return media_refusal{{code, std::move(why)}}; };
   auto decline = [](p::code c, std::string why) { return media_refusal{{0, std::move(why)}, c}; };
   const std::string sender = a.sender.full();
-  const std::string& group_id = a.receiver;
+  const std::string& group_id = a.event.receiver;
   m.receiver = group_id;
   if (domain_part(group_id) == origin) {
     // The home's fan-out of a member's media.
-    if (a.to.empty()) return refuse_with(9003, "media.to: the users it is for here");
+    if (a.event.to.empty()) return refuse_with(9003, "media.to: the users it is for here");
     // Even the home only speaks for members, to members: this node checks its own copy.
-    if (auto problem = group_fanout_problem(t, group_id, sender, a.to); !problem.empty())
+    if (auto problem = group_fanout_problem(t, group_id, sender, a.event.to); !problem.empty())
       return refuse_with(p::to_int(p::code::text_not_group_member), "media: " + problem);
-    std::erase_if(a.to, [&](const std::string& u) { return !store::local_user_exists(t, p::parse_user_id(u, cfg().domain)->name); });
-    if (a.to.empty()) return decline(p::code::text_unknown_receiver, "none of its users exist here");
-    if (a.group) m.group_name = *a.group;
+    std::erase_if(a.event.to, [&](const std::string& u) { return !store::local_user_exists(t, p::parse_user_id(u, cfg().domain)->name); });
+    if (a.event.to.empty()) return decline(p::code::text_unknown_receiver, "none of its users exist here");
+    if (a.event.group) m.group_name = *a.event.group;
     if (auto g = store::load_group(t, group_id); g && m.group_name.empty()) m.group_name = g->name;
-    f.to = std::move(a.to);
+    f.to = std::move(a.event.to);
   } else if (is_local(group_id)) {
     // A member's media to the group this node homes: it fans it out once the bytes are in.
     if (a.sender.domain != origin) return refuse_with(9005, "media: " + origin + " does not speak for " + sender);

@@ -2,8 +2,12 @@
 // (escaped), client messages and records are spliced in (they are strict JSON objects).
 #include "federation.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
+
+#include <algorithm>
 
 namespace chatnode::protocol::fed {
 namespace json = boost::json;
@@ -62,6 +66,59 @@ std::string media_done_event(std::string_view media_id, int code) {
   append_string(out, media_id);
   out += R"(,"code":)" + std::to_string(code) + "}";
   return out;
+}
+
+std::string media_event(const media_announce& a) {
+  json::array to;
+  for (const auto& u : a.to) to.emplace_back(u);
+  json::object ev{{"kind", "media"},         {"mediaId", a.media_id},     {"sender", a.sender},
+                  {"receiver", a.receiver},  {"mediaType", a.media_type}, {"mediaSize", a.size},
+                  {"totalChunks", a.total_chunks}, {"sha256", a.sha256}, {"to", std::move(to)}};
+  if (a.timestamp) ev["timestamp"] = *a.timestamp;
+  if (a.group) ev["group"] = *a.group;
+  return json::serialize(ev);
+}
+
+namespace {
+
+const json::string* string_field(const json::object& ev, std::string_view key) {
+  const auto* f = ev.if_contains(key);
+  return f && f->is_string() ? &f->as_string() : nullptr;
+}
+
+std::optional<std::uint64_t> count_field(const json::object& ev, std::string_view key) {
+  const auto* f = ev.if_contains(key);
+  if (!f || !f->is_int64() || f->as_int64() < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(f->as_int64());
+}
+
+bool is_sha256_hex(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
+std::optional<media_announce> parse_media_event(const json::object& ev) {
+  const auto* media_id = string_field(ev, "mediaId");
+  const auto* sender = string_field(ev, "sender");
+  const auto* receiver = string_field(ev, "receiver");
+  const auto* media_type = string_field(ev, "mediaType");
+  const auto* sha = string_field(ev, "sha256");
+  const auto* to = ev.if_contains("to");
+  const auto size = count_field(ev, "mediaSize");
+  const auto total = count_field(ev, "totalChunks");
+  if (!media_id || !sender || !receiver || !media_type || !sha || !is_sha256_hex(*sha) || !to || !to->is_array() || !size ||
+      !total || *size == 0 || *total == 0 || *total > *size || *total > 0xffffffffULL || *size > *total * max_chunk_bytes)
+    return std::nullopt;
+  media_announce a{std::string(*media_id), std::string(*sender), std::string(*receiver), std::nullopt,
+                   std::string(*media_type), *size, static_cast<std::uint32_t>(*total), std::string(*sha), std::nullopt, {}};
+  if (const auto* name = string_field(ev, "group")) a.group = std::string(*name);
+  if (auto ts = count_field(ev, "timestamp")) a.timestamp = static_cast<std::int64_t>(*ts);
+  for (const auto& u : to->as_array()) {
+    if (!u.is_string()) return std::nullopt;
+    a.to.emplace_back(u.as_string());
+  }
+  return a;
 }
 
 std::string event_frame(std::string_view stream, std::uint64_t seq, std::uint64_t after, std::string_view event) {

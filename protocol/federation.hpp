@@ -4,6 +4,8 @@
 // encoding, spliced in as it is), never a string, so a receiver parses a frame once.
 #pragma once
 
+#include <boost/json/fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +24,27 @@ std::string act_event(std::string_view actor, std::string_view request);
 std::string group_event(std::string_view group_id, std::optional<std::string_view> record, std::string_view seen_stream,
                         std::uint64_t seen_seq);
 std::string media_done_event(std::string_view media_id, int code);
+
+// A completed upload another node should fetch ("media" event): ids as the sender's node
+// wrote them (the receiver checks them against its domain and the authority rule).
+struct media_announce {
+  std::string media_id;
+  std::string sender;
+  std::string receiver;  // a user id or a group id
+  std::optional<std::string> group;  // the group's name
+  std::string media_type;
+  std::uint64_t size = 0;
+  std::uint32_t total_chunks = 0;
+  std::string sha256;  // 64 lowercase hex digits
+  std::optional<std::int64_t> timestamp;
+  std::vector<std::string> to;  // the receiver's users it is for
+};
+// The largest chunk a node sends (the link's frame limit is 1 MiB of base64).
+inline constexpr std::uint64_t max_chunk_bytes = 512 * 1024;
+std::string media_event(const media_announce& a);
+// nullopt unless every field has its type and the sizes add up (0 < totalChunks <=
+// mediaSize <= totalChunks * max_chunk_bytes); mediaId is not checked here.
+std::optional<media_announce> parse_media_event(const boost::json::object& event);
 
 // ---- frames ----------------------------------------------------------------------------
 // `event`: one of the events above, as stored.

@@ -34,12 +34,12 @@ check_final_stage() {
   last_user_line=$(echo "$final_stage" | grep -n '^USER ' | tail -1 | cut -d: -f1)
   last_run_line=$(echo "$final_stage" | grep -n '^RUN ' | tail -1 | cut -d: -f1)
   [ "$last_user_line" -gt "$last_run_line" ] || fail "USER must follow the last RUN"
-  echo "$final_stage" | grep -qx 'ENTRYPOINT \["/usr/bin/chatnode"\]' || fail "ENTRYPOINT is not the exec form of /usr/bin/chatnode"
-  echo "$final_stage" | grep -qx 'CMD \["serve", "--config", "/var/lib/chatnode/chatnode.json"\]' ||
+  grep -qx 'ENTRYPOINT \["/usr/bin/chatnode"\]' <<<"$final_stage" || fail "ENTRYPOINT is not the exec form of /usr/bin/chatnode"
+  grep -qx 'CMD \["serve", "--config", "/var/lib/chatnode/chatnode.json"\]' <<<"$final_stage" ||
     fail "CMD is not serve --config /var/lib/chatnode/chatnode.json in exec form"
-  echo "$final_stage" | grep -qx 'VOLUME /var/lib/chatnode' || fail "no VOLUME /var/lib/chatnode"
-  echo "$final_stage" | grep -qx 'EXPOSE 7443 7444' || fail "ports 7443 and 7444 not exposed"
-  echo "$final_stage" | grep -q 'apt-get install .*/tmp/chatnode-deb/chatnode_\*\.deb' ||
+  grep -qx 'VOLUME /var/lib/chatnode' <<<"$final_stage" || fail "no VOLUME /var/lib/chatnode"
+  grep -qx 'EXPOSE 7443 7444' <<<"$final_stage" || fail "ports 7443 and 7444 not exposed"
+  grep -q 'apt-get install .*/tmp/chatnode-deb/chatnode_\*\.deb' <<<"$final_stage" ||
     fail "the runtime stage does not install the project's .deb"
 }
 

@@ -25,7 +25,7 @@ as_nobody=()
 run_setup() { set +e; out=$("${as_nobody[@]}" "$setup" "$@" 2>&1); rc=$?; set -e; }
 run_setup --help
 expect_eq "$rc" 0 "--help"
-echo "$out" | grep -q "usage: chatnode-setup --domain DOMAIN" || fail "--help: $out"
+grep -q "usage: chatnode-setup --domain DOMAIN" <<<"$out" || fail "--help: $out"
 run_setup
 expect_eq "$rc" 2 "no arguments"
 run_setup --domain
@@ -44,7 +44,7 @@ for d in "${domains[@]}"; do
   setup_refused=$([ "$rc" -eq 2 ] && echo refused || echo accepted)
   # Only init's domain check counts (a long domain must pass it: the certificate CN is shortened, the SAN keeps the domain).
   init_out=$("$chatnode" init --domain="$d" --dir "$tmp/init" 2>&1 || true)
-  node_refused=$(echo "$init_out" | grep -q 'is not a valid domain name' && echo refused || echo accepted)
+  node_refused=$(grep -q 'is not a valid domain name' <<<"$init_out" && echo refused || echo accepted)
   rm -rf "$tmp/init"
   expect_eq "$setup_refused" "$node_refused" "chatnode-setup vs chatnode init on domain '$d' ($out)"
 done

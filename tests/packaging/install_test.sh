@@ -36,7 +36,7 @@ run_namespace() {
 step_install() {
   local deb=$1 version=$2 out uid gid home shell verify
   out=$(dpkg -i "$deb" 2>&1) || { echo "$out" >&2; fail "dpkg -i"; }
-  echo "$out" | grep -q "chatnode-setup --domain YOUR.DOMAIN" || fail "postinst did not say how to configure: $out"
+  grep -q "chatnode-setup --domain YOUR.DOMAIN" <<<"$out" || fail "postinst did not say how to configure: $out"
   expect_eq "$(dpkg-query -W -f='${Status} ${Version}' chatnode)" "install ok installed $version-1" "package state"
   IFS=: read -r _ _ uid gid _ home shell < <(getent passwd chatnode)
   [ "$uid" -gt 0 ] && [ "$uid" -lt 1000 ] || fail "chatnode has uid $uid, not a system uid"
@@ -55,7 +55,7 @@ step_install() {
 step_setup() {
   local out rc
   out=$(chatnode-setup --domain Alpha.Test)
-  echo "$out" | grep -qx "wrote /etc/chatnode/chatnode.json for alpha.test" || fail "chatnode-setup said: $out"
+  grep -qx "wrote /etc/chatnode/chatnode.json for alpha.test" <<<"$out" || fail "chatnode-setup said: $out"
   expect_mode /etc/chatnode/chatnode.json "640 root chatnode"
   expect_mode /etc/chatnode/certs "750 root chatnode"
   expect_mode /etc/chatnode/certs/node.key "640 root chatnode"
@@ -134,7 +134,7 @@ step_upgrade() {
   local deb=$1 before out rc
   before=$(kept_state)
   out=$(dpkg -i "$deb" 2>&1) || { echo "$out" >&2; fail "dpkg -i (upgrade)"; }
-  ! echo "$out" | grep -q "chatnode-setup --domain" || fail "the upgrade asked for a setup that was done"
+  ! grep -q "chatnode-setup --domain" <<<"$out" || fail "the upgrade asked for a setup that was done"
   expect_eq "$(kept_state)" "$before" "config, data and user after the upgrade"
   start_node
   set +e; out=$(client register alice pw-alice 2>&1); rc=$?; set -e

@@ -39,6 +39,30 @@ TEST(FederationFrames, ActGroupAndMediaDoneEventsAreStrictJson) {
   EXPECT_EQ(done.at("code"), 8005);
 }
 
+TEST(FederationFrames, AMediaEventRoundTripsAndItsSizesMustAddUp) {
+  fed::media_announce a{"cat.png", "carol@beta.example", "#g@alpha.example", "Team", "image/png", 1000, 2,
+                        std::string(64, 'a'), 1700000000, {"bob@alpha.example"}};
+  const auto ev = json::parse(fed::media_event(a)).as_object();
+  EXPECT_EQ(ev.at("kind"), "media");
+  auto back = fed::parse_media_event(ev);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->media_id, "cat.png");
+  EXPECT_EQ(back->group, "Team");
+  EXPECT_EQ(back->total_chunks, 2u);
+  EXPECT_EQ(back->timestamp, 1700000000);
+  EXPECT_EQ(back->to, std::vector<std::string>{"bob@alpha.example"});
+  auto with = [&](std::string_view key, json::value v) -> bool {
+    auto copy = ev;
+    copy[key] = std::move(v);
+    return fed::parse_media_event(copy).has_value();
+  };
+  EXPECT_FALSE(with("totalChunks", 1001));                            // more chunks than bytes
+  EXPECT_FALSE(with("mediaSize", 2 * fed::max_chunk_bytes + 1));      // chunks larger than a node sends
+  EXPECT_FALSE(with("sha256", json::string(std::string(64, 'A').c_str())));  // not lowercase hex
+  EXPECT_FALSE(with("to", json::array{1}));
+  EXPECT_TRUE(with("to", json::array{}));
+}
+
 TEST(FederationFrames, EventAndMediaDataFrames) {
   const auto frame = json::parse(fed::event_frame("0123.abc", 3, 2, R"({"kind":"reset"})")).as_object();
   EXPECT_EQ(frame.at("type"), "FED_EVENT");
