@@ -33,10 +33,7 @@ bool valid_media_id(std::string_view id) {
 
 namespace {
 
-const json::string* string_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? &v->as_string() : nullptr;
-}
+using p::fed::string_field;
 
 std::optional<std::uint32_t> index_field(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);

@@ -53,10 +53,7 @@ struct media_announce {
 namespace {
 
 
-const json::string* string_field(const json::object& ev, std::string_view key) {
-  const auto* f = ev.if_contains(key);
-  return f && f->is_string() ? &f->as_string() : nullptr;
-}
+using p::fed::string_field;
 
 // The announce, or the refusal (9003) of a malformed one.
 std::variant<media_announce, remote_result> parse_media_announce(const json::object& ev, const std::string& origin,

@@ -79,12 +79,12 @@ std::string media_event(const media_announce& a) {
   return json::serialize(ev);
 }
 
-namespace {
-
-const json::string* string_field(const json::object& ev, std::string_view key) {
-  const auto* f = ev.if_contains(key);
+const json::string* string_field(const json::object& o, std::string_view key) {
+  const auto* f = o.if_contains(key);
   return f && f->is_string() ? &f->as_string() : nullptr;
 }
+
+namespace {
 
 std::optional<std::uint64_t> count_field(const json::object& ev, std::string_view key) {
   const auto* f = ev.if_contains(key);

@@ -46,6 +46,9 @@ std::string media_event(const media_announce& a);
 // mediaSize <= totalChunks * max_chunk_bytes); mediaId is not checked here.
 std::optional<media_announce> parse_media_event(const boost::json::object& event);
 
+// The string field `key` of a federation frame or event; null when absent or not a string.
+const boost::json::string* string_field(const boost::json::object& o, std::string_view key);
+
 // ---- frames ----------------------------------------------------------------------------
 // `event`: one of the events above, as stored.
 std::string event_frame(std::string_view stream, std::uint64_t seq, std::uint64_t after, std::string_view event);

@@ -1,5 +1,6 @@
 // Local accounts: the record codec and the `users` table.
 #include "accounts.hpp"
+#include "record_json.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -20,10 +21,9 @@ std::string encode_account(const account_record& r) {
 }
 
 std::optional<account_record> decode_account(std::string_view stored) {
-  boost::system::error_code ec;
-  json::value v = json::parse(stored, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto& o = v.as_object();
+  auto record = parse_record(stored);
+  if (!record) return std::nullopt;
+  const auto& o = *record;
   const auto* cred = o.if_contains("credential");
   const auto* created = o.if_contains("created");
   if (!cred || !cred->is_string() || !created || !created->is_int64()) return std::nullopt;

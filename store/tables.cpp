@@ -1,6 +1,7 @@
 // Data model over the LMDB tables. Records are small JSON objects so they can gain fields
 // without a migration; keys follow store/schema.hpp.
 #include "tables.hpp"
+#include "record_json.hpp"
 
 #include "crypto/encoding.hpp"
 #include "crypto/random.hpp"
@@ -235,10 +236,9 @@ std::string encode_message(const stored_message& m) {
 }
 
 std::optional<stored_message> decode_message(std::string_view stored) {
-  boost::system::error_code ec;
-  json::value v = json::parse(stored, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto& o = v.as_object();
+  auto record = parse_record(stored);
+  if (!record) return std::nullopt;
+  const auto& o = *record;
   stored_message m;
   const auto* t = o.if_contains("t");
   const auto* s = o.if_contains("s");
@@ -329,10 +329,8 @@ std::string encode_group(const group_record& g) {
 }
 
 std::optional<group_record> decode_group(std::string_view stored) {
-  boost::system::error_code ec;
-  json::value v = json::parse(stored, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return decode_group(v.as_object());
+  auto record = parse_record(stored);
+  return record ? decode_group(*record) : std::nullopt;
 }
 
 std::optional<group_record> decode_group(const json::object& o) {
@@ -443,11 +441,10 @@ std::string encode_media(const media_record& m) {
 }
 
 std::optional<media_record> decode_media(std::string_view stored) {
-  boost::system::error_code ec;
-  json::value v = json::parse(stored, ec);
-  if (ec || !v.is_object()) return std::nullopt;
+  auto record = parse_record(stored);
+  if (!record) return std::nullopt;
   try {
-    const auto& o = v.as_object();
+    const auto& o = *record;
     media_record m;
     m.sender = o.at("sender").as_string();
     m.receiver = o.at("receiver").as_string();
@@ -594,11 +591,10 @@ std::string encode_fetch(const fetch_record& f) {
 }
 
 std::optional<fetch_record> decode_fetch(std::string_view stored) {
-  boost::system::error_code ec;
-  json::value v = json::parse(stored, ec);
-  if (ec || !v.is_object()) return std::nullopt;
+  auto record = parse_record(stored);
+  if (!record) return std::nullopt;
   try {
-    const auto& o = v.as_object();
+    const auto& o = *record;
     fetch_record f;
     f.origin = o.at("origin").as_string();
     f.origin_id = o.at("originId").as_string();
