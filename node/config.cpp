@@ -98,6 +98,8 @@ class object_reader {
       return fallback;
     }
     if (!v->is_string()) throw config_error(name(key) + ": expected a string");
+    // A required path or name that is there but empty would name nothing.
+    if (required && v->as_string().empty()) throw config_error(name(key) + ": must not be empty");
     return std::string(v->as_string());
   }
   std::uint64_t get_uint(const char* key, std::uint64_t fallback, std::uint64_t min, std::uint64_t max) {

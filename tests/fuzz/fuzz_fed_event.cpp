@@ -61,7 +61,7 @@ class configured_peers final : public node::federation_port {
 
 void seed_world(store::txn& t) {
   for (const char* name : {"bob", "dave"})
-    t.put(store::table_id::users, name, node::encode_account({"scrypt$unused", 1700000000}));
+    t.put(store::table_id::users, name, store::encode_account({"scrypt$unused", 1700000000}));
   const std::string bob = "bob@alpha.example", dave = "dave@alpha.example";
   const std::string carol = "carol@beta.example", erin = "erin@beta.example";
   store::add_friendship(t, bob, carol, 1700000000);
@@ -116,11 +116,11 @@ void for_each_value(const store::txn& t, store::table_id table, Check check) {
 
 void check_store(const store::database& db) {
   auto t = db.begin_read();
-  for_each_value(t, store::table_id::users, [](std::string_view v) { if (!node::decode_account(v)) __builtin_trap(); });
+  for_each_value(t, store::table_id::users, [](std::string_view v) { if (!store::decode_account(v)) __builtin_trap(); });
   for_each_value(t, store::table_id::messages, [](std::string_view v) { if (!store::decode_message(v)) __builtin_trap(); });
   for_each_value(t, store::table_id::groups, [](std::string_view v) { if (!store::decode_group(v)) __builtin_trap(); });
   for_each_value(t, store::table_id::media, [](std::string_view v) { if (!store::decode_media(v)) __builtin_trap(); });
-  for_each_value(t, store::table_id::media_fetches, [](std::string_view v) { if (!node::decode_fetch(v)) __builtin_trap(); });
+  for_each_value(t, store::table_id::media_fetches, [](std::string_view v) { if (!store::decode_fetch(v)) __builtin_trap(); });
   for_each_value(t, store::table_id::inbox, [](std::string_view v) {
     p::decode_limits limits;
     limits.max_message_bytes = v.size();

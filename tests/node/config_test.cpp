@@ -75,6 +75,9 @@ TEST(Config, RefusesBadValues) {
   expect_refused(R"({"data_dir":"d","client":{"cert":"c","key":"k"}})", "domain: required");
   expect_refused(R"({"domain":"a..b","data_dir":"d","client":{"cert":"c","key":"k"}})", "not a valid domain");
   expect_refused(R"({"domain":"a.example","data_dir":"d","client":{"cert":"c"}})", "client.key: required");
+  // Present but empty names nothing (fuzz_config found "key":"" accepted as an empty path).
+  expect_refused(R"({"domain":"a.example","data_dir":"d","client":{"cert":"c","key":""}})", "client.key: must not be empty");
+  expect_refused(R"({"domain":"a.example","data_dir":"","client":{"cert":"c","key":"k"}})", "data_dir: must not be empty");
   expect_refused(R"({"domain":"a.example","data_dir":"d","client":{"cert":"c","key":"k","listen":"nope"}})", "client.listen");
   expect_refused(R"({"domain":"a.example","data_dir":"d","client":{"cert":"c","key":"k","listen":"1.2.3.4:70000"}})", "port");
   expect_refused(R"({"domain":"a.example","data_dir":"d","client":{"cert":"c","key":"k"},"kdf":{"N":1000}})", "kdf");

@@ -128,9 +128,11 @@ TEST_P(StoreBackend, DeletingThroughACursorMovesOnToTheNextItem) {
   put_all({"a", "b", "c", "d"});
   {
     txn w = b_->write();
-    auto c = w.open_cursor(table_id::users);
-    for (auto it = c.first(); it; it = c.next()) {
-      if (it->first == "b" || it->first == "c") c.del();
+    {
+      auto c = w.open_cursor(table_id::users);  // ends before the commit (txn.hpp)
+      for (auto it = c.first(); it; it = c.next()) {
+        if (it->first == "b" || it->first == "c") c.del();
+      }
     }
     w.commit();
   }
