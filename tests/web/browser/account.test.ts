@@ -6,18 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { World } from './harness';
-import { befriend, item, login, register } from './ui';
+import { item, login, twoFriends } from './ui';
 
 test('change the password, then delete the account', { timeout: 180000 }, async (t) => {
   const world = new World();
   let ok = false;
   try {
-    const node = await world.node('localhost');
-    const alice = await world.page(node);
-    const bob = await world.page(node);
-    await register(alice, 'alice', 'alice password');
-    await register(bob, 'bob', 'bob password');
-    await befriend(alice, bob, 'alice@localhost', 'bob@localhost');
+    const { alice, bob } = await twoFriends(world);
 
     // A wrong current password changes nothing, and says so.
     await alice.getByRole('button', { name: 'Settings' }).click();

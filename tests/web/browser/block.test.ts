@@ -5,18 +5,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { World } from './harness';
-import { befriend, item, list, message, open, register, send } from './ui';
+import { item, list, message, open, send, twoFriends } from './ui';
 
 test('block a friend, unblock in Settings, block a friend request', { timeout: 180000 }, async (t) => {
   const world = new World();
   let ok = false;
   try {
-    const node = await world.node('localhost');
-    const alice = await world.page(node);
-    const bob = await world.page(node);
-    await register(alice, 'alice', 'alice password');
-    await register(bob, 'bob', 'bob password');
-    await befriend(alice, bob, 'alice@localhost', 'bob@localhost');
+    const { alice, bob } = await twoFriends(world);
     await open(alice, 'bob@localhost');
     await open(bob, 'alice@localhost');
     await send(bob, 'Hello before');

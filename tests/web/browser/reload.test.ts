@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { World } from './harness';
-import { befriend, connectionIs, message, messages, open, register, send, sent } from './ui';
+import { connectionIs, message, messages, open, send, sent, twoFriends } from './ui';
 
 const MESSAGES = 130; // more than the latest messages fetched at login (100)
 
@@ -14,12 +14,7 @@ test('a reload stays logged in with the token and shows the history; logout ends
   const world = new World();
   let ok = false;
   try {
-    const node = await world.node('localhost');
-    const alice = await world.page(node);
-    const bob = await world.page(node);
-    await register(alice, 'alice', 'correct horse battery staple');
-    await register(bob, 'bob', 'bob password');
-    await befriend(alice, bob, 'alice@localhost', 'bob@localhost');
+    const { alice, bob } = await twoFriends(world, 'correct horse battery staple');
     await open(bob, 'alice@localhost');
     for (let i = 1; i <= MESSAGES; i++) await send(bob, `message ${i}`);
     await sent(bob, `message ${MESSAGES}`);

@@ -4,18 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { World } from './harness';
-import { befriend, connectionIs, message, messages, open, register, send, sent } from './ui';
+import { connectionIs, message, messages, open, send, sent, twoFriends } from './ui';
 
 test('a node restart: the page reconnects, logs in again and catches up', { timeout: 180000 }, async () => {
   const world = new World();
   let ok = false;
   try {
-    const node = await world.node('localhost');
-    const alice = await world.page(node);
-    const bob = await world.page(node);
-    await register(alice, 'alice', 'alice password');
-    await register(bob, 'bob', 'bob password');
-    await befriend(alice, bob, 'alice@localhost', 'bob@localhost');
+    const { node, alice, bob } = await twoFriends(world);
     await open(alice, 'bob@localhost');
     await open(bob, 'alice@localhost');
     await send(bob, 'before the restart');

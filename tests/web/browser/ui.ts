@@ -1,6 +1,7 @@
 // Driving the web client the way a person does, by the accessible names the page promises
 // (docs/web-client.md "Accessible names"): labels, roles and list items named by user id.
 import type { Locator, Page } from 'playwright-core';
+import type { ChatNode, World } from './harness';
 
 export async function register(page: Page, name: string, password: string): Promise<void> {
   await page.getByLabel('Username').fill(name);
@@ -30,6 +31,23 @@ export async function befriend(a: Page, b: Page, aId: string, bId: string): Prom
   await item(b, 'Friend requests', aId).getByRole('button', { name: 'Accept' }).click();
   await item(a, 'Friends', bId).waitFor();
   await item(b, 'Friends', aId).waitFor();
+}
+
+/**
+ * The usual start: a node for localhost, alice and bob registered on it in two pages and
+ * made friends.
+ */
+export async function twoFriends(
+  world: World,
+  alicePassword = 'alice password',
+): Promise<{ node: ChatNode; alice: Page; bob: Page }> {
+  const node = await world.node('localhost');
+  const alice = await world.page(node);
+  const bob = await world.page(node);
+  await register(alice, 'alice', alicePassword);
+  await register(bob, 'bob', 'bob password');
+  await befriend(alice, bob, 'alice@localhost', 'bob@localhost');
+  return { node, alice, bob };
 }
 
 /** Opens the conversation with a friend (from the Friends list) or a group (Conversations). */

@@ -6,36 +6,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { ACCOUNT_DELETED_MESSAGE, ADMIN_CLOSED_MESSAGE, ChatClient } from '../../../web/src/protocol/client';
+import { ACCOUNT_DELETED_MESSAGE, ADMIN_CLOSED_MESSAGE } from '../../../web/src/protocol/client';
 import { MemoryStore, SESSION_KEY } from '../../../web/src/protocol/storage';
 import type { Envelope } from '../../../web/src/protocol/types';
-import { FakeNode, FakeTimers, flush, subtle, until, type FakeSocket } from './fakes';
+import { FakeNode, flush, type FakeSocket } from './fakes';
+import { ALICE_HASH, loggedIn, setup } from './logged_in';
 
-const ALICE_HASH = '93a2e2a5e2351708dd2a7f25ce5484656768b5ffb7ea2f16350c0d57ef4d92d8'; // pw-alice (the vector)
 /** The derivation of protocol.md §5, written out independently of the page's code. */
 const hashOf = (name: string, password: string) => createHash('sha256').update(`chatnode-password-v1:${name}:${password}`).digest('hex');
 
-function setup(storage = new MemoryStore()) {
-  const node = new FakeNode();
-  const timers = new FakeTimers();
-  const client = new ChatClient({
-    url: 'wss://alpha.example/ws',
-    createSocket: node.createSocket,
-    storage,
-    subtle,
-    randomBytes: (n) => new Uint8Array(n).fill(7),
-    timers,
-    random: () => 0,
-  });
-  return { node, timers, client, storage };
-}
-
-async function loggedIn(remember = true) {
-  const s = setup();
-  assert.equal(await s.client.login('alice', 'pw-alice', remember), null);
-  await until(() => s.node.sent('MESSAGE_HISTORY_REQUEST').length > 0, 'the history request after login');
-  return s;
-}
 
 /** Answers `type` with `replyType` and the payload `make` builds from the request. */
 function answer(node: FakeNode, type: string, replyType: string, make: (p: Record<string, unknown>) => Record<string, unknown>) {

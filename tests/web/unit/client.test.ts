@@ -4,33 +4,11 @@
 // friends and groups.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ChatClient } from '../../../web/src/protocol/client';
 import { MemoryStore, SESSION_KEY } from '../../../web/src/protocol/storage';
-import { FakeNode, FakeTimers, flush, subtle, until } from './fakes';
+import { flush, until } from './fakes';
+import { ALICE_HASH, loggedIn, setup } from './logged_in';
 
-const ALICE_HASH = '93a2e2a5e2351708dd2a7f25ce5484656768b5ffb7ea2f16350c0d57ef4d92d8'; // pw-alice (the vector)
 
-function setup(storage = new MemoryStore()) {
-  const node = new FakeNode();
-  const timers = new FakeTimers();
-  const client = new ChatClient({
-    url: 'wss://alpha.example/ws',
-    createSocket: node.createSocket,
-    storage,
-    subtle,
-    randomBytes: (n) => new Uint8Array(n).fill(7),
-    timers,
-    random: () => 0,
-  });
-  return { node, timers, client, storage };
-}
-
-async function loggedIn(remember = true) {
-  const s = setup();
-  assert.equal(await s.client.login('alice', 'pw-alice', remember), null);
-  await until(() => s.node.sent('MESSAGE_HISTORY_REQUEST').length > 0, 'the history request after login');
-  return s;
-}
 
 test('login sends the derived passwordHash and asks for a token; the token is stored, the password never', async () => {
   const { node, client, storage } = await loggedIn(true);
