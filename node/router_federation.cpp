@@ -327,10 +327,7 @@ class router::inbound_delivery {
   inbound_delivery(router& r, store::txn& t, effects& fx, const std::string& origin, const std::vector<std::string>& to,
                    p::envelope& env, const std::optional<std::string>& ref)
       : r_(r), t_(t), fx_(fx), origin_(origin), to_(to), env_(env), ref_(ref),
-        type_(p::to_string(p::type_of(env.body))),
-        // What this node's users get is encoded here (strict JSON, this node's timestamp),
-        // never the peer's bytes as they came: the peer's parser-lenient extras stop here.
-        as_received_(std::make_shared<const std::string>(p::encode(p::envelope{env.body, now_seconds(), env.id}))) {}
+        type_(p::to_string(p::type_of(env.body))) {}
 
   remote_result apply() {
     auto& b = env_.body;
@@ -362,13 +359,20 @@ class router::inbound_delivery {
     auto uid = p::parse_user_id(raw, origin_);
     return uid ? uid->full() : std::string();
   }
+  // What this node's users get is encoded here (strict JSON, this node's timestamp), never
+  // the peer's bytes as they came: the peer's parser-lenient extras stop at this node.
+  // Encoded once, and only for kinds that pass the frame on as it is (text makes its own).
+  const frame_ptr& as_received() {
+    if (!as_received_) as_received_ = std::make_shared<const std::string>(p::encode(p::envelope{env_.body, now_seconds(), env_.id}));
+    return as_received_;
+  }
   bool speaks_for(const std::string& id) const { return !id.empty() && domain_of(id) == origin_; }
   bool only(const std::string& user) const { return to_.size() == 1 && to_.front() == user; }
   remote_result not_spoken_for(const std::string& id) const {
     return refuse(9005, type_ + ": " + origin_ + " does not speak for " + id);
   }
   remote_result deliver_all() {
-    for (const auto& u : to_) r_.deliver(t_, fx_, u, as_received_);
+    for (const auto& u : to_) r_.deliver(t_, fx_, u, as_received());
     return {};
   }
 
@@ -394,7 +398,7 @@ class router::inbound_delivery {
     store::add_request(t_, requester, receiver, now_seconds());
     // A receiver who blocks the requester never sees it; the requester's node hears what it
     // would for a request nobody answers (docs/protocol.md §15).
-    if (!store::blocks(t_, receiver, requester)) r_.deliver(t_, fx_, receiver, as_received_);
+    if (!store::blocks(t_, receiver, requester)) r_.deliver(t_, fx_, receiver, as_received());
     return verdict(p::code::ok);
   }
 
@@ -454,7 +458,7 @@ class router::inbound_delivery {
     r_.online_.set_remote_status(user, status);
     for (const auto& u : to_)
       if (store::are_friends(t_, u, user))
-        if (auto s = r_.online_.find(u)) fx_.send(s, as_received_);
+        if (auto s = r_.online_.find(u)) fx_.send(s, as_received());
     return {};
   }
 
@@ -514,7 +518,7 @@ class router::inbound_delivery {
     if (auto refused = not_homed()) return *refused;
     // Invitations from a user the invitee blocks are not delivered (and not listed).
     for (const auto& u : to_)
-      if (!store::blocks(t_, u, full(m.sender))) r_.deliver(t_, fx_, u, as_received_);
+      if (!store::blocks(t_, u, full(m.sender))) r_.deliver(t_, fx_, u, as_received());
     return {};
   }
 
@@ -540,7 +544,7 @@ class router::inbound_delivery {
   p::envelope& env_;
   const std::optional<std::string>& ref_;
   const std::string type_;
-  const frame_ptr as_received_;
+  frame_ptr as_received_;  // made by as_received() when a kind passes the frame on
 };
 
 remote_result router::apply_delivery(store::txn& t, effects& fx, const std::string& origin,
