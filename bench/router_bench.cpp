@@ -42,6 +42,7 @@ class two_friends {
     while (bob->pending()) bob->next();
   }
   ~two_friends() {
+    writer_->stop();  // jobs still queued run while the router exists
     router_.reset();
     writer_.reset();
     db_.reset();

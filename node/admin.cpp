@@ -337,7 +337,7 @@ admin_reply admin_commands::session_list(bool as_json) {
   for (const auto& [user, status] : users) {
     auto s = online_.find(user);
     if (!s) continue;
-    const std::string from = s->via_domain() ? "node " + *s->via_domain() : s->remote();
+    const std::string& from = s->remote();
     out.push_back(json::object{{"user", user}, {"status", status}, {"remote", from}});
     text += user + " " + status + " from " + from + "\n";
   }

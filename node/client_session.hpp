@@ -5,6 +5,8 @@
 
 #include "rate_limits.hpp"
 
+#include "core/context.hpp"
+
 #include "protocol/ids.hpp"
 
 #include <cstdint>
@@ -16,7 +18,7 @@
 
 namespace chatnode::node {
 
-using frame_ptr = std::shared_ptr<const std::string>;
+using core::frame_ptr;
 
 struct history_sync;     // router_history.cpp: a history sync in progress
 struct media_downloads;  // router_media.cpp: media being delivered to this session
@@ -33,7 +35,7 @@ struct session_state {
   token_bucket requests;                   // limits.requests_per_second / requests_burst
 };
 
-class client_session : public std::enable_shared_from_this<client_session> {
+class client_session : public core::connection, public std::enable_shared_from_this<client_session> {
  public:
   virtual ~client_session() = default;
 
@@ -53,11 +55,6 @@ class client_session : public std::enable_shared_from_this<client_session> {
   virtual const std::string& remote() const = 0;
   // Who is asking, for per-address budgets: the IPv4 address, or the IPv6 /64 prefix.
   virtual const std::string& address() const { return remote(); }
-  // A user of another node acting through a federation event (router_federation.cpp):
-  // their domain, so replies go into that domain's outbox instead. Null for connections.
-  virtual const std::string* via_domain() const noexcept { return nullptr; }
-  // With via_domain: the origin node answered the user itself; replies are dropped.
-  virtual bool quiet() const noexcept { return false; }
 
   session_state& state() noexcept { return state_; }
 

@@ -22,13 +22,6 @@ namespace chatnode::node {
 namespace json = boost::json;
 namespace p = chatnode::protocol;
 
-bool valid_media_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-' || c == '~';
-  });
-}
 
 
 namespace {
@@ -49,7 +42,7 @@ media_fetch::media_fetch(store::database& db, store::writer& writer, router& rou
 void media_fetch::on_frame(const std::string& peer, const json::object& frame) {
   const auto* type = string_field(frame, "type");
   const auto* media_id = string_field(frame, "mediaId");
-  if (!type || !media_id || !valid_media_id(*media_id)) {
+  if (!type || !media_id || !core::valid_media_id(*media_id)) {
     log(log_level::warn, "federation", "ignored a malformed media frame from ", peer);
     return;
   }

@@ -11,6 +11,7 @@
 // `mediaId` is always the holder's id of the media.
 #pragma once
 
+#include "core/media.hpp"
 #include "federation/service.hpp"
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
@@ -31,10 +32,6 @@
 namespace chatnode::node {
 
 class router;
-
-// Media ids become LMDB keys: 1-128 characters of [A-Za-z0-9._~-].
-bool valid_media_id(std::string_view id);
-
 
 class media_fetch {
  public:

@@ -2,6 +2,8 @@
 // friend request recorded): chatnode_messages_total{type="…"} in /metrics.
 #pragma once
 
+#include "core/tally.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -11,22 +13,10 @@
 
 namespace chatnode::node {
 
-enum class message_kind : std::uint8_t {
-  text,            // TEXT_MESSAGE to a friend
-  group_text,      // TEXT_MESSAGE to a group
-  media_chunk,     // MEDIA_MESSAGE_DATA stored (a chunk sent again is not counted again)
-  friend_request,  // FRIEND_REQUEST recorded, or accepted at once when the two asked each other
-};
-inline constexpr std::size_t message_kind_count = 4;
+using core::message_kind;
+using core::message_kind_count;
+using core::message_tally;
 std::string_view label_of(message_kind kind) noexcept;
-
-// Counts for one writer job (a job may run again after the map grows, so it counts into its
-// own tally, which is added to the totals once the job committed).
-struct message_tally {
-  std::array<std::uint32_t, message_kind_count> counts{};
-  void add(message_kind kind) noexcept { ++counts[static_cast<std::size_t>(kind)]; }
-  void clear() noexcept { counts.fill(0); }
-};
 
 class message_counters {
  public:

@@ -11,6 +11,10 @@
 #include "crypto/random.hpp"
 #include "protocol/ids.hpp"
 
+#include "core/friends.hpp"
+#include "core/media.hpp"
+#include "core/requests.hpp"
+
 #include <algorithm>
 #include <ctime>
 #include <type_traits>
@@ -104,6 +108,36 @@ bool is_rate_limited(p::message_type t) {
 
 }  // namespace
 
+// The rules' view of who is online (the registry) and which nodes can be reached (the
+// federation port), and the friend request budgets they spend.
+class router::online_adapter final : public core::online_view {
+ public:
+  explicit online_adapter(router& r) : r_(r) {}
+  core::connection_ptr find(const std::string& user) const override { return r_.online_.find(user); }
+  core::connection_ptr find_live(const std::string& user) const override { return r_.online_.find_live(user); }
+  std::string visible_status(const std::string& user) const override { return r_.online_.visible_status(user); }
+  void set_remote_status(const std::string& user, const std::string& status) override {
+    r_.online_.set_remote_status(user, status);
+  }
+  std::vector<std::string> forget_remote_domain(const std::string& domain) override {
+    return r_.online_.forget_remote_domain(domain);
+  }
+  std::vector<std::pair<std::string, std::string>> visible_users() const override { return r_.online_.visible_users(); }
+  bool federated() const override { return r_.fed_.load() != nullptr; }
+  bool reachable(const std::string& domain) const override {
+    const federation_port* fed = r_.fed_.load();
+    return fed && fed->reachable(domain);
+  }
+  bool take_friend_request(const std::string& requester, const std::string& receiver) override {
+    const auto& l = r_.cfg().limits;
+    return r_.friend_requests_hourly_.try_count(requester, l.friend_requests_per_hour) &&
+           r_.friend_requests_pair_.try_count(requester + '\n' + receiver, l.friend_requests_per_pair_day);
+  }
+
+ private:
+  router& r_;
+};
+
 router::router(const config& cfg, store::database& db, store::writer& writer, registry& online,
                blocking_executor run_blocking, kdf_executor run_kdf)
     : router(config_source::view(cfg), nullptr, db, writer, online, std::move(run_blocking), std::move(run_kdf)) {}
@@ -125,6 +159,7 @@ router::router(std::unique_ptr<config_source> own, const config_source* shared, 
       friend_requests_hourly_(std::chrono::hours(1)),
       friend_requests_pair_(std::chrono::hours(24)),
       dummy_credential_(crypto::hash_password(crypto::random_id(), cfg_->get().kdf)) {
+  view_ = std::make_unique<online_adapter>(*this);
   if (!run_kdf_) {
     run_kdf_ = [this](kdf_queue::lane, std::function<void()> job) {
       run_blocking_(std::move(job));
@@ -132,6 +167,8 @@ router::router(std::unique_ptr<config_source> own, const config_source* shared, 
     };
   }
 }
+
+router::~router() = default;
 
 void router::reconfigure() { guard_.update(guard_settings(cfg().limits)); }
 
@@ -194,45 +231,22 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
     return true;
   }
 
+  if (core::has_rule(type)) {
+    auto request = std::make_shared<const p::envelope>(std::move(env));
+    run_rule(
+        s,
+        [request, a = core::actor{st.user->full(), {}, false}](core::context& c) { core::apply_request(c, a, *request); },
+        [this, request, a = core::actor{st.user->full(), {}, false}] {
+          return std::make_shared<const std::string>(p::encode(core::failure_reply(settings(), a, *request, now_seconds())));
+        });
+    return true;
+  }
   switch (type) {
     case p::message_type::user_logout:
       handle_logout(s, env.id);
       break;
     case p::message_type::user_status_update:
       handle_status(s, std::get<p::user_status_update>(env.body), env.id);
-      break;
-    case p::message_type::friend_request:
-      handle_friend_request(s, std::get<p::friend_request>(env.body), env.id);
-      break;
-    case p::message_type::friend_request_response:
-      handle_friend_response(s, std::get<p::friend_request_response>(env.body), env.id);
-      break;
-    case p::message_type::friend_remove:
-      handle_friend_remove(s, std::get<p::friend_remove>(env.body), env.id);
-      break;
-    case p::message_type::friend_list_request:
-      handle_friend_list(s, env.id);
-      break;
-    case p::message_type::text_message:
-      handle_text(s, std::get<p::text_message>(env.body), env.id);
-      break;
-    case p::message_type::group_create:
-      handle_group_create(s, std::get<p::group_create>(env.body), env.id);
-      break;
-    case p::message_type::group_invite_response:
-      handle_group_invite_response(s, std::get<p::group_invite_response>(env.body), env.id);
-      break;
-    case p::message_type::group_leave:
-      handle_group_leave(s, std::get<p::group_leave>(env.body), env.id);
-      break;
-    case p::message_type::group_remove:
-      handle_group_remove(s, std::get<p::group_remove>(env.body), env.id);
-      break;
-    case p::message_type::group_leader_change:
-      handle_group_leader_change(s, std::get<p::group_leader_change>(env.body), env.id);
-      break;
-    case p::message_type::group_list_request:
-      handle_group_list(s, env.id);
       break;
     case p::message_type::message_history_request:
       handle_history_request(s, std::get<p::message_history_request>(env.body), env.id);
@@ -241,9 +255,6 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
     case p::message_type::message_history_data_ack:
     case p::message_type::message_history_complete_ack:
       handle_history_ack(s, env.body, env.id);
-      break;
-    case p::message_type::media_message:
-      handle_media_message(s, std::get<p::media_message>(env.body), env.id);
       break;
     case p::message_type::media_message_data:
       handle_media_data(s, std::get<p::media_message_data>(env.body), env.id);
@@ -264,15 +275,6 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
       return handle_password_change(s, std::get<p::password_change_request>(env.body), env.id);
     case p::message_type::account_delete_request:
       return handle_account_delete(s, std::get<p::account_delete_request>(env.body), env.id);
-    case p::message_type::user_block:
-      handle_block(s, std::get<p::user_block>(env.body), env.id);
-      break;
-    case p::message_type::user_unblock:
-      handle_unblock(s, std::get<p::user_unblock>(env.body), env.id);
-      break;
-    case p::message_type::block_list_request:
-      handle_block_list(s, env.id);
-      break;
     case p::message_type::group_invite:
       send_error(s, p::code::unknown_type, "GROUP_INVITE is sent by the node; invite members with GROUP_CREATE",
                  type_name, env.id);
@@ -284,27 +286,45 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
   return true;
 }
 
-void router::effects::send(const std::shared_ptr<client_session>& to, frame_ptr frame) {
-  if (const std::string* domain = to->via_domain()) {
-    // A remote user's stand-in: the reply goes to their node (unless it answered itself).
-    if (!to->quiet()) remote.push_back({*domain, std::move(frame), {to->state().user->full()}, std::nullopt});
+core::settings router::settings() const {
+  const config& c = cfg();
+  core::settings out;
+  out.domain = c.domain;
+  out.max_message_bytes = c.limits.max_message_bytes;
+  out.max_text_bytes = c.limits.max_text_bytes;
+  out.max_inbox_messages = c.limits.max_inbox_messages;
+  out.max_blocks = c.limits.max_blocks;
+  out.max_clock_skew = c.federation.max_clock_skew.count();
+  out.max_event_age = c.federation.max_event_age.count();
+  out.media_max_bytes = c.media.max_bytes;
+  out.media_max_chunk_bytes = c.media.max_chunk_bytes;
+  out.media_max_concurrent_uploads = c.media.max_concurrent_uploads;
+  out.media_quota_bytes = c.media.quota_bytes;
+  return out;
+}
+
+core::context router::context_of(store::txn& t, effects& fx) { return core::context(t, fx, settings(), *view_, now_seconds()); }
+
+void router::handle_status(const std::shared_ptr<client_session>& s, p::user_status_update& req,
+                           const std::optional<std::string>& id) {
+  if (!core::valid_status(req.status)) {
+    send_error(s, p::code::invalid_field, "payload.status: one of online, away, busy, offline", "USER_STATUS_UPDATE", id);
     return;
   }
-  sends.emplace_back(to, std::move(frame));
+  const std::string me = s->state().user->full();
+  online_.set_status(me, s.get(), req.status);
+  presence_to_friends_async(me, make_frame(p::user_status_update{me, req.status}, std::nullopt));
 }
 
 void router::run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, std::function<frame_ptr()> on_failure) {
-  if (inline_) {  // a remote user's request inside the receiving job: same transaction
-    rule(*inline_->t, *inline_->fx);
-    return;
-  }
   auto fx = std::make_shared<effects>();
   const request_timer timer = request_scope::take();  // the reply goes out after the commit
   writer_.submit(
       [this, fx, rule = std::move(rule)](store::txn& t) {
         fx->clear();  // the writer may run a job again after growing the map
-        rule(t, *fx);
-        flush_remote(t, *fx);
+        auto c = context_of(t, *fx);
+        rule(c);
+        c.flush_remote();
       },
       [this, s, fx, timer, on_failure = std::move(on_failure)](std::error_code ec) {
         if (ec) {
@@ -314,44 +334,29 @@ void router::run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, st
           timer.done();
           return;
         }
-        apply_effects(*fx);
+        apply_effects(*fx, s);
         timer.done();
       });
 }
 
-void router::apply_effects(effects& fx) {
+void router::apply_effects(effects& fx, const std::shared_ptr<client_session>& requester) {
   metrics_.messages.add(fx.tally);
   fx.tally.clear();
-  for (auto& [to, frame] : fx.sends) to->send(std::move(frame));
+  metrics_.errors_sent.fetch_add(fx.errors, std::memory_order_relaxed);
+  fx.errors = 0;
+  for (const auto& note : fx.notes) log(log_level::warn, "federation", note);
+  fx.notes.clear();
+  for (auto& [to, frame] : fx.sends) {
+    if (to) {
+      static_cast<client_session&>(*to).send(std::move(frame));  // every connection is a session
+    } else if (requester) {
+      requester->send(std::move(frame));
+    }
+  }
   fx.sends.clear();
   if (auto* fed = fed_.load())
     for (const auto& domain : fx.pokes) fed->poke(domain);
   fx.pokes.clear();
-}
-
-void router::deliver(store::txn& t, effects& fx, const std::string& user, const frame_ptr& frame,
-                     const std::optional<std::string>& ref) {
-  if (!is_local(user)) {
-    const std::string domain = user.substr(user.rfind('@') + 1);
-    // One event per node for a frame going to several of its users (group fan-out).
-    for (auto& r : fx.remote) {
-      if (r.frame == frame && r.domain == domain && r.ref == ref) {
-        r.to.push_back(user);
-        return;
-      }
-    }
-    fx.remote.push_back({domain, frame, {user}, ref});
-    return;
-  }
-  if (auto to = online_.find_live(user)) {
-    fx.send(to, frame);
-  } else if (const auto uid = p::parse_user_id(user, cfg().domain); uid && store::local_user_exists(t, uid->name)) {
-    store::inbox_append(t, user, *frame);
-  }  // else a deleted account: nothing is kept for it (a name registered again starts empty)
-}
-
-bool router::inbox_full(const store::txn& t, const std::string& user) const {
-  return is_local(user) && !online_.find_live(user) && store::inbox_size(t, user) >= cfg().limits.max_inbox_messages;
 }
 
 void router::on_oversize(const std::shared_ptr<client_session>& s, std::size_t size) {
@@ -557,8 +562,9 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
         if (request_token)
           out->token = store::tokens::issue(t, full, now_seconds(), cfg().tokens.lifetime.count(), cfg().tokens.max_per_user);
         take_catch_up(t, full, s.get(), 0, out->first);
-        presence_to_friends(t, out->fx, full, make_frame(p::user_status_update{full, "online"}, std::nullopt));
-        flush_remote(t, out->fx);
+        auto c = context_of(t, out->fx);
+        core::presence_to_friends(c, full, c.frame(p::user_status_update{full, "online"}));
+        c.flush_remote();
       },
       [this, s, user = std::move(user), full, out, used_token = std::move(used_token), id](std::error_code ec) mutable {
         s->post([this, s, user = std::move(user), full, out, ec, used_token = std::move(used_token), id]() mutable {
@@ -610,7 +616,7 @@ void router::take_catch_up(store::txn& t, const std::string& user, const client_
   online_.set_caught_up(user, s);
   for (const auto& f : store::friends_of(t, user))
     out.tail.push_back(make_frame(p::user_status_update{f, online_.visible_status(f)}, std::nullopt));
-  for (auto& offer : media_offers(t, user)) out.tail.push_back(std::move(offer));
+  for (auto& offer : core::media_offers(t, user, now_seconds())) out.tail.push_back(std::move(offer));
 }
 
 void router::send_catch_up(const std::shared_ptr<client_session>& s, catch_up& c) {

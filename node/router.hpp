@@ -15,6 +15,8 @@
 #include "registry.hpp"
 #include "request_latency.hpp"
 
+#include "core/context.hpp"
+#include "core/media.hpp"
 #include "protocol/codec.hpp"
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
@@ -62,22 +64,12 @@ class federation_port {
   virtual void poke(const std::string& domain) = 0;
 };
 
-// A federation event's outcome for FED_ACK: 0 applied (or a duplicate), else the refusal;
-// -1 and 9008 (not stored) are not acknowledged, so the origin sends the event again.
-struct remote_result {
-  int code = 0;
-  std::string reason;
-};
+// A federation event's outcome for FED_ACK (core/context.hpp).
+using core::remote_result;
 
 // Media between nodes (media_fetch.hpp): how a fetch ended once its bytes were in.
-enum class fetch_outcome {
-  published,  // the hash matched: the media is delivered to this node's recipients
-  refetch,    // the hash did not match: the bytes were dropped, fetch again
-  failed,     // given up (too many mismatches); the origin was told
-  gone,       // the fetch no longer exists (purged meanwhile)
-};
+using core::fetch_outcome;
 
-struct media_announce;  // a "media" event from another node (router_media_federation.cpp)
 
 class router {
  public:
@@ -92,6 +84,8 @@ class router {
   // Reads `cfg` in place (tests).
   router(const config& cfg, store::database& db, store::writer& writer, registry& online,
          blocking_executor run_blocking, kdf_executor run_kdf = {});
+  // Stop the writer first: its queued jobs may still call into the router.
+  ~router();
   // After a reload was published: limits the router caches (the login guard).
   void reconfigure();
 
@@ -147,132 +141,34 @@ class router {
   static std::int64_t now_seconds();
 
  private:
-  // What a rule sends; it is sent only after the rule's transaction committed.
-  struct remote_delivery {
-    std::string domain;
-    frame_ptr frame;
-    std::vector<std::string> to;     // users of `domain`
-    std::optional<std::string> ref;  // FRIEND_REQUEST: the request id its verdict echoes
-  };
-  struct effects {
-    std::vector<std::pair<std::shared_ptr<client_session>, frame_ptr>> sends;
-    // Bound for other nodes: written to their outboxes at the end of the rule (group
-    // records first, then deliveries, in order); `pokes` are sent after the commit.
-    std::vector<remote_delivery> remote;
-    std::map<std::string, std::set<std::string>> group_syncs;  // group id -> domains to tell
-    std::set<std::string> pokes;
-    message_tally tally;  // messages the rule accepted: counted once it committed
-    void send(const std::shared_ptr<client_session>& to, frame_ptr frame);
-    void clear() {
-      sends.clear();
-      remote.clear();
-      group_syncs.clear();
-      pokes.clear();
-      tally.clear();
-    }
-  };
-  using rule_fn = std::function<void(store::txn&, effects&)>;
+  // What a rule made happen (core/context.hpp): sent only after its transaction committed.
+  using effects = core::effects;
+  using rule_fn = std::function<void(core::context&)>;
   // Runs `rule` as a writer job (so every rule sees and changes state in one order); on
-  // success sends its effects in order, on failure sends `on_failure()` to `s`.
+  // success sends its effects in order (replies to `s`), on failure sends `on_failure()` to `s`.
   void run_rule(const std::shared_ptr<client_session>& s, rule_fn rule, std::function<frame_ptr()> on_failure);
-  // Inside a rule: to `user`'s session after the commit when online, else into the inbox;
-  // a user of another domain: into that node's outbox.
-  void deliver(store::txn& t, effects& fx, const std::string& user, const frame_ptr& frame,
-               const std::optional<std::string>& ref = std::nullopt);
-  // Inside a rule: `user` is a local user who is not live and has limits.max_inbox_messages
-  // frames waiting (text to them gets 7004).
-  bool inbox_full(const store::txn& t, const std::string& user) const;
-  // Sends what a rule's effects hold: local sends, then pokes for new outbox events.
-  void apply_effects(effects& fx);
+  // A rule of core/ for the session's user: `rule(context, actor)`.
+  template <class Rule>
+  void run_core(const std::shared_ptr<client_session>& s, Rule rule, std::string_view request_type,
+                const std::optional<std::string>& id);
+  // The context a rule of core/ runs in: `t` and `fx` with the settings of now.
+  core::context context_of(store::txn& t, effects& fx);
+  core::settings settings() const;
+  // Sends what a rule's effects hold, in order (replies to `requester`), then pokes for new
+  // outbox events.
+  void apply_effects(effects& fx, const std::shared_ptr<client_session>& requester = nullptr);
 
   // ---- federation (router_federation.cpp) ----
-  bool is_local(std::string_view id) const;  // a user or group id of this node's domain
-  // A peer's timestamp, or this node's clock when it is more than federation.max_clock_skew
-  // ahead or federation.max_event_age behind (docs/federation.md "Checks on every event").
-  std::int64_t peer_time(std::int64_t claimed) const;
-  // Why this node's copy of `group_id` does not allow `sender` to reach `to` (both must be
-  // members); empty when it does.
-  std::string group_fanout_problem(const store::txn& t, const std::string& group_id, const std::string& sender,
-                                   const std::vector<std::string>& to) const;
-  bool reachable(const std::string& domain) const {
-    const federation_port* fed = fed_.load();
-    return fed && fed->reachable(domain);
-  }
-  // Inside a rule: writes fx's remote deliveries and group records to the outboxes.
-  void flush_remote(store::txn& t, effects& fx);
-  store::stream_pos append_event(store::txn& t, effects& fx, const std::string& domain, const std::string& event);
-  // Inside a rule: saves / deletes a group record, and tells the other nodes involved.
-  void save_group(store::txn& t, effects& fx, const std::string& group_id, const store::group_record& g,
-                  const store::group_record* before);
-  void delete_group(store::txn& t, effects& fx, const std::string& group_id, const store::group_record& g);
-  // At a node that does not home the group: its copy of the record becomes `g` (dropped
-  // when none of this node's users is in it any more). Nothing is sent.
-  void update_replica(store::txn& t, const std::string& group_id, const store::group_record& g,
-                      const store::group_record* before);
-  // Inside a rule of a node that does not home `group_id`: sends the request (a client
-  // payload naming the group by id) to the home node, which answers the user.
-  // Returns the event's place in this node's stream.
-  store::stream_pos forward_to_home(store::txn& t, effects& fx, const std::string& actor, const std::string& group_id,
-                                protocol::payload request, const std::optional<std::string>& id);
-  // Inside a rule: `me`'s presence frame to their friends: those of this node who are
-  // online (unless `local` is false) and, through their nodes, those of other nodes.
-  void presence_to_friends(store::txn& t, effects& fx, const std::string& me, const frame_ptr& frame, bool local = true);
-  // Outside a rule: the same, as its own writer job (ordered with every rule).
+  bool is_local(std::string_view id) const { return core::domain_of(id) == cfg().domain; }
+  // Outside a rule: `me`'s presence frame to their friends (core::presence_to_friends) as its
+  // own writer job, ordered with every rule.
   void presence_to_friends_async(const std::string& me, frame_ptr frame, bool local = true);
-  remote_result apply_remote(store::txn& t, effects& fx, const std::string& origin, const boost::json::object& event);
-  remote_result apply_delivery(store::txn& t, effects& fx, const std::string& origin, const std::vector<std::string>& to,
-                               const boost::json::value& message, const std::optional<std::string>& ref);
-  remote_result apply_act(store::txn& t, effects& fx, const std::string& origin, const std::string& actor,
-                          const boost::json::value& request);
-  remote_result apply_group(store::txn& t, effects& fx, const std::string& origin, const std::string& group_id,
-                            const std::optional<store::group_record>& g, const store::stream_pos& seen);
-  remote_result apply_reset(store::txn& t, effects& fx, const std::string& origin);
-  // While a remote user's request runs inside the receiving job, run_rule runs rules at
-  // once in that job's transaction, and replies to the user's stand-in session join fx.
-  struct inline_rule {
-    store::txn* t = nullptr;
-    effects* fx = nullptr;
-  };
-  static thread_local inline_rule* inline_;
-  class remote_actor;
-  friend class remote_actor;
-  class inbound_delivery;  // one "deliver" event, kind by kind (router_federation.cpp)
-  friend class inbound_delivery;
-  // Who a TEXT/MEDIA `receiver` names (DESIGN §3): an existing user (who must be a friend),
-  // else a group id or one of `me`'s group names (`me` must be a member).
-  struct receiver_target {
-    protocol::code error = protocol::code::ok;  // 7001, 7002, 7003 or 4003
-    std::string receiver;                       // full user id or group id
-    std::string group_name;                     // set for a group
-    std::vector<std::string> recipients;        // everyone it goes to, `me` excluded
-  };
-  receiver_target resolve_target(const store::txn& t, const std::string& me, const std::string& receiver) const;
-  // Inside a rule: tells each of two new friends, if online, the other's status (a friend
-  // on another node through their node).
-  void tell_statuses(store::txn& t, effects& fx, const std::string& a, const std::string& b);
+  class online_adapter;  // core::online_view over the registry and federation
+  std::unique_ptr<online_adapter> view_;
 
-  // Requests after login, by flow. `me` is the logged-in user's full id.
+  // Requests after login: those with a rule in core/ run it (router.cpp); these keep state
+  // of the connection. USER_STATUS_UPDATE: the registry holds the session's status.
   void handle_status(const std::shared_ptr<client_session>& s, protocol::user_status_update& req, const std::optional<std::string>& id);
-  void handle_friend_request(const std::shared_ptr<client_session>& s, protocol::friend_request& req, const std::optional<std::string>& id);
-  void handle_friend_response(const std::shared_ptr<client_session>& s, protocol::friend_request_response& req, const std::optional<std::string>& id);
-  void handle_friend_remove(const std::shared_ptr<client_session>& s, protocol::friend_remove& req, const std::optional<std::string>& id);
-  void handle_friend_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
-  void handle_text(const std::shared_ptr<client_session>& s, protocol::text_message& req, const std::optional<std::string>& id);
-  // router_groups.cpp
-  void handle_group_create(const std::shared_ptr<client_session>& s, protocol::group_create& req, const std::optional<std::string>& id);
-  void handle_group_invite_response(const std::shared_ptr<client_session>& s, protocol::group_invite_response& req, const std::optional<std::string>& id);
-  void handle_group_leave(const std::shared_ptr<client_session>& s, protocol::group_leave& req, const std::optional<std::string>& id);
-  void handle_group_remove(const std::shared_ptr<client_session>& s, protocol::group_remove& req, const std::optional<std::string>& id);
-  void handle_group_leader_change(const std::shared_ptr<client_session>& s, protocol::group_leader_change& req, const std::optional<std::string>& id);
-  void handle_group_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
-  // Inside a rule: `me` leaves group `group_id` (record `g`, of which `me` is a member) as
-  // GROUP_LEAVE does; a group homed on another node is left through its home.
-  void leave_group(store::txn& t, effects& fx, const std::string& me, const std::string& group_id,
-                   const store::group_record& g, const std::optional<std::string>& id);
-  // router_social.cpp. Inside a rule: ends the friendship and the pending requests between
-  // `me` and `other` as FRIEND_REMOVE does (`other` gets FRIEND_REMOVE, unless they block
-  // `me`); false when there was nothing between them.
-  bool end_friendship(store::txn& t, effects& fx, const std::string& me, const std::string& other);
   // router_accounts.cpp: password change and account deletion (docs/protocol.md §5). Like a
   // login they pause reading (return false) while the password hash runs.
   // For a request that proves the current password (PASSWORD_CHANGE, ACCOUNT_DELETE): spends
@@ -289,23 +185,12 @@ class router {
   // `id`. Every session of the user is closed once it is committed.
   void erase_account(const std::string& user, std::shared_ptr<client_session> requester, std::optional<std::string> id,
                      std::function<void(bool)> done);
-  // Inside a rule: what ACCOUNT_DELETE does to the store; false when there is no such user.
-  bool erase_account_data(store::txn& t, effects& fx, const std::string& user);
-  // Parts of it: every group left (or its invitation declined), and the user's media gone:
-  // uploads, deliveries waiting for them, and fetches from other nodes for them.
-  void leave_all_groups(store::txn& t, effects& fx, const std::string& user);
-  void drop_account_media(store::txn& t, effects& fx, const std::string& user);
-  // router_blocks.cpp (docs/protocol.md §15).
-  void handle_block(const std::shared_ptr<client_session>& s, protocol::user_block& req, const std::optional<std::string>& id);
-  void handle_unblock(const std::shared_ptr<client_session>& s, protocol::user_unblock& req, const std::optional<std::string>& id);
-  void handle_block_list(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id);
   // router_history.cpp
   void handle_history_request(const std::shared_ptr<client_session>& s, protocol::message_history_request& req, const std::optional<std::string>& id);
   // MESSAGE_HISTORY_BEGIN_ACK, _DATA_ACK, _COMPLETE_ACK.
   void handle_history_ack(const std::shared_ptr<client_session>& s, const protocol::payload& body, const std::optional<std::string>& id);
 
   // router_media.cpp: uploads (the node receives), deliveries (the node sends).
-  void handle_media_message(const std::shared_ptr<client_session>& s, protocol::media_message& req, const std::optional<std::string>& id);
   void handle_media_data(const std::shared_ptr<client_session>& s, protocol::media_message_data& req, const std::optional<std::string>& id);
   void handle_media_complete_ack(const std::shared_ptr<client_session>& s, protocol::media_message_complete_ack& req, const std::optional<std::string>& id);
   void handle_media_ack(const std::shared_ptr<client_session>& s, protocol::media_message_ack& req, const std::optional<std::string>& id);
@@ -319,33 +204,6 @@ class router {
   // once nobody waits for it, and (unless it declined) send COMPLETE_ACK.
   void finish_delivery(const std::shared_ptr<client_session>& s, const std::string& media_id,
                        const media_download& d, bool acknowledge, const std::optional<std::string>& id);
-  // ---- media between nodes (router_media.cpp, router_media_federation.cpp) ----
-  // Inside a rule: the media's bytes are all here and checked: gives it a message id and
-  // the history entries of this node's users, a delivery per local recipient (offered at
-  // once when online) and per other node with recipients ("@domain", announced through
-  // its outbox); with `forward_home`, only the group's home node is told. Saves or purges m.
-  void publish_media(store::txn& t, effects& fx, const std::string& media_id, store::media_record& m,
-                     const std::vector<std::string>& recipients, bool forward_home, std::int64_t timestamp);
-  // Federation events "media" (a node announces media to fetch) and "media_done" (a node
-  // that was announced media has it, or gave up).
-  remote_result apply_media_event(store::txn& t, effects& fx, const std::string& origin, const boost::json::object& event);
-  // Inside finish_fetch's writer job: publishes the fetched media when its bytes hash to
-  // `sha` as announced, else drops them (and gives up after media_fetch::max_attempts).
-  fetch_outcome settle_fetch(store::txn& t, effects& fx, const std::string& media_id, const std::string& sha);
-  remote_result apply_media_done(store::txn& t, const std::string& origin, const std::string& origin_id, std::int64_t code);
-  remote_result apply_media_announce(store::txn& t, effects& fx, const std::string& origin, media_announce& a);
-  // Why a group media announce is not taken: refused outright (`decline` ok), or declined
-  // with `decline` (the origin is told with "media_done"); `refused.reason` says why.
-  struct media_refusal {
-    remote_result refused;
-    protocol::code decline = protocol::code::ok;
-  };
-  // For a media announce to a group: fills in m.receiver, m.group_name and f's recipients or
-  // home flag; nullopt when the origin may announce it.
-  std::optional<media_refusal> group_media_target(const store::txn& t, const std::string& origin, media_announce& a,
-                                                  store::media_record& m, store::fetch_record& f) const;
-  // Inside a rule: offers (MEDIA_MESSAGE) of every media waiting for `user`.
-  std::vector<frame_ptr> media_offers(const store::txn& t, const std::string& user) const;
 
  public:
   // Deletes media older than media.retention (called at start-up and then periodically).

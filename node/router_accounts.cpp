@@ -4,6 +4,8 @@
 // deletion are one writer job each.
 #include "router.hpp"
 
+#include "core/accounts.hpp"
+
 #include "store/accounts.hpp"
 #include "log.hpp"
 #include "media_fetch.hpp"
@@ -183,8 +185,9 @@ void router::erase_account(const std::string& user, std::shared_ptr<client_sessi
       [this, out, user](store::txn& t) {
         out->fx.clear();  // the writer may run a job again after growing the map
         out->session = online_.find(user);
-        out->existed = erase_account_data(t, out->fx, user);
-        flush_remote(t, out->fx);
+        auto c = context_of(t, out->fx);
+        out->existed = core::erase_account(c, user);
+        c.flush_remote();
       },
       [this, out, user, requester = std::move(requester), id = std::move(id), done = std::move(done)](std::error_code ec) {
         if (ec) log(log_level::error, "router", "deleting ", user, ": ", ec.message());
@@ -212,83 +215,6 @@ void router::erase_account(const std::string& user, std::shared_ptr<client_sessi
         if (out->session && out->session != requester) end(out->session, false);
         if (done) done(!ec && out->existed);
       });
-}
-
-bool router::erase_account_data(store::txn& t, effects& fx, const std::string& user) {
-  auto uid = p::parse_user_id(user, cfg().domain);
-  if (!uid || uid->domain != cfg().domain || !store::local_user_exists(t, uid->name)) return false;
-
-  // Gone offline for everyone who could see the user.
-  if (online_.visible_status(user) != "offline") {
-    presence_to_friends(t, fx, user, make_frame(p::user_status_update{user, "offline"}, std::nullopt));
-  }
-
-  // Friendships and pending requests both ways end as with FRIEND_REMOVE (other nodes hear
-  // it through their outbox, in order before anything a new account of this name does).
-  std::set<std::string> others;
-  for (auto& f : store::friends_of(t, user)) others.insert(std::move(f));
-  for (auto& r : store::requests_out(t, user)) others.insert(std::move(r));
-  for (auto& r : store::requests_in(t, user)) others.insert(std::move(r));
-  for (const auto& other : others) end_friendship(t, fx, user, other);
-
-  leave_all_groups(t, fx, user);
-  drop_account_media(t, fx, user);
-
-  store::erase_inbox(t, user);
-  store::erase_history(t, user, [this](std::string_view id) { return is_local(id); });
-  store::erase_blocks(t, user);
-  store::tokens::revoke_all(t, user);
-  store::delete_account(t, uid->name);
-  return true;
-}
-
-void router::leave_all_groups(store::txn& t, effects& fx, const std::string& user) {
-  // Groups are left as with GROUP_LEAVE (leadership passes on; a group homed elsewhere is
-  // left through its home), invitations declined as with GROUP_INVITE_RESPONSE 5001.
-  for (const auto& [gid, g] : store::groups_of(t, user, store::group_role::member)) leave_group(t, fx, user, gid, g, std::nullopt);
-  for (const auto& [gid, g] : store::groups_of(t, user, store::group_role::invited)) {
-    const store::invitation* inv = g.invitation_of(user);
-    const std::string inviter = inv ? inv->inviter : g.leader;
-    store::group_record after = g;
-    std::erase_if(after.invited, [&](const store::invitation& i) { return i.user == user; });
-    p::group_invite_response declined{inviter, user, g.name, p::to_int(p::code::invite_rejected), gid};
-    if (is_local(gid)) {
-      save_group(t, fx, gid, after, &g);
-      deliver(t, fx, inviter, make_frame(std::move(declined), std::nullopt));
-    } else {
-      update_replica(t, gid, after, &g);
-      const auto seq = forward_to_home(t, fx, user, gid, std::move(declined), std::nullopt);
-      store::group_pending_add(t, gid, seq, 'd', user);
-    }
-  }
-  store::erase_group_index(t, user);
-}
-
-void router::drop_account_media(store::txn& t, effects& fx, const std::string& user) {
-  // The user's uploads go, finished or not: recipients that have not fetched them yet lose
-  // them (their history keeps the notice).
-  for (const auto& media_id : store::uploads_of(t, user)) {
-    if (auto m = store::load_media(t, media_id)) store::purge_media(t, media_id, *m);
-    store::remove_upload(t, user, media_id);
-  }
-  // Media waiting for the user: their delivery ends as if they had declined it.
-  for (const auto& media_id : store::deliveries_of(t, user)) {
-    store::remove_delivery(t, user, media_id);
-    store::release_media(t, media_id);
-  }
-  // Media being fetched from another node for the user: they drop out of its recipients; a
-  // fetch left for nobody ends, and its origin stops waiting for this node.
-  for (auto& [media_id, f] : store::fetches(t)) {
-    if (std::find(f.to.begin(), f.to.end(), user) == f.to.end()) continue;
-    std::erase(f.to, user);
-    if (!f.to.empty() || f.home) {
-      store::save_fetch(t, media_id, f);
-      continue;
-    }
-    if (auto m = store::load_media(t, media_id)) store::purge_media(t, media_id, *m);
-    store::drop_fetch(t, media_id);
-    append_event(t, fx, f.origin, p::fed::media_done_event(f.origin_id, p::to_int(p::code::text_unknown_receiver)));
-  }
 }
 
 }  // namespace chatnode::node

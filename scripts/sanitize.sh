@@ -4,15 +4,15 @@
 # error, a leak or undefined behaviour fails the test it happens in.
 #
 #   scripts/sanitize.sh          unit and integration tests (what scripts/test.sh runs)
-#   scripts/sanitize.sh unit     unit tests only: protocol, crypto, certs, net, store, federation, node
+#   scripts/sanitize.sh unit     unit tests only: protocol, crypto, certs, net, store, core, federation, node
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/sanitizer-build.sh
 
-unit_dirs=(protocol crypto certs net store federation node)
+unit_dirs=(protocol crypto certs net store core federation node)
 case "${1:-all}" in
   unit)
-    sanitizer_build protocol_tests crypto_tests certs_tests net_tests store_tests federation_tests node_tests tls_stream_tests web_files_tests
+    sanitizer_build protocol_tests crypto_tests certs_tests net_tests store_tests core_tests federation_tests node_tests tls_stream_tests web_files_tests
     dirs=("${unit_dirs[@]}")
     ;;
   all)

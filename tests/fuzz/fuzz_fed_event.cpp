@@ -159,6 +159,7 @@ void run_events(const std::filesystem::path& dir, std::string_view input) {
   }
   check_store(db);
   route.set_federation(nullptr);
+  writer.stop();  // jobs still queued run while the router exists
 }
 
 }  // namespace

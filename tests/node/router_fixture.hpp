@@ -50,6 +50,7 @@ class router_fixture : public ::testing::Test {
                     });
   }
   ~router_fixture() override {
+    writer_->stop();  // jobs still queued (presence after a disconnect) run while the router exists
     router_.reset();
     writer_.reset();
     db_.reset();
