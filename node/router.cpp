@@ -210,27 +210,7 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
   if (type == p::message_type::login_request)
     return handle_login(s, std::get<p::login_request>(env.body), env.id);
 
-  if (!st.user) {
-    send_error(s, p::code::not_authenticated, "log in first", type_name, env.id);
-    return true;
-  }
-  if (is_server_only(type)) {
-    send_error(s, p::code::unknown_type, type_name + " is sent by the node, not by clients", type_name, env.id);
-    return true;
-  }
-  if (const std::string* actor = acting_user(env.body)) {
-    auto claimed = p::parse_user_id(*actor, cfg().domain);
-    if (!claimed || *claimed != *st.user) {
-      send_error(s, p::code::forbidden, "acting user \"" + *actor + "\" is not the logged-in user", type_name, env.id);
-      return true;
-    }
-  }
-  if (is_rate_limited(type) && !st.requests.take(cfg().limits.requests_per_second, cfg().limits.requests_burst)) {
-    metrics_.requests_limited.fetch_add(1, std::memory_order_relaxed);
-    send_error(s, p::code::rate_limited, "too many requests; slow down (limits.requests_per_second)", type_name, env.id);
-    return true;
-  }
-
+  if (!admit(s, env, type_name)) return true;
   if (core::has_rule(type)) {
     auto request = std::make_shared<const p::envelope>(std::move(env));
     run_rule(
@@ -241,7 +221,37 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
         });
     return true;
   }
-  switch (type) {
+  return dispatch(s, env, type_name);
+}
+
+bool router::admit(const std::shared_ptr<client_session>& s, const p::envelope& env, const std::string& type_name) {
+  session_state& st = s->state();
+  const p::message_type type = p::type_of(env.body);
+  if (!st.user) {
+    send_error(s, p::code::not_authenticated, "log in first", type_name, env.id);
+    return false;
+  }
+  if (is_server_only(type)) {
+    send_error(s, p::code::unknown_type, type_name + " is sent by the node, not by clients", type_name, env.id);
+    return false;
+  }
+  if (const std::string* actor = acting_user(env.body)) {
+    auto claimed = p::parse_user_id(*actor, cfg().domain);
+    if (!claimed || *claimed != *st.user) {
+      send_error(s, p::code::forbidden, "acting user \"" + *actor + "\" is not the logged-in user", type_name, env.id);
+      return false;
+    }
+  }
+  if (is_rate_limited(type) && !st.requests.take(cfg().limits.requests_per_second, cfg().limits.requests_burst)) {
+    metrics_.requests_limited.fetch_add(1, std::memory_order_relaxed);
+    send_error(s, p::code::rate_limited, "too many requests; slow down (limits.requests_per_second)", type_name, env.id);
+    return false;
+  }
+  return true;
+}
+
+bool router::dispatch(const std::shared_ptr<client_session>& s, p::envelope& env, const std::string& type_name) {
+  switch (p::type_of(env.body)) {
     case p::message_type::user_logout:
       handle_logout(s, env.id);
       break;

@@ -212,6 +212,11 @@ class router {
  private:
   void send_error(const std::shared_ptr<client_session>& s, protocol::code c, std::string message,
                   std::optional<std::string> in_reply_to, const std::optional<std::string>& id);
+  // A logged-in user's request: logged in, not a node-only type, acting as themselves, within
+  // limits.requests_per_second; else answered with the ERROR and false.
+  bool admit(const std::shared_ptr<client_session>& s, const protocol::envelope& env, const std::string& type_name);
+  // The requests whose flow is the router's own (not a rule of core/), by type.
+  bool dispatch(const std::shared_ptr<client_session>& s, protocol::envelope& env, const std::string& type_name);
   bool handle_register(const std::shared_ptr<client_session>& s, protocol::register_request& req,
                        const std::optional<std::string>& id);
   bool handle_login(const std::shared_ptr<client_session>& s, protocol::login_request& req,
