@@ -381,13 +381,16 @@ void router::on_binary(const std::shared_ptr<client_session>& s) {
              std::nullopt, std::nullopt);
 }
 
+namespace {
+frame_ptr register_reply(p::code c, const std::optional<std::string>& id) {
+  return router::make_frame(p::register_response{c == p::code::ok, p::to_int(c)}, id);
+}
+}  // namespace
+
 bool router::handle_register(const std::shared_ptr<client_session>& s, p::register_request& req,
                              const std::optional<std::string>& id) {
-  auto reply = [](p::code c, const std::optional<std::string>& rid) {
-    return make_frame(p::register_response{c == p::code::ok, p::to_int(c)}, rid);
-  };
   if (!cfg().registration_open) {
-    s->send(reply(p::code::auth_failed, id));
+    s->send(register_reply(p::code::auth_failed, id));
     return true;
   }
   auto uid = p::parse_user_id(req.username, cfg().domain);
@@ -399,12 +402,12 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
   try {
     auto t = db_.begin_read();
     if (store::account_exists(t, uid->name)) {
-      s->send(reply(p::code::user_exists, id));
+      s->send(register_reply(p::code::user_exists, id));
       return true;
     }
   } catch (const std::exception& e) {
     log(log_level::error, "router", "register ", uid->name, ": ", e.what());
-    s->send(reply(p::code::register_server_error, id));
+    s->send(register_reply(p::code::register_server_error, id));
     return true;
   }
   const std::string address = s->address();
@@ -420,38 +423,8 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
       send_error(s, p::code::rate_limited, "too many registrations; try again later", "REGISTER_REQUEST", id);
       return true;
   }
-  auto job = [this, s, address, name = uid->name, password = std::move(req.password_hash), id, reply] {
-    store::account_record record;
-    try {
-      record.credential = crypto::hash_password(password, cfg().kdf);
-      record.created = now_seconds();
-    } catch (const std::exception& e) {
-      guard_.end_registration(address);
-      log(log_level::error, "router", "register ", name, ": ", e.what());
-      s->send(reply(p::code::register_server_error, id));
-      s->resume_reading();
-      return;
-    }
-    guard_.end_registration(address);
-    auto created = std::make_shared<bool>(false);
-    writer_.submit(
-        [name, record, created](store::txn& t) {
-          *created = store::create_account(t, name, record);
-        },
-        [this, s, name, created, id, reply](std::error_code ec) {
-          p::code c = p::code::ok;
-          if (ec) {
-            log(log_level::error, "router", "register ", name, ": ", ec.message());
-            c = p::code::register_server_error;
-          } else if (!*created) {
-            c = p::code::user_exists;
-          } else {
-            metrics_.registrations.fetch_add(1, std::memory_order_relaxed);
-            log(log_level::info, "router", "registered ", name, " from ", s->remote());
-          }
-          s->send(reply(c, id));
-          s->resume_reading();
-        });
+  auto job = [this, s, address, name = uid->name, password = std::move(req.password_hash), id] {
+    create_account(s, address, name, password, id);
   };
   if (!run_kdf_(kdf_queue::lane::registration, std::move(job))) {
     guard_.end_registration(address);
@@ -459,6 +432,38 @@ bool router::handle_register(const std::shared_ptr<client_session>& s, p::regist
     return true;
   }
   return false;
+}
+
+void router::create_account(const std::shared_ptr<client_session>& s, const std::string& address, const std::string& name,
+                            const std::string& password, const std::optional<std::string>& id) {
+  store::account_record record;
+  try {
+    record.credential = crypto::hash_password(password, cfg().kdf);
+    record.created = now_seconds();
+  } catch (const std::exception& e) {
+    guard_.end_registration(address);
+    log(log_level::error, "router", "register ", name, ": ", e.what());
+    s->send(register_reply(p::code::register_server_error, id));
+    s->resume_reading();
+    return;
+  }
+  guard_.end_registration(address);
+  auto created = std::make_shared<bool>(false);
+  writer_.submit([name, record, created](store::txn& t) { *created = store::create_account(t, name, record); },
+                 [this, s, name, created, id](std::error_code ec) {
+                   p::code c = p::code::ok;
+                   if (ec) {
+                     log(log_level::error, "router", "register ", name, ": ", ec.message());
+                     c = p::code::register_server_error;
+                   } else if (!*created) {
+                     c = p::code::user_exists;
+                   } else {
+                     metrics_.registrations.fetch_add(1, std::memory_order_relaxed);
+                     log(log_level::info, "router", "registered ", name, " from ", s->remote());
+                   }
+                   s->send(register_reply(c, id));
+                   s->resume_reading();
+                 });
 }
 
 bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_request& req,

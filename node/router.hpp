@@ -219,6 +219,9 @@ class router {
   bool dispatch(const std::shared_ptr<client_session>& s, protocol::envelope& env, const std::string& type_name);
   bool handle_register(const std::shared_ptr<client_session>& s, protocol::register_request& req,
                        const std::optional<std::string>& id);
+  // The KDF job of a registration: hashes the password, then stores the account (writer).
+  void create_account(const std::shared_ptr<client_session>& s, const std::string& address, const std::string& name,
+                      const std::string& password, const std::optional<std::string>& id);
   bool handle_login(const std::shared_ptr<client_session>& s, protocol::login_request& req,
                     const std::optional<std::string>& id);
   // The credentials were right: goes online (a writer job ordered with every delivery

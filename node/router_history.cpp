@@ -168,6 +168,69 @@ std::vector<p::history_item> next_chunk(const store::database& db, history_sync&
   return items;
 }
 
+// The request's limit and bounds into `h` (`empty_range`: they leave nothing); what is wrong
+// with them (for ERROR 9003) otherwise.
+std::optional<std::string> read_bounds(const p::message_history_request& req, history_sync& h, bool& empty_range) {
+  if (req.limit) {
+    if (*req.limit < 1 || *req.limit > history_max_limit)
+      return "payload.limit: must be 1 to " + std::to_string(history_max_limit);
+    h.remaining = *req.limit;
+  }
+  if (req.after) {
+    if (const auto* text = std::get_if<std::string>(&*req.after)) {
+      auto after_id = parse_message_id(*text);
+      if (!after_id) return "payload.after: not a message id";
+      if (*after_id == std::numeric_limits<std::uint64_t>::max()) empty_range = true;
+      else h.next_id = *after_id + 1;
+    } else {
+      h.after_time = std::get<std::int64_t>(*req.after);
+    }
+  }
+  if (req.before) {
+    if (const auto* text = std::get_if<std::string>(&*req.before)) {
+      auto before_id = parse_message_id(*text);
+      if (!before_id) return "payload.before: not a message id";
+      if (*before_id == 0) empty_range = true;
+      else h.last_id = *before_id - 1;
+    } else {
+      h.before_time = std::get<std::int64_t>(*req.before);
+    }
+  }
+  return std::nullopt;
+}
+
+enum class with_found { yes, ambiguous, no };
+// Whom `with` names, into `h`: a group id; else a user id (a bare name is a user when such a
+// local user exists); else the name of one of `me`'s groups.
+with_found resolve_with(const store::txn& t, const std::string& me, const std::string& with, const std::string& domain,
+                        history_sync& h) {
+  if (auto gid = p::parse_group_id(with)) {
+    h.kind = history_sync::with_kind::group;
+    h.with = gid->full();
+    return with_found::yes;
+  }
+  auto peer = p::parse_user_id(with, domain);
+  const bool bare = with.find('@') == std::string::npos;
+  if (peer && (!bare || store::local_user_exists(t, peer->name))) {
+    h.kind = history_sync::with_kind::peer;
+    h.with = peer->full();
+    return with_found::yes;
+  }
+  std::vector<std::string> named;
+  for (auto& [group_id, group] : store::groups_of(t, me, store::group_role::member))
+    if (group.name == with) named.push_back(group_id);
+  if (named.size() > 1) return with_found::ambiguous;
+  if (named.size() == 1) {
+    h.kind = history_sync::with_kind::group;
+    h.with = std::move(named.front());
+    return with_found::yes;
+  }
+  if (!peer) return with_found::no;
+  h.kind = history_sync::with_kind::peer;  // an unknown user: nothing matches
+  h.with = peer->full();
+  return with_found::yes;
+}
+
 }  // namespace
 
 void router::handle_history_request(const std::shared_ptr<client_session>& s, p::message_history_request& req,
@@ -182,39 +245,9 @@ void router::handle_history_request(const std::shared_ptr<client_session>& s, p:
   h->last_id = std::numeric_limits<std::uint64_t>::max();
   bool empty_range = false;
 
-  if (req.limit) {
-    if (*req.limit < 1 || *req.limit > history_max_limit) {
-      send_error(s, p::code::invalid_field, "payload.limit: must be 1 to " + std::to_string(history_max_limit),
-                 std::string(request_type), id);
-      return;
-    }
-    h->remaining = *req.limit;
-  }
-  if (req.after) {
-    if (const auto* text = std::get_if<std::string>(&*req.after)) {
-      auto after_id = parse_message_id(*text);
-      if (!after_id) {
-        send_error(s, p::code::invalid_field, "payload.after: not a message id", std::string(request_type), id);
-        return;
-      }
-      if (*after_id == std::numeric_limits<std::uint64_t>::max()) empty_range = true;
-      else h->next_id = *after_id + 1;
-    } else {
-      h->after_time = std::get<std::int64_t>(*req.after);
-    }
-  }
-  if (req.before) {
-    if (const auto* text = std::get_if<std::string>(&*req.before)) {
-      auto before_id = parse_message_id(*text);
-      if (!before_id) {
-        send_error(s, p::code::invalid_field, "payload.before: not a message id", std::string(request_type), id);
-        return;
-      }
-      if (*before_id == 0) empty_range = true;
-      else h->last_id = *before_id - 1;
-    } else {
-      h->before_time = std::get<std::int64_t>(*req.before);
-    }
+  if (auto problem = read_bounds(req, *h, empty_range)) {
+    send_error(s, p::code::invalid_field, std::move(*problem), std::string(request_type), id);
+    return;
   }
 
   auto no_history = [&] {
@@ -225,40 +258,17 @@ void router::handle_history_request(const std::shared_ptr<client_session>& s, p:
   try {
     auto t = db_.begin_read();
     if (req.with) {
-      // A group id; else a user id (a bare name is a user when such a local user exists);
-      // else the name of one of my groups.
-      const std::string& with = *req.with;
-      std::optional<p::user_id> peer;
-      if (auto gid = p::parse_group_id(with)) {
-        h->kind = history_sync::with_kind::group;
-        h->with = gid->full();
-      } else {
-        peer = p::parse_user_id(with, cfg().domain);
-        const bool bare = with.find('@') == std::string::npos;
-        if (peer && (!bare || store::local_user_exists(t, peer->name))) {
-          h->kind = history_sync::with_kind::peer;
-          h->with = peer->full();
-        } else {
-          std::vector<std::string> named;
-          for (auto& [group_id, group] : store::groups_of(t, me, store::group_role::member))
-            if (group.name == with) named.push_back(group_id);
-          if (named.size() > 1) {
-            send_error(s, p::code::ambiguous_group,
-                       "payload.with: several of your groups are named \"" + with + "\"; use the groupId",
-                       std::string(request_type), id);
-            return;
-          }
-          if (named.size() == 1) {
-            h->kind = history_sync::with_kind::group;
-            h->with = std::move(named.front());
-          } else if (peer) {
-            h->kind = history_sync::with_kind::peer;  // an unknown user: nothing matches
-            h->with = peer->full();
-          } else {
-            no_history();
-            return;
-          }
-        }
+      switch (resolve_with(t, me, *req.with, cfg().domain, *h)) {
+        case with_found::yes:
+          break;
+        case with_found::ambiguous:
+          send_error(s, p::code::ambiguous_group,
+                     "payload.with: several of your groups are named \"" + *req.with + "\"; use the groupId",
+                     std::string(request_type), id);
+          return;
+        case with_found::no:
+          no_history();
+          return;
       }
     }
     // Fix the end at the request, so messages stored during the sync do not extend it.
