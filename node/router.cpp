@@ -466,6 +466,26 @@ void router::create_account(const std::shared_ptr<client_session>& s, const std:
                  });
 }
 
+bool router::spend_login_budget(const std::shared_ptr<client_session>& s, const std::string& address,
+                                const std::string& name, std::string_view what, std::string_view request_type,
+                                const std::optional<std::string>& id) {
+  switch (guard_.begin_login(address, name)) {
+    case auth_guard::verdict::ok:
+      return true;
+    case auth_guard::verdict::busy:
+      send_error(s, p::code::rate_limited,
+                 "another " + std::string(what) + " from your address is being checked; try again shortly",
+                 std::string(request_type), id);
+      return false;
+    default:
+      metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
+      send_error(s, p::code::rate_limited,
+                 "too many failed " + std::string(what) + "s from your address; try again later",
+                 std::string(request_type), id);
+      return false;
+  }
+}
+
 bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_request& req,
                           const std::optional<std::string>& id) {
   auto reply = [id](p::code c) { return make_frame(p::login_response{c == p::code::ok, p::to_int(c)}, id); };
@@ -481,19 +501,7 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
   const std::string address = s->address();
   // Counted before any work: parallel guesses cannot exceed the budget, and a lockout stops
   // this address, not the account owner elsewhere.
-  switch (guard_.begin_login(address, uid->name)) {
-    case auth_guard::verdict::ok:
-      break;
-    case auth_guard::verdict::busy:
-      send_error(s, p::code::rate_limited, "another login from your address is being checked; try again shortly",
-                 "LOGIN_REQUEST", id);
-      return true;
-    default:
-      metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
-      send_error(s, p::code::rate_limited, "too many failed logins from your address; try again later",
-                 "LOGIN_REQUEST", id);
-      return true;
-  }
+  if (!spend_login_budget(s, address, uid->name, "login", "LOGIN_REQUEST", id)) return true;
   const bool request_token = req.request_token.value_or(false);
   auto failed = [this, s, address, name = uid->name, reply](p::code c) {
     guard_.end_login(address, name, false);
@@ -550,14 +558,6 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
   // events queue behind the old ones). Friends learn of the login at once.
   auto full = user.full();
   const std::string user_name = user.name;
-  struct login_outcome {
-    bool gone = false;  // the account was deleted meanwhile
-    bool locked = false;  // an administrator locked it
-    bool added = false;
-    catch_up first;  // the first page of the catch-up
-    effects fx;      // to friends
-    std::optional<store::tokens::issued> token;
-  };
   auto out = std::make_shared<login_outcome>();
   writer_.submit(
       [this, s, full, user_name, out, request_token](store::txn& t) {
@@ -581,43 +581,49 @@ void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id
         core::presence_to_friends(c, full, c.frame(p::user_status_update{full, "online"}));
         c.flush_remote();
       },
-      [this, s, user = std::move(user), full, out, used_token = std::move(used_token), id](std::error_code ec) mutable {
-        s->post([this, s, user = std::move(user), full, out, ec, used_token = std::move(used_token), id]() mutable {
-          auto reply = [&](p::code c) {
-            p::login_response r{c == p::code::ok, p::to_int(c)};
-            if (c == p::code::ok && out->token) {
-              r.token = out->token->token;
-              r.token_expires = out->token->expires;
-            }
-            return make_frame(std::move(r), id);
-          };
-          if (ec || !out->added || s->state().closed) {
-            if (out->added) online_.remove(full, s.get());
-            if (ec) log(log_level::error, "router", "login ", full, ": ", ec.message());
-            if (!s->state().closed)
-              s->send(reply(ec           ? p::code::login_server_error
-                            : out->gone   ? p::code::user_not_found
-                            : out->locked ? p::code::account_locked
-                                          : p::code::already_logged_in));
-            if (!ec && out->added) {
-              // Other nodes were told of the login in the same commit: take it back.
-              out->fx.sends.clear();
-              apply_effects(out->fx);
-              presence_to_friends_async(full, make_frame(p::user_status_update{full, "offline"}, std::nullopt), false);
-            }
-          } else {
-            s->state().user = std::move(user);
-            if (used_token) s->state().tokens.push_back(std::move(*used_token));
-            if (out->token) s->state().tokens.push_back(out->token->digest);
-            metrics_.logins.fetch_add(1, std::memory_order_relaxed);
-            log(log_level::info, "router", full, " logged in from ", s->remote(), used_token ? " (token)" : "");
-            s->send(reply(p::code::ok));
-            send_catch_up(s, out->first);
-            apply_effects(out->fx);
-          }
+      [this, s, user = std::move(user), out, used_token = std::move(used_token), id](std::error_code ec) mutable {
+        s->post([this, s, user = std::move(user), out, ec, used_token = std::move(used_token), id]() mutable {
+          finish_login(s, std::move(user), *out, ec, std::move(used_token), id);
           s->resume_reading();
         });
       });
+}
+
+void router::finish_login(const std::shared_ptr<client_session>& s, p::user_id user, login_outcome& out, std::error_code ec,
+                          std::optional<std::string> used_token, const std::optional<std::string>& id) {
+  const std::string full = user.full();
+  auto reply = [&](p::code c) {
+    p::login_response r{c == p::code::ok, p::to_int(c)};
+    if (c == p::code::ok && out.token) {
+      r.token = out.token->token;
+      r.token_expires = out.token->expires;
+    }
+    return make_frame(std::move(r), id);
+  };
+  if (ec || !out.added || s->state().closed) {
+    if (out.added) online_.remove(full, s.get());
+    if (ec) log(log_level::error, "router", "login ", full, ": ", ec.message());
+    if (!s->state().closed)
+      s->send(reply(ec           ? p::code::login_server_error
+                    : out.gone   ? p::code::user_not_found
+                    : out.locked ? p::code::account_locked
+                                 : p::code::already_logged_in));
+    if (!ec && out.added) {
+      // Other nodes were told of the login in the same commit: take it back.
+      out.fx.sends.clear();
+      apply_effects(out.fx);
+      presence_to_friends_async(full, make_frame(p::user_status_update{full, "offline"}, std::nullopt), false);
+    }
+    return;
+  }
+  s->state().user = std::move(user);
+  if (used_token) s->state().tokens.push_back(std::move(*used_token));
+  if (out.token) s->state().tokens.push_back(out.token->digest);
+  metrics_.logins.fetch_add(1, std::memory_order_relaxed);
+  log(log_level::info, "router", full, " logged in from ", s->remote(), used_token ? " (token)" : "");
+  s->send(reply(p::code::ok));
+  send_catch_up(s, out.first);
+  apply_effects(out.fx);
 }
 
 void router::take_catch_up(store::txn& t, const std::string& user, const client_session* s, std::uint64_t after,

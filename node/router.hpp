@@ -12,6 +12,7 @@
 #include "message_counters.hpp"
 #include "rate_limits.hpp"
 #include "store/tables.hpp"
+#include "store/tokens.hpp"
 #include "registry.hpp"
 #include "request_latency.hpp"
 
@@ -222,6 +223,11 @@ class router {
   // The KDF job of a registration: hashes the password, then stores the account (writer).
   void create_account(const std::shared_ptr<client_session>& s, const std::string& address, const std::string& name,
                       const std::string& password, const std::optional<std::string>& id);
+  // Counted before any work, for a login or a check of the current password (`what`):
+  // parallel guesses cannot exceed the budget, and a lockout stops this address, not the
+  // account owner elsewhere. False when refused (answered with ERROR 9007).
+  bool spend_login_budget(const std::shared_ptr<client_session>& s, const std::string& address, const std::string& name,
+                          std::string_view what, std::string_view request_type, const std::optional<std::string>& id);
   bool handle_login(const std::shared_ptr<client_session>& s, protocol::login_request& req,
                     const std::optional<std::string>& id);
   // The credentials were right: goes online (a writer job ordered with every delivery
@@ -241,6 +247,19 @@ class router {
     bool more = false;            // the inbox holds more: the next page follows once these are written
     std::vector<frame_ptr> tail;  // after the last page
   };
+  // What complete_login's writer job found, for finish_login on the session's strand.
+  struct login_outcome {
+    bool gone = false;    // the account was deleted meanwhile
+    bool locked = false;  // an administrator locked it
+    bool added = false;   // the session is now the user's in the registry
+    catch_up first;       // the first page of the catch-up
+    effects fx;           // to friends
+    std::optional<store::tokens::issued> token;
+  };
+  // Answers the login: LOGIN_RESPONSE and the first catch-up page, or the refusal (and the
+  // login taken back from other nodes).
+  void finish_login(const std::shared_ptr<client_session>& s, protocol::user_id user, login_outcome& out,
+                    std::error_code ec, std::optional<std::string> used_token, const std::optional<std::string>& id);
   // Inside a rule: the page of `user`'s inbox after sequence `after`; the last page marks
   // the session live.
   void take_catch_up(store::txn& t, const std::string& user, const client_session* s, std::uint64_t after, catch_up& out);

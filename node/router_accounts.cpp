@@ -43,19 +43,7 @@ std::optional<std::string> router::begin_password_check(const std::shared_ptr<cl
                                                         const std::function<void()>& server_error) {
   const std::string address = s->address();
   // The current password is guessed as cheaply here as at login, so it spends the same budget.
-  switch (guard_.begin_login(address, name)) {
-    case auth_guard::verdict::ok:
-      break;
-    case auth_guard::verdict::busy:
-      send_error(s, p::code::rate_limited, "another password check from your address is running; try again shortly",
-                 std::string(request_type), id);
-      return std::nullopt;
-    default:
-      metrics_.logins_throttled.fetch_add(1, std::memory_order_relaxed);
-      send_error(s, p::code::rate_limited, "too many failed password checks from your address; try again later",
-                 std::string(request_type), id);
-      return std::nullopt;
-  }
+  if (!spend_login_budget(s, address, name, "password check", request_type, id)) return std::nullopt;
   try {
     return credential_of(db_, name);
   } catch (const std::exception& e) {
