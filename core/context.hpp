@@ -7,6 +7,7 @@
 #include "core/tally.hpp"
 
 #include "protocol/codec.hpp"
+#include "protocol/federation.hpp"
 #include "store/tables.hpp"
 
 #include <cstddef>
@@ -109,12 +110,8 @@ struct effects {
   void clear();
 };
 
-// The outcome of an event from another node, for FED_ACK: 0 applied (or a duplicate), else
-// the refusal; -1 and 9008 (not stored) are not acknowledged, so the origin sends it again.
-struct remote_result {
-  int code = 0;
-  std::string reason;
-};
+// The outcome of an event from another node, for FED_ACK (protocol/federation.hpp).
+using remote_result = protocol::fed::event_result;
 inline remote_result refuse(int code, std::string reason) { return {code, std::move(reason)}; }
 
 // The domain part of a user or group id ("" when there is none).

@@ -57,13 +57,8 @@ void finish_delivery(context& c, const actor& a, const std::string& media_id, co
 // bytes or gave up).
 remote_result apply_media_event(context& c, const std::string& origin, const boost::json::object& event);
 
-// How a fetch from another node ended once its bytes were in.
-enum class fetch_outcome {
-  published,  // the hash matched: the media is delivered to this node's recipients
-  refetch,    // the hash did not match: the bytes were dropped, fetch again
-  failed,     // given up (`max_attempts` mismatches); the origin was told
-  gone,       // the fetch no longer exists (purged meanwhile)
-};
+// How a fetch from another node ended once its bytes were in (protocol/federation.hpp).
+using protocol::fed::fetch_outcome;
 // Publishes fetched media `media_id` when its bytes hash to `sha` as announced (empty: they
 // do not add up), else drops them, giving up after `max_attempts` transfers.
 fetch_outcome settle_fetch(context& c, const std::string& media_id, const std::string& sha, std::uint32_t max_attempts);

@@ -5,7 +5,6 @@
 
 #include "log.hpp"
 #include "store/tables.hpp"
-#include "router.hpp"
 
 #include "crypto/encoding.hpp"
 #include "protocol/federation.hpp"
@@ -36,7 +35,7 @@ std::optional<std::uint32_t> index_field(const json::object& o, std::string_view
 
 }  // namespace
 
-media_fetch::media_fetch(store::database& db, store::writer& writer, router& route, federation::service& fed)
+media_fetch::media_fetch(store::database& db, store::writer& writer, federation::node_port& route, federation::service& fed)
     : db_(db), writer_(writer), route_(route), fed_(fed) {}
 
 void media_fetch::on_frame(const std::string& peer, const json::object& frame) {
@@ -289,13 +288,13 @@ void media_fetch::finish(const std::string& peer, const std::string& origin_id, 
     if (f == p.fetches.end() || f->second.local_id != local_id || f->second.finishing) return;
     f->second.finishing = true;
   }
-  route_.finish_fetch(local_id, [this, peer, origin_id](fetch_outcome outcome) {
+  route_.finish_fetch(local_id, [this, peer, origin_id](protocol::fed::fetch_outcome outcome) {
     {
       std::lock_guard lock(mutex_);
       auto& p = peers_[peer];
       p.fetches.erase(origin_id);
-      if (outcome == fetch_outcome::published) ++p.fetched;
-      if (outcome == fetch_outcome::failed) ++p.failed;
+      if (outcome == protocol::fed::fetch_outcome::published) ++p.fetched;
+      if (outcome == protocol::fed::fetch_outcome::failed) ++p.failed;
     }
     poke(peer);  // the next waiting fetch, or this one again after a mismatch
   });

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "core/media.hpp"
+#include "federation/port.hpp"
 #include "federation/service.hpp"
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
@@ -31,8 +32,6 @@
 
 namespace chatnode::node {
 
-class router;
-
 class media_fetch {
  public:
   static constexpr std::uint32_t media_window = 16;    // chunks in flight per media
@@ -40,7 +39,7 @@ class media_fetch {
   static constexpr std::size_t fetches_per_peer = 4;   // media fetched from one peer at once
   static constexpr std::uint32_t max_attempts = 3;     // transfers per media before giving up
 
-  media_fetch(store::database& db, store::writer& writer, router& route, federation::service& fed);
+  media_fetch(store::database& db, store::writer& writer, federation::node_port& route, federation::service& fed);
 
   // A FED_MEDIA_* frame from `peer` (the relay hands these over).
   void on_frame(const std::string& peer, const boost::json::object& frame);
@@ -82,7 +81,7 @@ class media_fetch {
 
   store::database& db_;
   store::writer& writer_;
-  router& route_;
+  federation::node_port& route_;
   federation::service& fed_;
   mutable std::mutex mutex_;
   std::map<std::string, peer_state> peers_;

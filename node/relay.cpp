@@ -18,7 +18,7 @@
 namespace chatnode::node {
 namespace json = boost::json;
 
-relay::relay(const config_source& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed,
+relay::relay(const config_source& cfg, store::database& db, store::writer& writer, federation::node_port& route, federation::service& fed,
              boost::asio::io_context& ioc)
     : cfg_(cfg), db_(db), writer_(writer), route_(route), fed_(fed), ioc_(ioc), media_(db, writer, route, fed) {}
 
@@ -197,7 +197,7 @@ void relay::on_frame(const std::string& peer, std::string_view frame) {
   const std::uint64_t acked = after && after->is_int64() && after->as_int64() > 0 ? static_cast<std::uint64_t>(after->as_int64()) : 0;
   // The event as parsed here (no second parse in the router).
   route_.receive_remote(peer, from_stream, n, acked, std::move(v.as_object().at("event").as_object()),
-                        [this, peer, from_stream, n](remote_result r) {
+                        [this, peer, from_stream, n](protocol::fed::event_result r) {
                           if (r.code == -1) return;  // out of order: the peer resends from the gap
                           if (r.code == 9008) {
                             // Not stored: everything behind it would now be out of order.
@@ -230,7 +230,8 @@ void relay::ack_applied(const std::string& peer, const std::string& stream, std:
   });
 }
 
-void relay::ack_refused(const std::string& peer, const std::string& stream, std::uint64_t seq, const remote_result& r) {
+void relay::ack_refused(const std::string& peer, const std::string& stream, std::uint64_t seq,
+                        const protocol::fed::event_result& r) {
   std::lock_guard lock(ack_mutex_);
   flush_ack(peer);  // the applied events before it first
   json::object ack{{"type", "FED_ACK"}, {"stream", stream}, {"seq", seq}, {"code", r.code}};

@@ -14,7 +14,7 @@
 #include "config.hpp"
 #include "config_source.hpp"
 #include "media_fetch.hpp"
-#include "router.hpp"
+#include "federation/port.hpp"
 
 #include "federation/service.hpp"
 #include "store/lmdb.hpp"
@@ -32,11 +32,11 @@
 
 namespace chatnode::node {
 
-class relay final : public federation_port {
+class relay final : public federation::port {
  public:
   static constexpr std::size_t window = 512;  // events in flight per peer
 
-  relay(const config_source& cfg, store::database& db, store::writer& writer, router& route, federation::service& fed,
+  relay(const config_source& cfg, store::database& db, store::writer& writer, federation::node_port& route, federation::service& fed,
         boost::asio::io_context& ioc);
   // Unhooks from the router and waits for writer completions that may still reach this
   // relay through it (the node can stop before its first commit completed, e.g. when the
@@ -91,7 +91,8 @@ class relay final : public federation_port {
   // Acknowledgements are cumulative: applied events are acknowledged once per burst (the
   // highest seq), a refused one at once with its code (after the applied ones before it).
   void ack_applied(const std::string& peer, const std::string& stream, std::uint64_t seq);
-  void ack_refused(const std::string& peer, const std::string& stream, std::uint64_t seq, const remote_result& r);
+  void ack_refused(const std::string& peer, const std::string& stream, std::uint64_t seq,
+                   const protocol::fed::event_result& r);
   void flush_ack(const std::string& peer);  // with ack_mutex_ held
 
   const config& cfg() const noexcept { return cfg_.get(); }
@@ -99,7 +100,7 @@ class relay final : public federation_port {
   const config_source& cfg_;
   store::database& db_;
   store::writer& writer_;
-  router& route_;
+  federation::node_port& route_;
   federation::service& fed_;
   boost::asio::io_context& ioc_;
   std::string stream_;

@@ -18,6 +18,7 @@
 
 #include "core/context.hpp"
 #include "core/media.hpp"
+#include "federation/port.hpp"
 #include "protocol/codec.hpp"
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
@@ -54,16 +55,9 @@ struct router_metrics {
   std::atomic<std::uint64_t> remote_skipped{0};     // events acknowledged before a restore of this node, lost
 };
 
-// What the router needs of federation; node/relay.cpp implements it. Null when federation
-// is off (then users of other domains are unknown).
-class federation_port {
- public:
-  virtual ~federation_port() = default;
-  // Whether users of `domain` can be reached (the domain is a configured peer).
-  virtual bool reachable(const std::string& domain) const = 0;
-  // New events for `domain` were committed to its outbox: send them (dialling if needed).
-  virtual void poke(const std::string& domain) = 0;
-};
+// What the router needs of federation (federation/port.hpp); node/relay.cpp implements it.
+// Null when federation is off (then users of other domains are unknown).
+using federation_port = federation::port;
 
 // A federation event's outcome for FED_ACK (core/context.hpp).
 using core::remote_result;
@@ -71,8 +65,7 @@ using core::remote_result;
 // Media between nodes (media_fetch.hpp): how a fetch ended once its bytes were in.
 using core::fetch_outcome;
 
-
-class router {
+class router final : public federation::node_port {
  public:
   using blocking_executor = std::function<void(std::function<void()>)>;
   // Runs a password hash on `lane`; false when that lane is full (the job is dropped).
@@ -101,21 +94,21 @@ class router {
   void on_disconnect(const std::shared_ptr<client_session>& s);
 
   // Federation (router_federation.cpp). Set before serving.
-  void set_federation(federation_port* fed) noexcept { fed_.store(fed); }
+  void set_federation(federation_port* fed) noexcept override { fed_.store(fed); }
   // Applies event `seq` of `origin`'s stream once (a duplicate is acknowledged, not
   // applied again), in a writer job; `done` runs after the commit with the outcome.
   // `acked`: how far the origin says this node acknowledged the stream (FED_EVENT `after`):
   // a gap up to it means this node lost events it had acknowledged (it was restored from a
   // backup); they are skipped, logged and counted, so the stream flows again.
   void receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, std::uint64_t acked,
-                      boost::json::object event, std::function<void(remote_result)> done);
+                      boost::json::object event, std::function<void(remote_result)> done) override;
   // Events for every configured peer at start-up: "reset" (this node's users are offline).
-  void announce_start(const std::vector<std::string>& peers, std::function<void()> done);
+  void announce_start(const std::vector<std::string>& peers, std::function<void()> done) override;
 
   // ---- media between nodes (router_media_federation.cpp) ----
   // Every chunk of fetched media `media_id` is stored: checks the SHA-256 off the I/O
   // threads, then publishes it (or drops the bytes); `done` runs after the commit.
-  void finish_fetch(const std::string& media_id, std::function<void(fetch_outcome)> done);
+  void finish_fetch(const std::string& media_id, std::function<void(fetch_outcome)> done) override;
 
   // ---- account lifecycle (router_accounts.cpp) ----
   // Deletes local user `user` (a bare name or a full id of this domain) as

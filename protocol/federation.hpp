@@ -14,6 +14,22 @@
 
 namespace chatnode::protocol::fed {
 
+// An event's outcome, as FED_ACK carries it: 0 applied (or a duplicate), else the refusal
+// with its reason; -1 (out of order) and 9008 (not stored) are not acknowledged, so the
+// origin sends the event again.
+struct event_result {
+  int code = 0;
+  std::string reason;
+};
+
+// How fetching a media's bytes from another node ended, once they were all in.
+enum class fetch_outcome {
+  published,  // the hash matched: the media is delivered to this node's recipients
+  refetch,    // the hash did not match: the bytes were dropped, fetch again
+  failed,     // given up (too many mismatches); the origin was told
+  gone,       // the fetch no longer exists (purged meanwhile)
+};
+
 // ---- events (stored in outboxes, carried by FED_EVENT) -------------------------------
 // `message` / `request`: a client message as protocol::encode wrote it.
 std::string deliver_event(const std::vector<std::string>& to, std::string_view message,

@@ -1,0 +1,46 @@
+// Where federation meets the node's rules, both ways, as interfaces (no Asio here): the
+// router implements node_port (it applies what other nodes send), the relay implements port
+// (the rules reach other nodes through it).
+#pragma once
+
+#include "protocol/federation.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace chatnode::federation {
+
+// What the rules need of federation.
+class port {
+ public:
+  virtual ~port() = default;
+  // Whether users of `domain` can be reached (the domain is a configured peer).
+  virtual bool reachable(const std::string& domain) const = 0;
+  // New events for `domain` were committed to its outbox: send them (dialling if needed).
+  virtual void poke(const std::string& domain) = 0;
+};
+
+// What federation hands to the node.
+class node_port {
+ public:
+  virtual ~node_port() = default;
+  // Hooks federation in (null: unhooks it; the rules then know no other domain).
+  virtual void set_federation(port* fed) noexcept = 0;
+  // Applies event `seq` of `origin`'s stream once (a duplicate is acknowledged, not applied
+  // again); `done` runs after the commit with the outcome for FED_ACK. `acked`: how far the
+  // origin says this node acknowledged the stream (FED_EVENT `after`).
+  virtual void receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq,
+                              std::uint64_t acked, boost::json::object event,
+                              std::function<void(protocol::fed::event_result)> done) = 0;
+  // Queues a "reset" event for every peer at start-up (this node's users are offline).
+  virtual void announce_start(const std::vector<std::string>& peers, std::function<void()> done) = 0;
+  // Every chunk of fetched media `media_id` is stored: checks it and publishes it (or drops
+  // the bytes); `done` runs after the commit.
+  virtual void finish_fetch(const std::string& media_id, std::function<void(protocol::fed::fetch_outcome)> done) = 0;
+};
+
+}  // namespace chatnode::federation
