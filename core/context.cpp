@@ -17,15 +17,17 @@ void effects::clear() {
   notes.clear();
 }
 
-std::string domain_of(std::string_view id) {
+std::string_view domain_of(std::string_view id) {
   const auto at = id.rfind('@');
-  return at == std::string_view::npos ? std::string() : std::string(id.substr(at + 1));
+  return at == std::string_view::npos ? std::string_view() : id.substr(at + 1);
 }
 
-std::string context::full_id(const std::string& raw) const {
-  auto uid = p::parse_user_id(raw, cfg.domain);
+std::string full_user_id(const std::string& raw, const std::string& domain) {
+  auto uid = p::parse_user_id(raw, domain);
   return uid ? uid->full() : raw;
 }
+
+std::string context::full_id(const std::string& raw) const { return full_user_id(raw, cfg.domain); }
 
 frame_ptr context::frame(p::payload body, const std::optional<std::string>& id) const {
   return std::make_shared<const std::string>(p::encode(p::envelope{std::move(body), now, id}));
@@ -50,7 +52,7 @@ void context::reply_error(const actor& a, p::code c, std::string message, std::o
 
 void context::deliver(const std::string& user, const frame_ptr& f, const std::optional<std::string>& ref) {
   if (!is_local(user)) {
-    const std::string domain = domain_of(user);
+    const std::string_view domain = domain_of(user);
     // One event per node for a frame going to several of its users (group fan-out).
     for (auto& r : fx.remote) {
       if (r.frame == f && r.domain == domain && r.ref == ref) {
@@ -58,7 +60,7 @@ void context::deliver(const std::string& user, const frame_ptr& f, const std::op
         return;
       }
     }
-    fx.remote.push_back({domain, f, {user}, ref});
+    fx.remote.push_back({std::string(domain), f, {user}, ref});
     return;
   }
   if (auto to = online.find_live(user)) {
@@ -102,15 +104,15 @@ void context::flush_remote() {
 
 store::stream_pos context::forward_to_home(const std::string& actor, const std::string& group_id, p::payload request,
                                            const std::optional<std::string>& id) {
-  return append_event(domain_of(group_id), p::fed::act_event(actor, p::encode(p::envelope{std::move(request), now, id})));
+  return append_event(std::string(domain_of(group_id)), p::fed::act_event(actor, p::encode(p::envelope{std::move(request), now, id})));
 }
 
 void context::sync_group(const std::string& group_id, const store::group_record& g) {
   auto& domains = fx.group_syncs[group_id];
   for (const auto& m : g.members)
-    if (!is_local(m)) domains.insert(domain_of(m));
+    if (!is_local(m)) domains.emplace(domain_of(m));
   for (const auto& i : g.invited)
-    if (!is_local(i.user)) domains.insert(domain_of(i.user));
+    if (!is_local(i.user)) domains.emplace(domain_of(i.user));
   if (domains.empty()) fx.group_syncs.erase(group_id);
 }
 

@@ -114,8 +114,10 @@ struct effects {
 using remote_result = protocol::fed::event_result;
 inline remote_result refuse(int code, std::string reason) { return {code, std::move(reason)}; }
 
-// The domain part of a user or group id ("" when there is none).
-std::string domain_of(std::string_view id);
+// The domain part of a user or group id ("" when there is none), a view into `id`.
+std::string_view domain_of(std::string_view id);
+// A full user id of `raw` read against `domain` (a bare name is a user of it), else `raw`.
+std::string full_user_id(const std::string& raw, const std::string& domain);
 
 class context {
  public:

@@ -6,8 +6,6 @@
 #include "core/media.hpp"
 #include "core/messaging.hpp"
 
-#include "protocol/ids.hpp"
-
 namespace chatnode::core {
 namespace p = chatnode::protocol;
 
@@ -62,10 +60,7 @@ void apply_request(context& c, const actor& a, const p::envelope& request) {
 p::envelope failure_reply(const settings& cfg, const actor& a, const p::envelope& request, std::int64_t now) {
   const std::string& me = a.user;
   const auto& id = request.id;
-  auto full = [&](const std::string& raw) {
-    auto uid = p::parse_user_id(raw, cfg.domain);
-    return uid ? uid->full() : raw;
-  };
+  auto full = [&](const std::string& raw) { return full_user_id(raw, cfg.domain); };
   const int failed = p::to_int(p::code::server_error);
   auto reply = [&](p::payload body) { return p::envelope{std::move(body), now, id}; };
   auto error = [&](std::string message) {

@@ -212,12 +212,16 @@ bool router::on_frame(const std::shared_ptr<client_session>& s, std::string_view
 
   if (!admit(s, env, type_name)) return true;
   if (core::has_rule(type)) {
-    auto request = std::make_shared<const p::envelope>(std::move(env));
+    // Shared by the rule (which the writer may run again) and its failure reply.
+    struct request {
+      p::envelope env;
+      core::actor actor;
+    };
+    auto r = std::make_shared<const request>(request{std::move(env), core::actor{st.user->full(), {}, false}});
     run_rule(
-        s,
-        [request, a = core::actor{st.user->full(), {}, false}](core::context& c) { core::apply_request(c, a, *request); },
-        [this, request, a = core::actor{st.user->full(), {}, false}] {
-          return std::make_shared<const std::string>(p::encode(core::failure_reply(settings(), a, *request, now_seconds())));
+        s, [r](core::context& c) { core::apply_request(c, r->actor, r->env); },
+        [this, r] {
+          return std::make_shared<const std::string>(p::encode(core::failure_reply(settings(), r->actor, r->env, now_seconds())));
         });
     return true;
   }

@@ -14,7 +14,9 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <memory>
 #include <set>
 #include <string>
@@ -94,6 +96,9 @@ class table_view final : public online_view {
   bool federation = true;
   int friend_request_budget = 1000;
 };
+
+// Every row of every table, to check that a refusal changed nothing.
+using snapshot = std::vector<std::vector<std::pair<std::string, std::string>>>;
 
 // A frame as JSON, with who it went to.
 struct sent_frame {
@@ -176,6 +181,38 @@ class core_test : public ::testing::Test {
       for (const auto& e : store::outbox_read(t, peer, 0, 1000)) out.push_back(boost::json::parse(e.event).as_object());
       return out;
     });
+  }
+  // The message ids in `owner`'s history, ascending.
+  std::vector<std::uint64_t> history(const std::string& owner) {
+    return read([&](const store::txn& t) {
+      std::vector<std::uint64_t> ids;
+      store::history_up(t, owner, 0, [&](std::uint64_t mid) {
+        ids.push_back(mid);
+        return true;
+      });
+      return ids;
+    });
+  }
+  std::optional<store::stored_message> message(std::uint64_t mid) {
+    return read([&](const store::txn& t) { return store::load_message(t, mid); });
+  }
+  snapshot dump() {
+    return read([](const store::txn& t) {
+      snapshot s;
+      for (std::size_t i = 0; i < store::table_names.size(); ++i) {
+        auto& rows = s.emplace_back();
+        auto cur = t.open_cursor(static_cast<store::table_id>(i));
+        for (auto item = cur.first(); item; item = cur.next()) rows.emplace_back(item->first, item->second);
+      }
+      return s;
+    });
+  }
+  // The names of the tables that differ between two snapshots.
+  static std::string changed_tables(const snapshot& a, const snapshot& b) {
+    std::string out;
+    for (std::size_t i = 0; i < store::table_names.size(); ++i)
+      if (a[i] != b[i]) out += std::string(store::table_names[i]) + " ";
+    return out;
   }
   static std::string type_of(const boost::json::object& frame) { return std::string(frame.at("type").as_string()); }
   static const boost::json::object& payload(const boost::json::object& frame) { return frame.at("payload").as_object(); }

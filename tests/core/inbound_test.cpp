@@ -86,7 +86,6 @@ store::group_record group_of(std::string leader, std::vector<std::string> member
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 std::int64_t code_of(const json::object& frame) { return frame.at("payload").at("code").as_int64(); }
 
-using snapshot = std::vector<std::vector<std::pair<std::string, std::string>>>;
 
 class InboundTest : public core_test {
  protected:
@@ -103,24 +102,6 @@ class InboundTest : public core_test {
     return r;
   }
 
-  // Every row of every table.
-  snapshot dump() {
-    return read([](const store::txn& t) {
-      snapshot s;
-      for (std::size_t i = 0; i < store::table_names.size(); ++i) {
-        auto& rows = s.emplace_back();
-        auto cur = t.open_cursor(static_cast<store::table_id>(i));
-        for (auto item = cur.first(); item; item = cur.next()) rows.emplace_back(item->first, item->second);
-      }
-      return s;
-    });
-  }
-  static std::string changed_tables(const snapshot& a, const snapshot& b) {
-    std::string out;
-    for (std::size_t i = 0; i < store::table_names.size(); ++i)
-      if (a[i] != b[i]) out += std::string(store::table_names[i]) + " ";
-    return out;
-  }
 
   // `ev` is refused with `code` (and a reason), and nothing of it is kept: no table
   // changed, no frame sent, no outbox poked, no presence recorded.
@@ -175,19 +156,6 @@ class InboundTest : public core_test {
       for (auto& [gid, g] : store::groups_of(t, user, role)) ids.push_back(gid);
       return ids;
     });
-  }
-  std::vector<std::uint64_t> history(const std::string& user) {
-    return read([&](const store::txn& t) {
-      std::vector<std::uint64_t> ids;
-      store::history_up(t, user, 0, [&](std::uint64_t id) {
-        ids.push_back(id);
-        return true;
-      });
-      return ids;
-    });
-  }
-  std::optional<store::stored_message> message(std::uint64_t id) {
-    return read([&](const store::txn& t) { return store::load_message(t, id); });
   }
   std::uint64_t take_message_id() {
     std::uint64_t id = 0;

@@ -53,7 +53,6 @@ std::vector<std::int64_t> numbers(const json::value& v) {
   return out;
 }
 
-using snapshot = std::vector<std::vector<std::pair<std::string, std::string>>>;
 
 class MediaTest : public core_test {
  protected:
@@ -154,36 +153,6 @@ class MediaTest : public core_test {
   }
   bool has_delivery(const std::string& recipient, const std::string& media_id) {
     return read([&](const store::txn& t) { return store::delivery_progress(t, recipient, media_id).has_value(); });
-  }
-  std::vector<std::uint64_t> history(const std::string& owner) {
-    return read([&](const store::txn& t) {
-      std::vector<std::uint64_t> ids;
-      store::history_up(t, owner, 0, [&](std::uint64_t mid) {
-        ids.push_back(mid);
-        return true;
-      });
-      return ids;
-    });
-  }
-  std::optional<store::stored_message> message(std::uint64_t mid) {
-    return read([&](const store::txn& t) { return store::load_message(t, mid); });
-  }
-  snapshot dump() {
-    return read([](const store::txn& t) {
-      snapshot s;
-      for (std::size_t i = 0; i < store::table_names.size(); ++i) {
-        auto& rows = s.emplace_back();
-        auto cur = t.open_cursor(static_cast<store::table_id>(i));
-        for (auto item = cur.first(); item; item = cur.next()) rows.emplace_back(item->first, item->second);
-      }
-      return s;
-    });
-  }
-  static std::string changed_tables(const snapshot& a, const snapshot& b) {
-    std::string out;
-    for (std::size_t i = 0; i < store::table_names.size(); ++i)
-      if (a[i] != b[i]) out += std::string(store::table_names[i]) + " ";
-    return out;
   }
 
   // The single reply of `fx`, which must be of `type`.

@@ -40,20 +40,6 @@ class MessagingTest : public core_test {
       text(c, a, p::text_message{a.user, receiver, content, std::nullopt, std::nullopt, std::nullopt}, id);
     });
   }
-  // The message ids in `owner`'s history, ascending.
-  std::vector<std::uint64_t> history(const std::string& owner) {
-    return read([&](const store::txn& t) {
-      std::vector<std::uint64_t> ids;
-      store::history_up(t, owner, 0, [&](std::uint64_t mid) {
-        ids.push_back(mid);
-        return true;
-      });
-      return ids;
-    });
-  }
-  std::optional<store::stored_message> message(std::uint64_t mid) {
-    return read([&](const store::txn& t) { return store::load_message(t, mid); });
-  }
   void save_group(const std::string& gid, const std::string& name, const std::string& leader,
                   const std::vector<std::string>& members) {
     store::group_record g;
