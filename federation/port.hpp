@@ -3,7 +3,9 @@
 // (the rules reach other nodes through it).
 #pragma once
 
+#include "core/context.hpp"
 #include "protocol/federation.hpp"
+#include "store/txn.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -30,12 +32,14 @@ class node_port {
   virtual ~node_port() = default;
   // Hooks federation in (null: unhooks it; the rules then know no other domain).
   virtual void set_federation(port* fed) noexcept = 0;
-  // Applies event `seq` of `origin`'s stream once (a duplicate is acknowledged, not applied
-  // again); `done` runs after the commit with the outcome for FED_ACK. `acked`: how far the
-  // origin says this node acknowledged the stream (FED_EVENT `after`).
-  virtual void receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq,
-                              std::uint64_t acked, boost::json::object event,
-                              std::function<void(protocol::fed::event_result)> done) = 0;
+  // Applies an event of `origin` (already checked for order and duplicates by the inbox)
+  // inside the inbox's writer transaction `t`: the rules of core/inbound.hpp. Refused (code
+  // != 0): nothing was written and `fx` is empty. Runs on the writer thread.
+  virtual protocol::fed::event_result apply_event(store::txn& t, const std::string& origin,
+                                                  const boost::json::object& event, core::effects& fx) = 0;
+  // After that transaction committed: sends what the rule made (frames to connections,
+  // pokes of outboxes).
+  virtual void send_effects(core::effects& fx) = 0;
   // Queues a "reset" event for every peer at start-up (this node's users are offline).
   virtual void announce_start(const std::vector<std::string>& peers, std::function<void()> done) = 0;
   // Every chunk of fetched media `media_id` is stored: checks it and publishes it (or drops

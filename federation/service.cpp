@@ -19,7 +19,6 @@
 #include <openssl/err.h>
 
 #include <algorithm>
-#include <sstream>
 
 namespace chatnode::federation {
 namespace http = beast::http;
@@ -93,14 +92,6 @@ struct service::peer {
   unsigned attempts = 0;              // consecutive failed dials (0 once the peer is heard from)
   link_state state = link_state::idle;
 };
-
-template <class... Args>
-void service::log(severity level, const Args&... args) const {
-  if (!log_) return;
-  std::ostringstream out;
-  (out << ... << args);
-  log_(level, out.str());
-}
 
 service::service(asio::io_context& ioc, options opts, logger log)
     : ioc_(ioc), log_(std::move(log)), strand_(asio::make_strand(ioc)), acceptor_(strand_), rng_(std::random_device{}()) {
@@ -222,9 +213,8 @@ awaitable<void> service::run_inbound(std::shared_ptr<link> l) {
   } releaser{handshakes_};
 
   auto& ws = l->stream();
-  auto& tcp_layer = beast::get_lowest_layer(ws);
   // One deadline for everything up to and including the peer's FED_HELLO.
-  tcp_layer.expires_after(opts().handshake_timeout);
+  beast::get_lowest_layer(ws).expires_after(opts().handshake_timeout);
   beast::error_code ec;
   co_await ws.next_layer().async_handshake(ssl::stream_base::server, redirect(ec));
   if (ec) {
@@ -232,19 +222,27 @@ awaitable<void> service::run_inbound(std::shared_ptr<link> l) {
     refuse(l->remote(), ec, "TLS handshake: ");
     co_return;
   }
+  if (!co_await accept_upgrade(*l)) co_return;
+  if (!co_await answer_hello(*l)) co_return;
+  set_live_timeouts(ws, opts());
+  asio::post(strand_, [self, l] { self->on_link_up(l); });
+}
 
+awaitable<bool> service::accept_upgrade(link& l) {
+  auto& ws = l.stream();
+  beast::error_code ec;
   beast::flat_buffer buffer;
   http::request_parser<http::string_body> parser;
   parser.header_limit(max_request_header_bytes);
   parser.body_limit(0);
   co_await http::async_read(ws.next_layer(), buffer, parser, redirect(ec));
   if (ec) {
-    log(severity::debug, l->remote(), ": reading the upgrade request: ", ec.message());
-    co_return;
+    log(severity::debug, l.remote(), ": reading the upgrade request: ", ec.message());
+    co_return false;
   }
   const auto& req = parser.get();
   if (!websocket::is_upgrade(req) || req.target() != federation_path) {
-    refuse(l->remote(), errc::not_federation_request);
+    refuse(l.remote(), errc::not_federation_request);
     http::response<http::string_body> res{http::status::not_found, req.version()};
     res.set(http::field::server, user_agent);
     res.set(http::field::content_type, "text/plain");
@@ -252,45 +250,46 @@ awaitable<void> service::run_inbound(std::shared_ptr<link> l) {
     res.keep_alive(false);
     res.prepare_payload();
     co_await http::async_write(ws.next_layer(), res, redirect(ec));
-    co_return;
+    co_return false;
   }
   ws.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, user_agent); }));
   ws.read_message_max(max_hello_bytes);
   co_await ws.async_accept(req, redirect(ec));
-  if (ec) {
-    log(severity::debug, l->remote(), ": WebSocket accept: ", ec.message());
-    co_return;
-  }
+  if (ec) log(severity::debug, l.remote(), ": WebSocket accept: ", ec.message());
+  co_return !ec;
+}
 
+awaitable<bool> service::answer_hello(link& l) {
+  auto& ws = l.stream();
+  beast::error_code ec;
   beast::flat_buffer frame;
   co_await ws.async_read(frame, redirect(ec));
   if (ec) {
-    refuse(l->remote(), ec, "waiting for FED_HELLO: ");
-    co_return;
+    refuse(l.remote(), ec, "waiting for FED_HELLO: ");
+    co_return false;
   }
   hello h;
   ec = ws.got_text() ? parse_hello(beast::buffers_to_string(frame.data()), h) : make_error_code(errc::bad_hello);
   if (!ec) ec = opts().check_allowed(h.origin);
   if (!ec) ec = verify_peer_identity(ws.next_layer().native_handle(), h.origin, opts().pin_for(h.origin));
   if (ec) {
-    refuse(h.origin.empty() ? l->remote() : h.origin, ec);
+    refuse(h.origin.empty() ? l.remote() : h.origin, ec);
     websocket::close_reason why(websocket::close_code::policy_error);
     why.reason = close_reason_text(ec);
     beast::error_code ignored;
     co_await ws.async_close(why, redirect(ignored));
-    co_return;
+    co_return false;
   }
-  l->set_peer(h.origin);
+  l.set_peer(h.origin);
   ws.text(true);
   const std::string answer = encode_hello(opts().domain);
   co_await ws.async_write(asio::buffer(answer), redirect(ec));
   if (ec) {
-    log(severity::info, "link from ", h.origin, " (", l->remote(), ") failed during FED_HELLO: ", ec.message());
-    co_return;
+    log(severity::info, "link from ", h.origin, " (", l.remote(), ") failed during FED_HELLO: ", ec.message());
+    co_return false;
   }
-  set_live_timeouts(ws, opts());
-  asio::post(strand_, [self, l] { self->on_link_up(l); });
+  co_return true;
 }
 
 // ---- outbound ----

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "federation/link.hpp"
+#include "federation/log.hpp"
 #include "federation/options.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -36,8 +37,6 @@ namespace chatnode::federation {
 enum class link_state { idle, connecting, up, backoff };
 std::string_view to_string(link_state s) noexcept;
 
-enum class severity { debug, info, warn };
-using logger = std::function<void(severity, const std::string&)>;
 
 class service : public std::enable_shared_from_this<service> {
  public:
@@ -94,6 +93,11 @@ class service : public std::enable_shared_from_this<service> {
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> run_inbound(std::shared_ptr<link> l);
+  // The steps of run_inbound after TLS, each false when the link ends there (refused or
+  // logged): the WebSocket upgrade at /federation (anything else gets a 404), then the
+  // peer's FED_HELLO checked (allowed, certificate, pin) and ours sent back.
+  asio::awaitable<bool> accept_upgrade(link& l);
+  asio::awaitable<bool> answer_hello(link& l);
   asio::awaitable<beast::error_code> run_outbound(std::shared_ptr<link> l, std::string domain, std::string address);
 
   peer& peer_for(const std::string& domain);  // on strand_
@@ -107,7 +111,7 @@ class service : public std::enable_shared_from_this<service> {
   bool preferred(const link& l) const;
 
   template <class... Args>
-  void log(severity level, const Args&... args) const;
+  void log(severity level, const Args&... args) const { write_log(log_, level, args...); }
 
   asio::io_context& ioc_;
   // Snapshots: every one is kept while the service lives (links hold references to them).

@@ -490,16 +490,21 @@ bool router::spend_login_budget(const std::shared_ptr<client_session>& s, const 
   }
 }
 
+namespace {
+frame_ptr login_reply(p::code c, const std::optional<std::string>& id) {
+  return router::make_frame(p::login_response{c == p::code::ok, p::to_int(c)}, id);
+}
+}  // namespace
+
 bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_request& req,
                           const std::optional<std::string>& id) {
-  auto reply = [id](p::code c) { return make_frame(p::login_response{c == p::code::ok, p::to_int(c)}, id); };
   if (s->state().user) {
-    s->send(reply(p::code::already_logged_in));
+    s->send(login_reply(p::code::already_logged_in, id));
     return true;
   }
   auto uid = p::parse_user_id(req.username, cfg().domain);
   if (!uid || uid->domain != cfg().domain) {
-    s->send(reply(p::code::user_not_found));
+    s->send(login_reply(p::code::user_not_found, id));
     return true;
   }
   const std::string address = s->address();
@@ -507,12 +512,6 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
   // this address, not the account owner elsewhere.
   if (!spend_login_budget(s, address, uid->name, "login", "LOGIN_REQUEST", id)) return true;
   const bool request_token = req.request_token.value_or(false);
-  auto failed = [this, s, address, name = uid->name, reply](p::code c) {
-    guard_.end_login(address, name, false);
-    metrics_.login_failures.fetch_add(1, std::memory_order_relaxed);
-    log(log_level::info, "router", "failed login for ", name, " from ", s->remote(), " (", p::to_int(c), ")");
-    s->send(reply(c));
-  };
   std::optional<std::string> credential;
   try {
     auto t = db_.begin_read();
@@ -520,7 +519,7 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
       // A resumption token costs a hash, not a KDF run.
       const std::string digest = store::tokens::digest(*req.token);
       if (store::tokens::user_of(t, digest, now_seconds()) != uid->full()) {
-        failed(p::code::invalid_credentials);
+        login_failed(s, address, uid->name, p::code::invalid_credentials, id);
         return true;
       }
       guard_.end_login(address, uid->name, true);
@@ -531,15 +530,23 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
   } catch (const std::exception& e) {
     guard_.end_login(address, uid->name, false, false);
     log(log_level::error, "router", "login ", uid->name, ": ", e.what());
-    s->send(reply(p::code::login_server_error));
+    s->send(login_reply(p::code::login_server_error, id));
     return true;
   }
-  auto job = [this, s, address, user = std::move(*uid), password = std::move(*req.password_hash),
-              credential = std::move(credential), request_token, id, failed]() mutable {
+  return !check_password(s, std::move(*uid), std::move(*req.password_hash), std::move(credential), request_token, id);
+}
+
+bool router::check_password(const std::shared_ptr<client_session>& s, p::user_id user, std::string password,
+                            std::optional<std::string> credential, bool request_token,
+                            const std::optional<std::string>& id) {
+  const std::string address = s->address();
+  const std::string name = user.name;
+  auto job = [this, s, address, user = std::move(user), password = std::move(password),
+              credential = std::move(credential), request_token, id]() mutable {
     // An unknown user is checked against a dummy credential: both answers take a KDF run.
     const bool ok = crypto::verify_password(password, credential.value_or(dummy_credential_)) && credential;
     if (!ok) {
-      failed(credential ? p::code::invalid_credentials : p::code::user_not_found);
+      login_failed(s, address, user.name, credential ? p::code::invalid_credentials : p::code::user_not_found, id);
       s->resume_reading();
       return;
     }
@@ -547,11 +554,19 @@ bool router::handle_login(const std::shared_ptr<client_session>& s, p::login_req
     complete_login(s, std::move(user), request_token, std::nullopt, id);
   };
   if (!run_kdf_(kdf_queue::lane::login, std::move(job))) {
-    guard_.end_login(address, uid->name, false, false);
+    guard_.end_login(address, name, false, false);
     send_error(s, p::code::rate_limited, "the node is busy; try again shortly", "LOGIN_REQUEST", id);
-    return true;
+    return false;
   }
-  return false;
+  return true;
+}
+
+void router::login_failed(const std::shared_ptr<client_session>& s, const std::string& address, const std::string& name,
+                          p::code c, const std::optional<std::string>& id) {
+  guard_.end_login(address, name, false);
+  metrics_.login_failures.fetch_add(1, std::memory_order_relaxed);
+  log(log_level::info, "router", "failed login for ", name, " from ", s->remote(), " (", p::to_int(c), ")");
+  s->send(login_reply(c, id));
 }
 
 void router::complete_login(const std::shared_ptr<client_session>& s, p::user_id user, bool request_token,

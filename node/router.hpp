@@ -47,22 +47,18 @@ struct router_metrics {
   std::atomic<std::uint64_t> logins_throttled{0};       // refused by the per-address budgets
   std::atomic<std::uint64_t> registrations_limited{0};  // refused by the registration rate limits
   std::atomic<std::uint64_t> requests_limited{0};       // refused by limits.requests_per_second
-  std::atomic<std::uint64_t> remote_events{0};      // federation events received and stored
-  std::atomic<std::uint64_t> remote_duplicates{0};  // of which already applied before
-  std::atomic<std::uint64_t> remote_refused{0};     // of which refused (authority, malformed)
   message_counters messages;  // what users sent, once accepted (chatnode_messages_total)
   request_latency latency;    // request to reply, by type (chatnode_request_duration_seconds)
-  std::atomic<std::uint64_t> remote_skipped{0};     // events acknowledged before a restore of this node, lost
 };
 
-// What the router needs of federation (federation/port.hpp); node/relay.cpp implements it.
+// What the router needs of federation (federation/port.hpp); federation/relay.cpp implements it.
 // Null when federation is off (then users of other domains are unknown).
 using federation_port = federation::port;
 
 // A federation event's outcome for FED_ACK (core/context.hpp).
 using core::remote_result;
 
-// Media between nodes (media_fetch.hpp): how a fetch ended once its bytes were in.
+// Media between nodes (federation/media_fetch.hpp): how a fetch ended once its bytes were in.
 using core::fetch_outcome;
 
 class router final : public federation::node_port {
@@ -95,13 +91,11 @@ class router final : public federation::node_port {
 
   // Federation (router_federation.cpp). Set before serving.
   void set_federation(federation_port* fed) noexcept override { fed_.store(fed); }
-  // Applies event `seq` of `origin`'s stream once (a duplicate is acknowledged, not
-  // applied again), in a writer job; `done` runs after the commit with the outcome.
-  // `acked`: how far the origin says this node acknowledged the stream (FED_EVENT `after`):
-  // a gap up to it means this node lost events it had acknowledged (it was restored from a
-  // backup); they are skipped, logged and counted, so the stream flows again.
-  void receive_remote(const std::string& origin, const std::string& stream, std::uint64_t seq, std::uint64_t acked,
-                      boost::json::object event, std::function<void(remote_result)> done) override;
+  // An event of `origin` inside the inbox's writer job (federation/inbox.hpp checked its
+  // order): core::apply_event, then the events it makes for other nodes go to their outboxes.
+  remote_result apply_event(store::txn& t, const std::string& origin, const boost::json::object& event,
+                            core::effects& fx) override;
+  void send_effects(core::effects& fx) override;
   // Events for every configured peer at start-up: "reset" (this node's users are offline).
   void announce_start(const std::vector<std::string>& peers, std::function<void()> done) override;
 
@@ -183,6 +177,9 @@ class router final : public federation::node_port {
   void handle_history_request(const std::shared_ptr<client_session>& s, protocol::message_history_request& req, const std::optional<std::string>& id);
   // MESSAGE_HISTORY_BEGIN_ACK, _DATA_ACK, _COMPLETE_ACK.
   void handle_history_ack(const std::shared_ptr<client_session>& s, const protocol::payload& body, const std::optional<std::string>& id);
+  // The next DATA page of the session's sync, or COMPLETE when none is left.
+  void send_history_page(const std::shared_ptr<client_session>& s, const std::optional<std::string>& id,
+                         const std::string& type_name);
 
   // router_media.cpp: uploads (the node receives), deliveries (the node sends).
   void handle_media_data(const std::shared_ptr<client_session>& s, protocol::media_message_data& req, const std::optional<std::string>& id);
@@ -223,6 +220,13 @@ class router final : public federation::node_port {
                           std::string_view what, std::string_view request_type, const std::optional<std::string>& id);
   bool handle_login(const std::shared_ptr<client_session>& s, protocol::login_request& req,
                     const std::optional<std::string>& id);
+  // The password against the stored credential (a dummy one for an unknown user) on the KDF
+  // login lane; false when the lane is full (answered with ERROR 9007).
+  bool check_password(const std::shared_ptr<client_session>& s, protocol::user_id user, std::string password,
+                      std::optional<std::string> credential, bool request_token, const std::optional<std::string>& id);
+  // A refused login: the budget, the counter, the log line, LOGIN_RESPONSE with `c`.
+  void login_failed(const std::shared_ptr<client_session>& s, const std::string& address, const std::string& name,
+                    protocol::code c, const std::optional<std::string>& id);
   // The credentials were right: goes online (a writer job ordered with every delivery
   // decision), issues a token when asked, sends LOGIN_RESPONSE and the first catch-up page.
   // `used_token`: the digest of the token the user logged in with, if any.

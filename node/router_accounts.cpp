@@ -8,7 +8,6 @@
 
 #include "store/accounts.hpp"
 #include "log.hpp"
-#include "media_fetch.hpp"
 #include "store/tables.hpp"
 #include "store/tokens.hpp"
 

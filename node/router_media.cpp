@@ -7,7 +7,6 @@
 #include "core/media.hpp"
 
 #include "log.hpp"
-#include "media_fetch.hpp"
 #include "store/tables.hpp"
 
 #include "protocol/federation.hpp"

@@ -7,7 +7,7 @@
 #include "core/media.hpp"
 
 #include "log.hpp"
-#include "media_fetch.hpp"
+#include "federation/media_fetch.hpp"
 #include "store/tables.hpp"
 
 #include "crypto/encoding.hpp"
@@ -46,7 +46,7 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
         [this, media_id, sha, fx, outcome](store::txn& t) {
           fx->clear();
           auto c = context_of(t, *fx);
-          *outcome = core::settle_fetch(c, media_id, sha, media_fetch::max_attempts);
+          *outcome = core::settle_fetch(c, media_id, sha, federation::media_fetch::max_attempts);
         },
         [this, fx, outcome, media_id, sha, done = std::move(done)](std::error_code ec) {
           if (ec) {
@@ -58,7 +58,7 @@ void router::finish_fetch(const std::string& media_id, std::function<void(fetch_
                 sha.empty() ? std::string("incomplete bytes") : sha, "): fetching it again");
           if (*outcome == fetch_outcome::failed)
             log(log_level::error, "federation", "fetched media ", media_id, " does not match its SHA-256 after ",
-                media_fetch::max_attempts, " transfers: given up, its recipients here do not get it");
+                federation::media_fetch::max_attempts, " transfers: given up, its recipients here do not get it");
           if (*outcome == fetch_outcome::published) log(log_level::info, "federation", "fetched media ", media_id, " in full");
           apply_effects(*fx);
           done(*outcome);

@@ -57,7 +57,8 @@ federation::options federation_options(const config& cfg) {
 }
 
 void federation_log(federation::severity s, const std::string& message) {
-  const log_level level = s == federation::severity::warn   ? log_level::warn
+  const log_level level = s == federation::severity::error  ? log_level::error
+                          : s == federation::severity::warn ? log_level::warn
                           : s == federation::severity::info ? log_level::info
                                                             : log_level::debug;
   log(level, "federation", message);
@@ -97,7 +98,7 @@ server::server(config initial)
     // A node must not speak for a domain its own certificate does not name.
     federation::check_own_certificate(cfg().federation.cert, cfg().domain);
     federation_ = std::make_shared<federation::service>(ioc_, federation_options(cfg()), federation_log);
-    relay_ = std::make_unique<relay>(cfg_, db_, writer_, router_, *federation_, ioc_);
+    relay_ = std::make_unique<federation::relay>(db_, writer_, router_, *federation_, ioc_, federation_log);
     state_->add_metrics_source([weak = std::weak_ptr<federation::service>(federation_), r = relay_.get()](std::ostream& out) {
       if (auto fed = weak.lock()) fed->write_metrics(out);
       r->write_metrics(out);

@@ -6,7 +6,7 @@
 #include "config.hpp"
 #include "config_source.hpp"
 #include "registry.hpp"
-#include "relay.hpp"
+#include "federation/relay.hpp"
 #include "router.hpp"
 #include "server_state.hpp"
 
@@ -85,7 +85,7 @@ class server {
   std::shared_ptr<listener> client_listener_;
   std::shared_ptr<metrics_listener> metrics_listener_;  // null unless metrics.listen is set
   std::shared_ptr<federation::service> federation_;  // null when federation.ca is not set
-  std::unique_ptr<relay> relay_;                     // likewise
+  std::unique_ptr<federation::relay> relay_;         // likewise
   std::unique_ptr<admin_commands> admin_;
   std::unique_ptr<admin_socket> admin_socket_;  // from run() until the node stops
 };

@@ -104,10 +104,6 @@ std::string server_state::metrics_text() const {
   metric("chatnode_login_timeouts_total", "counter", "Connections closed for not logging in within limits.login_timeout_seconds.", login_timeouts.load());
   metric("chatnode_frame_timeouts_total", "counter", "Connections closed for a frame not complete within limits.frame_read_timeout_seconds.", frame_timeouts.load());
   metric("chatnode_frames_in_total", "counter", "Text frames received from clients.", rm.frames_in.load());
-  metric("chatnode_federation_events_received_total", "counter", "Federation events received and stored (duplicates and refusals included).", rm.remote_events.load());
-  metric("chatnode_federation_events_duplicate_total", "counter", "Federation events received again and not applied twice.", rm.remote_duplicates.load());
-  metric("chatnode_federation_events_refused_total", "counter", "Federation events refused (authority rule, malformed).", rm.remote_refused.load());
-  metric("chatnode_federation_events_skipped_total", "counter", "Federation events this node had acknowledged before it was restored from a backup (lost here).", rm.remote_skipped.load());
   metric("chatnode_frames_out_total", "counter", "Frames written to clients.", frames_out.load());
   metric("chatnode_errors_sent_total", "counter", "ERROR messages sent to clients.", rm.errors_sent.load());
   metric("chatnode_users_online", "gauge", "Logged-in users.", online_.size());

@@ -1,7 +1,7 @@
 // libFuzzer target for the events a federation peer sends: the `event` object of FED_EVENT
-// (docs/federation.md "Delivery between nodes"), applied by router::receive_remote to a real
-// LMDB store, as the relay hands them over. The FED_EVENT/FED_ACK envelope itself is read
-// inside node::relay and cannot be reached without a link (see README "Fuzzing").
+// (docs/federation.md "Delivery between nodes"), applied through federation::receive_event
+// (the inbox's order check, then the router's rules) to a real LMDB store, as the inbox
+// hands them over. The FED_EVENT/FED_ACK envelope itself is read by federation::relay.
 //
 // Input: up to max_events lines, each one event (JSON); lines that are not a JSON object
 // are skipped, as the relay drops them. They are applied in order as events 1, 2, … of one
@@ -18,7 +18,7 @@
 
 #include "store/accounts.hpp"
 #include "node/log.hpp"
-#include "node/media_fetch.hpp"
+#include "federation/inbox.hpp"
 #include "store/tables.hpp"
 #include "node/registry.hpp"
 #include "node/router.hpp"
@@ -85,9 +85,10 @@ void run(store::writer& writer, store::writer::job job) {
   if (done.get_future().get()) __builtin_trap();
 }
 
-node::remote_result apply(node::router& r, std::uint64_t seq, json::object event) {
+node::remote_result apply(store::writer& writer, node::router& r, std::uint64_t seq, json::object event) {
   std::promise<node::remote_result> done;
-  r.receive_remote(origin, stream, seq, 0, std::move(event), [&done](node::remote_result res) { done.set_value(res); });
+  federation::receive_event(writer, r, origin, stream, seq, 0, std::move(event),
+                            [&done](federation::received& res) { done.set_value(res.result); });
   return done.get_future().get();
 }
 
@@ -155,7 +156,7 @@ void run_events(const std::filesystem::path& dir, std::string_view input) {
     boost::system::error_code ec;
     json::value event = json::parse(input.substr(start, end - start), ec);
     start = end + 1;
-    if (!ec && event.is_object()) check_result(apply(route, ++seq, std::move(event.as_object())));
+    if (!ec && event.is_object()) check_result(apply(writer, route, ++seq, std::move(event.as_object())));
   }
   check_store(db);
   route.set_federation(nullptr);

@@ -7,7 +7,6 @@
 // Property: a bad record is refused (nullopt), never an exception or a crash; an accepted one
 // re-encodes to a fixed point: encode(decode(encode(decode(x)))) == encode(decode(x)).
 #include "store/accounts.hpp"
-#include "node/media_fetch.hpp"
 #include "store/tables.hpp"
 
 #include "crypto/kdf.hpp"

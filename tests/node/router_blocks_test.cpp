@@ -3,7 +3,6 @@
 // this node and from events of other nodes (checked here, whatever the other node does).
 #include "social_fixture.hpp"
 
-#include "node/media_fetch.hpp"
 
 #include "crypto/encoding.hpp"
 #include "store/keys.hpp"

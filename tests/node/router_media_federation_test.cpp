@@ -1,11 +1,12 @@
 // Media between nodes, the router's side, on a real store without links: the "media" event
 // under the authority rule and the business refusals, the end of a fetch (bytes that match
 // are published; bytes that do not are dropped and fetched again, then given up after
-// media_fetch::max_attempts), and the origin's side (an upload to a remote friend is
+// federation::media_fetch::max_attempts), and the origin's side (an upload to a remote friend is
 // announced through the outbox and let go once that node says "media_done").
 #include "router_fixture.hpp"
 
-#include "node/media_fetch.hpp"
+#include "federation/inbox.hpp"
+#include "federation/media_fetch.hpp"
 #include "store/tables.hpp"
 
 #include "crypto/encoding.hpp"
@@ -37,8 +38,8 @@ class RouterMediaFederationTest : public testing::router_fixture {
   }
   remote_result receive(const std::string& origin, const std::string& event) {
     std::promise<remote_result> done;
-    router_->receive_remote(origin, "stream-" + origin, ++seq_[origin], 0, boost::json::parse(event).as_object(),
-                            [&done](remote_result r) { done.set_value(r); });
+    federation::receive_event(*writer_, *router_, origin, "stream-" + origin, ++seq_[origin], 0, boost::json::parse(event).as_object(),
+                               [&done](federation::received& r) { done.set_value(r.result); });
     return done.get_future().get();
   }
   fetch_outcome finish(const std::string& media_id) {
@@ -151,12 +152,12 @@ TEST_F(RouterMediaFederationTest, MatchingBytesArePublishedToTheRecipient) {
 TEST_F(RouterMediaFederationTest, MismatchedBytesAreFetchedAgainThenGivenUp) {
   const std::string bytes = "the real bytes";
   ASSERT_EQ(receive("beta.example", announce(carol, "bob@alpha.example", sha_of(bytes), bytes.size(), 1)).code, 0);
-  for (std::uint32_t attempt = 1; attempt <= media_fetch::max_attempts; ++attempt) {
+  for (std::uint32_t attempt = 1; attempt <= federation::media_fetch::max_attempts; ++attempt) {
     store_chunks("pic", {"the fake bytes"});  // same size, other content
     const auto outcome = finish("pic");
     auto t = db_->begin_read();
     EXPECT_FALSE(t.get(store::table_id::media_chunks, store::chunk_key("pic", 1))) << "attempt " << attempt;
-    if (attempt < media_fetch::max_attempts) {
+    if (attempt < federation::media_fetch::max_attempts) {
       EXPECT_EQ(outcome, fetch_outcome::refetch);
       auto f = load_fetch(t, "pic");
       ASSERT_TRUE(f);

@@ -5,6 +5,7 @@
 
 #include "router_fixture.hpp"
 
+#include "federation/inbox.hpp"
 #include "store/tables.hpp"
 
 #include <boost/json/parse.hpp>
@@ -108,8 +109,8 @@ class social_fixture : public router_fixture {
   // A federation event from `origin` (the next in its stream).
   remote_result receive(const std::string& origin, const boost::json::object& event) {
     std::promise<remote_result> done;
-    router_->receive_remote(origin, "stream-" + origin, ++seq_[origin], 0, event,
-                            [&done](remote_result r) { done.set_value(r); });
+    federation::receive_event(*writer_, *router_, origin, "stream-" + origin, ++seq_[origin], 0, event,
+                               [&done](federation::received& r) { done.set_value(r.result); });
     return done.get_future().get();
   }
   // A "deliver" event carrying a client frame to users of this node.

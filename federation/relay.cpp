@@ -1,10 +1,8 @@
 // Outbox pumping and inbound events (see relay.hpp).
-#include "relay.hpp"
-
-#include "log.hpp"
-#include "store/tables.hpp"
+#include "federation/relay.hpp"
 
 #include "protocol/federation.hpp"
+#include "store/tables.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/object.hpp>
@@ -15,12 +13,19 @@
 #include <chrono>
 #include <future>
 
-namespace chatnode::node {
+namespace chatnode::federation {
 namespace json = boost::json;
 
-relay::relay(const config_source& cfg, store::database& db, store::writer& writer, federation::node_port& route, federation::service& fed,
-             boost::asio::io_context& ioc)
-    : cfg_(cfg), db_(db), writer_(writer), route_(route), fed_(fed), ioc_(ioc), media_(db, writer, route, fed) {}
+relay::relay(store::database& db, store::writer& writer, node_port& route, service& fed, boost::asio::io_context& ioc,
+             logger log)
+    : db_(db),
+      writer_(writer),
+      route_(route),
+      fed_(fed),
+      ioc_(ioc),
+      log_(log),
+      inbox_(writer, route, fed, ioc, log),
+      media_(db, writer, route, fed, log) {}
 
 relay::~relay() {
   route_.set_federation(nullptr);
@@ -48,11 +53,11 @@ void relay::start() {
                  });
   stream_ = stream.get();
   fed_.on_frame([this](const std::string& peer, std::string_view frame) { on_frame(peer, frame); });
-  fed_.on_state([this](const std::string& peer, federation::link_state s) { on_state(peer, s); });
+  fed_.on_state([this](const std::string& peer, link_state s) { on_state(peer, s); });
   route_.set_federation(this);
 
   std::vector<std::string> peers;
-  for (const auto& [domain, address] : cfg().federation.peers) peers.push_back(domain);
+  for (const auto& [domain, address] : fed_.opts().peers) peers.push_back(domain);
   // Peers that were told our users' presence before a restart learn they are offline.
   route_.announce_start(peers, {});
   std::vector<std::string> waiting;
@@ -64,9 +69,8 @@ void relay::start() {
 }
 
 bool relay::reachable(const std::string& domain) const {
-  const auto& f = cfg().federation;
-  auto listed = [&](const std::vector<std::string>& list) { return std::find(list.begin(), list.end(), domain) != list.end(); };
-  return domain != cfg().domain && f.peers.contains(domain) && !listed(f.deny) && (f.allow.empty() || listed(f.allow));
+  const auto& o = fed_.opts();
+  return o.peers.contains(domain) && !o.check_allowed(domain);  // not ours, not denied
 }
 
 void relay::poke(const std::string& domain) {
@@ -77,7 +81,7 @@ void relay::poke(const std::string& domain) {
     up = peers_[domain].up;
   }
   if (up) return pump(domain);
-  if (cfg().federation.peers.contains(domain)) fed_.connect(domain);
+  if (fed_.opts().peers.contains(domain)) fed_.connect(domain);
 }
 
 void relay::pump(const std::string& peer) {
@@ -120,7 +124,7 @@ void relay::send_window(const std::string& peer, peer_pump& p, std::unique_lock<
     auto t = db_.begin_read();
     entries = store::outbox_read(t, peer, base, window - in_flight);
   } catch (const std::exception& e) {
-    log(log_level::error, "federation", "reading the outbox for ", peer, ": ", e.what());
+    write_log(log_, severity::error, "reading the outbox for ", peer, ": ", e.what());
   }
   lock.lock();
   // A link that went down or was replaced meanwhile: its successor starts again from the
@@ -152,13 +156,13 @@ void relay::send_window(const std::string& peer, peer_pump& p, std::unique_lock<
   if (queued < entries.size()) p.up = false;  // no link to send on
 }
 
-void relay::on_state(const std::string& peer, federation::link_state state) {
+void relay::on_state(const std::string& peer, link_state state) {
   media_.on_state(peer, state);  // resumes unfinished media fetches from the peer
   {
     std::lock_guard lock(mutex_);
     auto& p = peers_[peer];
     ++p.link_generation;
-    p.up = state == federation::link_state::up;
+    p.up = state == link_state::up;
     if (!p.up) return;
     // A new link: everything not acknowledged goes again, in order.
     p.sent = 0;
@@ -176,7 +180,7 @@ void relay::on_frame(const std::string& peer, std::string_view frame) {
   const auto* stream = o ? o->if_contains("stream") : nullptr;
   const auto* seq = o ? o->if_contains("seq") : nullptr;
   if (!type || !type->is_string() || !stream || !stream->is_string() || !seq || !seq->is_int64() || seq->as_int64() < 1) {
-    log(log_level::warn, "federation", "ignored a malformed frame from ", peer);
+    write_log(log_, severity::warn, "ignored a malformed frame from ", peer);
     return;
   }
   const auto n = static_cast<std::uint64_t>(seq->as_int64());
@@ -189,61 +193,13 @@ void relay::on_frame(const std::string& peer, std::string_view frame) {
   }
   const auto* event = o->if_contains("event");
   if (type->as_string() != "FED_EVENT" || !event || !event->is_object()) {
-    log(log_level::warn, "federation", "ignored a frame of type ", json::serialize(*type), " from ", peer);
+    write_log(log_, severity::warn, "ignored a frame of type ", json::serialize(*type), " from ", peer);
     return;
   }
-  std::string from_stream(stream->as_string());
   const auto* after = o->if_contains("after");
   const std::uint64_t acked = after && after->is_int64() && after->as_int64() > 0 ? static_cast<std::uint64_t>(after->as_int64()) : 0;
-  // The event as parsed here (no second parse in the router).
-  route_.receive_remote(peer, from_stream, n, acked, std::move(v.as_object().at("event").as_object()),
-                        [this, peer, from_stream, n](protocol::fed::event_result r) {
-                          if (r.code == -1) return;  // out of order: the peer resends from the gap
-                          if (r.code == 9008) {
-                            // Not stored: everything behind it would now be out of order.
-                            // A new link makes the peer send again from this event.
-                            fed_.drop_link(peer, "an event could not be stored");
-                            return;
-                          }
-                          if (r.code == 0) {
-                            ack_applied(peer, from_stream, n);
-                          } else {
-                            ack_refused(peer, from_stream, n, r);
-                          }
-                        });
-}
-
-void relay::ack_applied(const std::string& peer, const std::string& stream, std::uint64_t seq) {
-  std::lock_guard lock(ack_mutex_);
-  auto& a = acks_[peer];
-  if (a.stream != stream) flush_ack(peer);  // the peer's data dir changed: close the old stream's account
-  a.stream = stream;
-  a.seq = std::max(a.seq, seq);
-  if (a.scheduled) return;
-  a.scheduled = true;
-  // Runs after the completions queued behind this one (the rest of the writer's batch):
-  // one FED_ACK covers them all.
-  boost::asio::post(ioc_, [this, peer] {
-    std::lock_guard inner(ack_mutex_);
-    acks_[peer].scheduled = false;
-    flush_ack(peer);
-  });
-}
-
-void relay::ack_refused(const std::string& peer, const std::string& stream, std::uint64_t seq,
-                        const protocol::fed::event_result& r) {
-  std::lock_guard lock(ack_mutex_);
-  flush_ack(peer);  // the applied events before it first
-  json::object ack{{"type", "FED_ACK"}, {"stream", stream}, {"seq", seq}, {"code", r.code}};
-  if (!r.reason.empty()) ack["reason"] = r.reason;
-  fed_.send(peer, json::serialize(ack));
-}
-
-void relay::flush_ack(const std::string& peer) {
-  auto& a = acks_[peer];
-  if (a.seq == 0) return;
-  fed_.send(peer, json::serialize(json::object{{"type", "FED_ACK"}, {"stream", a.stream}, {"seq", a.seq}, {"code", 0}}));
-  a.seq = 0;
+  // The event as parsed here (no second parse in the rules).
+  inbox_.receive(peer, std::string(stream->as_string()), n, acked, std::move(v.as_object().at("event").as_object()));
 }
 
 void relay::on_ack(const std::string& peer, const std::string& stream, std::uint64_t stream_seq, int code,
@@ -255,7 +211,7 @@ void relay::on_ack(const std::string& peer, const std::string& stream, std::uint
   if (b == p.bases.end()) return;  // a stream of a previous data dir of this node
   const std::uint64_t seq = b->second + stream_seq;
   if (code != 0)
-    log(log_level::warn, "federation", peer, " refused event ", stream_seq, " of stream ", stream, " (", code, "): ", reason);
+    write_log(log_, severity::warn, peer, " refused event ", stream_seq, " of stream ", stream, " (", code, "): ", reason);
   if (seq <= p.acked) return;
   // Acks are cumulative: count the events this one covers (since the first sent by this process).
   if (p.first_sent != 0) p.events_acked += seq - std::max(p.acked, p.first_sent - 1);
@@ -283,7 +239,7 @@ void relay::trim(const std::string& peer) {
         store::outbox_trim(t, peer, *upto);
       },
       [this, peer, upto](std::error_code ec) {
-        if (ec) log(log_level::error, "federation", "trimming the outbox for ", peer, ": ", ec.message());
+        if (ec) write_log(log_, severity::error, "trimming the outbox for ", peer, ": ", ec.message());
         std::lock_guard lock(mutex_);
         auto& p = peers_[peer];
         if (p.trim_to > *upto) return trim(peer);  // more acks came meanwhile
@@ -295,10 +251,10 @@ std::map<std::string, std::uint64_t> relay::outbox_depths() const {
   std::map<std::string, std::uint64_t> depth;
   try {
     auto t = db_.begin_read();
-    for (const auto& [domain, address] : cfg().federation.peers) depth[domain] = store::outbox_depth(t, domain);
+    for (const auto& [domain, address] : fed_.opts().peers) depth[domain] = store::outbox_depth(t, domain);
     for (const auto& peer : store::outbox_peers(t)) depth[peer] = store::outbox_depth(t, peer);
   } catch (const std::exception& e) {
-    log(log_level::error, "federation", "reading outbox depth: ", e.what());
+    write_log(log_, severity::error, "reading outbox depth: ", e.what());
   }
   return depth;
 }
@@ -319,7 +275,8 @@ void relay::write_metrics(std::ostream& out) const {
          "# TYPE chatnode_federation_events_refused_by_peer_total counter\n";
   for (const auto& [peer, p] : peers_)
     out << "chatnode_federation_events_refused_by_peer_total{peer=\"" << peer << "\"} " << p.events_refused << '\n';
+  inbox_.write_metrics(out);
   media_.write_metrics(out);
 }
 
-}  // namespace chatnode::node
+}  // namespace chatnode::federation

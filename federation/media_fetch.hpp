@@ -11,7 +11,7 @@
 // `mediaId` is always the holder's id of the media.
 #pragma once
 
-#include "core/media.hpp"
+#include "federation/log.hpp"
 #include "federation/port.hpp"
 #include "federation/service.hpp"
 #include "store/lmdb.hpp"
@@ -30,7 +30,7 @@
 #include <utility>
 #include <vector>
 
-namespace chatnode::node {
+namespace chatnode::federation {
 
 class media_fetch {
  public:
@@ -39,11 +39,11 @@ class media_fetch {
   static constexpr std::size_t fetches_per_peer = 4;   // media fetched from one peer at once
   static constexpr std::uint32_t max_attempts = 3;     // transfers per media before giving up
 
-  media_fetch(store::database& db, store::writer& writer, federation::node_port& route, federation::service& fed);
+  media_fetch(store::database& db, store::writer& writer, node_port& route, service& fed, logger log);
 
   // A FED_MEDIA_* frame from `peer` (the relay hands these over).
   void on_frame(const std::string& peer, const boost::json::object& frame);
-  void on_state(const std::string& peer, federation::link_state state);
+  void on_state(const std::string& peer, link_state state);
   // Starts the fetches from `peer` that wait (new ones, or after a link came up).
   void poke(const std::string& peer);
   void write_metrics(std::ostream& out) const;
@@ -81,10 +81,11 @@ class media_fetch {
 
   store::database& db_;
   store::writer& writer_;
-  federation::node_port& route_;
-  federation::service& fed_;
+  node_port& route_;
+  service& fed_;
+  logger log_;
   mutable std::mutex mutex_;
   std::map<std::string, peer_state> peers_;
 };
 
-}  // namespace chatnode::node
+}  // namespace chatnode::federation

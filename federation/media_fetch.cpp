@@ -1,14 +1,12 @@
 // Media bytes between nodes (see media_fetch.hpp): the fetching side stores each chunk in
 // its own media_chunks before acknowledging it; the holding side reads chunks from LMDB as
 // it sends them, so neither keeps a media in memory.
-#include "media_fetch.hpp"
+#include "federation/media_fetch.hpp"
 
-#include "log.hpp"
-#include "store/tables.hpp"
-
+#include "core/media.hpp"
 #include "crypto/encoding.hpp"
 #include "protocol/federation.hpp"
-#include "store/keys.hpp"
+#include "store/tables.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -17,11 +15,9 @@
 #include <algorithm>
 #include <memory>
 
-namespace chatnode::node {
+namespace chatnode::federation {
 namespace json = boost::json;
 namespace p = chatnode::protocol;
-
-
 
 namespace {
 
@@ -35,14 +31,14 @@ std::optional<std::uint32_t> index_field(const json::object& o, std::string_view
 
 }  // namespace
 
-media_fetch::media_fetch(store::database& db, store::writer& writer, federation::node_port& route, federation::service& fed)
-    : db_(db), writer_(writer), route_(route), fed_(fed) {}
+media_fetch::media_fetch(store::database& db, store::writer& writer, node_port& route, service& fed, logger log)
+    : db_(db), writer_(writer), route_(route), fed_(fed), log_(std::move(log)) {}
 
 void media_fetch::on_frame(const std::string& peer, const json::object& frame) {
   const auto* type = string_field(frame, "type");
   const auto* media_id = string_field(frame, "mediaId");
   if (!type || !media_id || !core::valid_media_id(*media_id)) {
-    log(log_level::warn, "federation", "ignored a malformed media frame from ", peer);
+    write_log(log_, severity::warn, "ignored a malformed media frame from ", peer);
     return;
   }
   const std::string id(*media_id);
@@ -59,11 +55,11 @@ void media_fetch::on_frame(const std::string& peer, const json::object& frame) {
     return on_error(peer, id, code && code->is_int64() ? code->as_int64() : 0,
                     reason ? std::string_view(*reason) : std::string_view());
   }
-  log(log_level::warn, "federation", "ignored a malformed ", std::string_view(*type), " from ", peer);
+  write_log(log_, severity::warn, "ignored a malformed ", std::string_view(*type), " from ", peer);
 }
 
-void media_fetch::on_state(const std::string& peer, federation::link_state state) {
-  const bool up = state == federation::link_state::up;
+void media_fetch::on_state(const std::string& peer, link_state state) {
+  const bool up = state == link_state::up;
   {
     std::lock_guard lock(mutex_);
     auto& p = peers_[peer];
@@ -81,7 +77,7 @@ void media_fetch::on_state(const std::string& peer, federation::link_state state
 // ---- the holding side: this node sends ----------------------------------------------
 
 void media_fetch::send_error(const std::string& peer, const std::string& media_id, int code, const std::string& reason) {
-  log(log_level::warn, "federation", "media ", media_id, " for ", peer, ": ", reason);
+  write_log(log_, severity::warn, "media ", media_id, " for ", peer, ": ", reason);
   fed_.send(peer, json::serialize(json::object{
                       {"type", "FED_MEDIA_ERROR"}, {"mediaId", media_id}, {"code", code}, {"reason", reason}}));
 }
@@ -94,7 +90,7 @@ void media_fetch::on_fetch(const std::string& peer, const std::string& media_id,
     // Only a node this one announced the media to may fetch it (its delivery is "@peer").
     if (m && m->complete && store::delivery_progress(t, "@" + peer, media_id)) total = m->total_chunks;
   } catch (const std::exception& e) {
-    log(log_level::error, "federation", "media ", media_id, " for ", peer, ": ", e.what());
+    write_log(log_, severity::error, "media ", media_id, " for ", peer, ": ", e.what());
     return;
   }
   if (total == 0) return send_error(peer, media_id, 8001, "no media " + media_id + " for " + peer);
@@ -138,7 +134,7 @@ void media_fetch::pump(const std::string& peer) {
   try {
     t.emplace(db_.begin_read());
   } catch (const std::exception& e) {
-    log(log_level::error, "federation", "reading media for ", peer, ": ", e.what());
+    write_log(log_, severity::error, "reading media for ", peer, ": ", e.what());
     return;
   }
   std::uint64_t sent = 0;
@@ -204,7 +200,7 @@ void media_fetch::poke(const std::string& peer) {
       starts.push_back({f.origin_id, local_id, store::first_missing_chunk(t, local_id, m->total_chunks), m->total_chunks});
     }
   } catch (const std::exception& e) {
-    log(log_level::error, "federation", "reading the media fetches from ", peer, ": ", e.what());
+    write_log(log_, severity::error, "reading the media fetches from ", peer, ": ", e.what());
     return;
   }
   for (const auto& s : starts) {
@@ -218,7 +214,7 @@ void media_fetch::poke(const std::string& peer) {
       finish(peer, s.origin_id, s.local_id);  // every chunk was in before a restart
       continue;
     }
-    log(log_level::info, "federation", s.from == 1 ? "fetching media " : "resuming media ", s.local_id, " from ", peer,
+    write_log(log_, severity::info, s.from == 1 ? "fetching media " : "resuming media ", s.local_id, " from ", peer,
         " at chunk ", s.from, " of ", s.total);
     fed_.send(peer, json::serialize(json::object{{"type", "FED_MEDIA_FETCH"}, {"mediaId", s.origin_id}, {"from", s.from}}));
   }
@@ -235,7 +231,7 @@ void media_fetch::on_data(const std::string& peer, const std::string& origin_id,
   }
   auto bytes = crypto::base64_decode(data);
   if (!bytes || bytes->empty()) {
-    log(log_level::warn, "federation", "chunk ", index, " of media ", origin_id, " from ", peer, ": bad base64");
+    write_log(log_, severity::warn, "chunk ", index, " of media ", origin_id, " from ", peer, ": bad base64");
     return finish(peer, origin_id, local_id);  // the check fails and the transfer starts over
   }
   enum class result { stored, duplicate, gone, bad };
@@ -256,7 +252,7 @@ void media_fetch::on_data(const std::string& peer, const std::string& origin_id,
         *out = {result::stored, m->chunks == m->total_chunks};
       },
       [this, peer, origin_id, local_id, index, out](std::error_code ec) {
-        if (ec) return log(log_level::error, "federation", "storing chunk ", index, " of media ", local_id, ": ", ec.message());
+        if (ec) return write_log(log_, severity::error, "storing chunk ", index, " of media ", local_id, ": ", ec.message());
         switch (out->first) {
           case result::gone: {
             std::lock_guard lock(mutex_);
@@ -264,7 +260,7 @@ void media_fetch::on_data(const std::string& peer, const std::string& origin_id,
             return;
           }
           case result::bad:
-            log(log_level::warn, "federation", "chunk ", index, " of media ", origin_id, " from ", peer,
+            write_log(log_, severity::warn, "chunk ", index, " of media ", origin_id, " from ", peer,
                 " does not fit the announced size");
             return finish(peer, origin_id, local_id);
           case result::stored:
@@ -312,7 +308,7 @@ void media_fetch::on_error(const std::string& peer, const std::string& origin_id
     ++p.failed;
   }
   // The holder no longer has it for us (purged after its retention, say): nothing will come.
-  log(log_level::error, "federation", peer, " refused media ", origin_id, " (", code, "): ", reason,
+  write_log(log_, severity::error, peer, " refused media ", origin_id, " (", code, "): ", reason,
       "; dropping the fetch of ", local_id);
   writer_.submit(
       [local_id, peer](store::txn& t) {
@@ -322,7 +318,7 @@ void media_fetch::on_error(const std::string& peer, const std::string& origin_id
         store::drop_fetch(t, local_id);
       },
       [this, peer, local_id](std::error_code ec) {
-        if (ec) log(log_level::error, "federation", "dropping the fetch of ", local_id, ": ", ec.message());
+        if (ec) write_log(log_, severity::error, "dropping the fetch of ", local_id, ": ", ec.message());
         poke(peer);
       });
 }
@@ -345,4 +341,4 @@ void media_fetch::write_metrics(std::ostream& out) const {
          [](const peer_state& p) { return p.fetches.size(); });
 }
 
-}  // namespace chatnode::node
+}  // namespace chatnode::federation

@@ -1,8 +1,9 @@
 // Delivery between nodes (docs/federation.md "Delivery between nodes"): sends each peer's
 // outbox over its link in order, at most `window` events unacknowledged, from the first
 // unacknowledged event again whenever a link comes up; trims the outbox as the peer
-// acknowledges (after its commit); hands received events to the router, which applies
-// each (origin, stream, seq) once, and acknowledges them after the commit.
+// acknowledges (after its commit); hands received events to the inbox (inbox.hpp), which
+// applies each (origin, stream, seq) once and acknowledges it after the commit; hands
+// FED_MEDIA_* frames to media_fetch (media_fetch.hpp).
 //
 // FED_EVENT {"type":"FED_EVENT","stream":S,"seq":N,"after":A,"event":{…}}: A = how far the
 //           peer has acknowledged stream S (a peer restored from a backup skips to it)
@@ -11,12 +12,12 @@
 // Each run of the node numbers its events in a new stream (store::new_fed_stream).
 #pragma once
 
-#include "config.hpp"
-#include "config_source.hpp"
-#include "media_fetch.hpp"
+#include "federation/inbox.hpp"
+#include "federation/log.hpp"
+#include "federation/media_fetch.hpp"
 #include "federation/port.hpp"
-
 #include "federation/service.hpp"
+
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
 
@@ -30,14 +31,15 @@
 #include <string>
 #include <string_view>
 
-namespace chatnode::node {
+namespace chatnode::federation {
 
-class relay final : public federation::port {
+class relay final : public port {
  public:
   static constexpr std::size_t window = 512;  // events in flight per peer
 
-  relay(const config_source& cfg, store::database& db, store::writer& writer, federation::node_port& route, federation::service& fed,
-        boost::asio::io_context& ioc);
+  // The peers, the domain and the allow/deny lists are the service's (fed.opts(), which a
+  // config reload replaces).
+  relay(store::database& db, store::writer& writer, node_port& route, service& fed, boost::asio::io_context& ioc, logger log);
   // Unhooks from the router and waits for writer completions that may still reach this
   // relay through it (the node can stop before its first commit completed, e.g. when the
   // federation port is taken).
@@ -45,7 +47,7 @@ class relay final : public federation::port {
   relay(const relay&) = delete;
   relay& operator=(const relay&) = delete;
 
-  // Reads (or makes) this data dir's stream id, hooks into the service and the router,
+  // Makes this run's stream id, hooks into the service and the node,
   // queues a "reset" event for every configured peer and pokes every peer with waiting
   // events. Call before the service starts.
   void start();
@@ -55,7 +57,8 @@ class relay final : public federation::port {
 
   // Events waiting per peer (configured peers and any with an outbox).
   std::map<std::string, std::uint64_t> outbox_depths() const;
-  // Prometheus text: outbox depth, events sent, acknowledged and refused, per peer.
+  // Prometheus text: outbox depth, events sent, acknowledged and refused, per peer; the
+  // inbox's and media_fetch's counters.
   void write_metrics(std::ostream& out) const;
 
  private:
@@ -80,7 +83,7 @@ class relay final : public federation::port {
   };
 
   void on_frame(const std::string& peer, std::string_view frame);
-  void on_state(const std::string& peer, federation::link_state state);
+  void on_state(const std::string& peer, link_state state);
   void on_ack(const std::string& peer, const std::string& stream, std::uint64_t stream_seq, int code, std::string_view reason);
   // Sends what the window allows from the outbox; called without mutex_ held.
   void pump(const std::string& peer);
@@ -88,32 +91,18 @@ class relay final : public federation::port {
   // One outbox read and its sends, both with `lock` (on mutex_) released.
   void send_window(const std::string& peer, peer_pump& p, std::unique_lock<std::mutex>& lock);
   void trim(const std::string& peer);
-  // Acknowledgements are cumulative: applied events are acknowledged once per burst (the
-  // highest seq), a refused one at once with its code (after the applied ones before it).
-  void ack_applied(const std::string& peer, const std::string& stream, std::uint64_t seq);
-  void ack_refused(const std::string& peer, const std::string& stream, std::uint64_t seq,
-                   const protocol::fed::event_result& r);
-  void flush_ack(const std::string& peer);  // with ack_mutex_ held
 
-  const config& cfg() const noexcept { return cfg_.get(); }
-
-  const config_source& cfg_;
   store::database& db_;
   store::writer& writer_;
-  federation::node_port& route_;
-  federation::service& fed_;
+  node_port& route_;
+  service& fed_;
   boost::asio::io_context& ioc_;
+  logger log_;
   std::string stream_;
-  struct pending_ack {
-    std::string stream;
-    std::uint64_t seq = 0;  // 0: nothing pending
-    bool scheduled = false;
-  };
-  std::mutex ack_mutex_;
-  std::map<std::string, pending_ack> acks_;  // by peer
   mutable std::mutex mutex_;
   std::map<std::string, peer_pump> peers_;
+  inbox inbox_;        // events from other nodes: FED_EVENT in, FED_ACK out (inbox.hpp)
   media_fetch media_;  // media bytes between nodes: FED_MEDIA_* frames (media_fetch.hpp)
 };
 
-}  // namespace chatnode::node
+}  // namespace chatnode::federation
