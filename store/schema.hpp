@@ -26,7 +26,8 @@
 //  user_uploads     sender \0 media id                  "" (quota and concurrency accounting)
 //  outbox           peer domain \0 u64 BE seq           a federation event bound for the peer: u8 stream
 //                                                       id length, stream id, u64 BE seq in that
-//                                                       stream, the event (JSON) (store/tables.cpp)
+//                                                       stream, the event (JSON, its client message
+//                                                       an object since version 4) (store/tables.cpp)
 //  fed_in           origin domain \0 stream id           u64 BE: last event sequence applied
 //  media_fetches    media id                            remote media being fetched from its origin:
 //                                                       JSON {origin, originId, sha256, to[],
@@ -63,7 +64,7 @@
 
 namespace chatnode::store {
 
-inline constexpr std::uint32_t schema_version = 3;
+inline constexpr std::uint32_t schema_version = 4;
 
 enum class table_id : std::uint8_t {
   meta,

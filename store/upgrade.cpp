@@ -3,11 +3,19 @@
 //   2 → 3: tables added (tokens, user_tokens); outbox values and pending group answers gain
 //          the stream they belong to (the data dir's one stream until then, numbered like the
 //          outbox); per-user inbox counts.
+//   3 → 4: outbox events carry their client message as a JSON object, as the events of
+//          chatnode 0.2 do: a "deliver" event's "frame" (the message as text) becomes
+//          "message", an "act" event's "request" text becomes the object it held. A text that
+//          is not a JSON object stays as it was (the peer refuses that event, as it did).
 #include "upgrade.hpp"
 
 #include "keys.hpp"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -79,6 +87,46 @@ void inbox_counts(txn& t) {
   }
 }
 
+// The client message under `from` as text, parsed, moved to `to` (true when it moved).
+bool carry_as_object(boost::json::object& event, std::string_view from, std::string_view to) {
+  const auto* text = event.if_contains(from);
+  if (!text || !text->is_string()) return false;
+  boost::system::error_code ec;
+  auto message = boost::json::parse(text->as_string(), ec);
+  if (ec || !message.is_object()) return false;
+  event.erase(from);
+  event[to] = std::move(message);
+  return true;
+}
+
+// An outbox value: u8 stream id length, stream id, u64 BE seq, the event; nullopt when the
+// event needs no change.
+std::optional<std::string> event_3_to_4(std::string_view value) {
+  if (value.empty() || value.size() < 1u + static_cast<unsigned char>(value[0]) + 8) throw std::runtime_error("upgrade: malformed outbox value");
+  const std::size_t header = 1u + static_cast<unsigned char>(value[0]) + 8;
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(value.substr(header), ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  auto& event = parsed.as_object();
+  const auto* kind = event.if_contains("kind");
+  if (!kind || !kind->is_string()) return std::nullopt;
+  const bool moved = kind->as_string() == "deliver" ? carry_as_object(event, "frame", "message")
+                     : kind->as_string() == "act"   ? carry_as_object(event, "request", "request")
+                                                    : false;
+  if (!moved) return std::nullopt;
+  return std::string(value.substr(0, header)) + boost::json::serialize(event);
+}
+
+void outbox_3_to_4(txn& t) {
+  std::vector<std::pair<std::string, std::string>> rewritten;
+  {
+    auto c = t.open_cursor(table_id::outbox);
+    for (auto item = c.first(); item; item = c.next())
+      if (auto v = event_3_to_4(item->second)) rewritten.emplace_back(std::string(item->first), std::move(*v));
+  }
+  for (const auto& [k, v] : rewritten) t.put(table_id::outbox, k, v);
+}
+
 }  // namespace
 
 void upgrade(txn& t, std::uint32_t from) {
@@ -90,6 +138,7 @@ void upgrade(txn& t, std::uint32_t from) {
     group_pending_2_to_3(t, stream);
     inbox_counts(t);
   }
+  if (from <= 3) outbox_3_to_4(t);
 }
 
 }  // namespace chatnode::store

@@ -1,9 +1,13 @@
 // The RAII layer over LMDB: txns, cursors, schema version, map growth.
 #include "store/keys.hpp"
 #include "store/lmdb.hpp"
+#include "store/tables.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -247,6 +251,40 @@ TEST_F(lmdb_test, schema_version_mismatch_refuses_to_open) {
   }
   // The refused dir is left as it was, and still refused.
   EXPECT_THROW(database db(opts()), std::runtime_error);
+}
+
+// Version 3 kept a relayed client message as text inside its event ("frame" of deliver,
+// "request" of act); opening the dir makes it the JSON object version 4 sends.
+TEST_F(lmdb_test, version_3_outbox_events_carry_their_message_as_an_object) {
+  const std::string text = R"({"type":"TEXT_MESSAGE","timestamp":1,"payload":{"sender":"a@x","receiver":"b@y","content":"hi"}})";
+  const std::string request = R"({"type":"GROUP_LEAVE","timestamp":1,"payload":{"sender":"a@x","group":"g","groupId":"#g@y"}})";
+  const std::string deliver = boost::json::serialize(boost::json::object{{"kind", "deliver"}, {"to", boost::json::array{"b@y"}}, {"frame", text}, {"ref", "r1"}});
+  const std::string act = boost::json::serialize(boost::json::object{{"kind", "act"}, {"actor", "a@x"}, {"request", request}});
+  const std::string broken = R"({"kind":"deliver","to":["b@y"],"frame":"{not json"})";
+  const std::string reset = R"({"kind":"reset"})";
+  {
+    database db(opts());
+    txn w = db.begin_write();
+    for (const auto& e : {deliver, act, broken, reset}) outbox_append(w, "y", e);
+    w.commit();
+  }
+  write_raw_schema_version(opts().dir, 3);
+
+  database db(opts());
+  txn r = db.begin_read();
+  EXPECT_EQ(*r.get(table_id::meta, "schema_version"), be32(schema_version));
+  const auto entries = outbox_read(r, "y", 0, 10);
+  ASSERT_EQ(entries.size(), 4u);
+  const auto d = boost::json::parse(entries[0].event).as_object();
+  EXPECT_FALSE(d.contains("frame"));
+  EXPECT_EQ(d.at("message"), boost::json::parse(text));
+  EXPECT_EQ(d.at("ref"), "r1");
+  EXPECT_EQ(d.at("to"), boost::json::array{"b@y"});
+  EXPECT_EQ(boost::json::parse(entries[1].event).as_object().at("request"), boost::json::parse(request));
+  EXPECT_EQ(entries[2].event, broken);  // not a JSON object: left for the peer to refuse
+  EXPECT_EQ(entries[3].event, reset);
+  // The stream positions stay.
+  for (std::size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(entries[i].at.seq, i + 1);
 }
 
 TEST_F(lmdb_test, open_failure_names_the_path) {
