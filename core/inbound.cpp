@@ -21,21 +21,17 @@ namespace json = boost::json;
 
 namespace {
 
-// The client message an event carries under `key`: a JSON object, or (events queued by a
-// node before 0.2, whose outbox still holds them) its text under `legacy_key`.
-const json::value* carried(const json::object& ev, std::string_view key, std::string_view legacy_key) {
-  if (const auto* v = ev.if_contains(key); v && v->is_object()) return v;
-  if (const auto* v = ev.if_contains(legacy_key); v && v->is_string()) return v;
-  return nullptr;
+// The client message an event carries under `key`: a JSON object (never its text), or null.
+const json::object* carried(const json::object& ev, std::string_view key) {
+  const auto* v = ev.if_contains(key);
+  return v && v->is_object() ? &v->as_object() : nullptr;
 }
 
 // Decodes a carried client message (see carried()).
-p::decode_result decode_carried(const json::value& message, std::size_t max_message_bytes) {
+p::decode_result decode_carried(const json::object& message, std::size_t max_message_bytes) {
   p::decode_limits limits;
   limits.max_message_bytes = max_message_bytes;
-  if (message.is_object()) return p::decode(message.as_object(), limits);
-  const auto& text = message.as_string();
-  return p::decode(std::string_view(text.data(), text.size()), limits);
+  return p::decode(message, limits);
 }
 
 // The user ids of a relayed message in full form (docs/protocol.md §6), read as the origin
@@ -303,7 +299,7 @@ remote_result apply_event(context& c, const std::string& origin, const json::obj
   };
   if (*kind == "deliver") {
     const auto* to = ev.if_contains("to");
-    const auto* message = carried(ev, "message", "frame");
+    const auto* message = carried(ev, "message");
     if (!to || !to->is_array() || to->as_array().empty() || !message) return refuse(9003, "deliver: needs to[] and message");
     std::vector<std::string> users;
     for (const auto& u : to->as_array()) {
@@ -318,7 +314,7 @@ remote_result apply_event(context& c, const std::string& origin, const json::obj
   }
   if (*kind == "act") {
     const auto* actor = str("actor");
-    const auto* request = carried(ev, "request", "request");
+    const auto* request = carried(ev, "request");
     if (!actor || !request) return refuse(9003, "act: needs actor and request");
     return apply_act(c, origin, std::string(*actor), *request);
   }
@@ -350,7 +346,7 @@ remote_result apply_event(context& c, const std::string& origin, const json::obj
 
 
 remote_result apply_delivery(context& c, const std::string& origin, const std::vector<std::string>& to,
-                             const json::value& message, const std::optional<std::string>& ref) {
+                             const json::object& message, const std::optional<std::string>& ref) {
   auto decoded = decode_carried(message, c.cfg.max_message_bytes);
   if (auto* err = std::get_if<p::decode_error>(&decoded)) return refuse(9003, "deliver.message: " + err->message);
   return inbound_delivery(c, origin, to, std::get<p::envelope>(decoded), ref).apply();
@@ -389,7 +385,7 @@ act_subject subject_of(const p::payload& body) {
 
 }  // namespace
 
-remote_result apply_act(context& c, const std::string& origin, const std::string& actor_id, const json::value& request) {
+remote_result apply_act(context& c, const std::string& origin, const std::string& actor_id, const json::object& request) {
   auto uid = p::parse_user_id(actor_id, origin);
   if (!uid || uid->domain != origin) return refuse(9005, "act: " + origin + " does not speak for " + actor_id);
   auto decoded = decode_carried(request, c.cfg.max_message_bytes);

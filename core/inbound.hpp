@@ -24,8 +24,8 @@ remote_result apply_event(context& c, const std::string& origin, const boost::js
 
 // The kinds one by one (apply_event reads the fields and calls them).
 remote_result apply_delivery(context& c, const std::string& origin, const std::vector<std::string>& to,
-                             const boost::json::value& message, const std::optional<std::string>& ref);
-remote_result apply_act(context& c, const std::string& origin, const std::string& actor, const boost::json::value& request);
+                             const boost::json::object& message, const std::optional<std::string>& ref);
+remote_result apply_act(context& c, const std::string& origin, const std::string& actor, const boost::json::object& request);
 remote_result apply_group(context& c, const std::string& origin, const std::string& group_id,
                           const std::optional<store::group_record>& g, const store::stream_pos& seen);
 remote_result apply_reset(context& c, const std::string& origin);

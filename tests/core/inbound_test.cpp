@@ -218,6 +218,16 @@ TEST_F(InboundTest, AMessageThatDoesNotDecodeIsMalformed) {
   expect_refused(parse_event(R"({"kind":"deliver","to":["alice@alpha.example"],"frame":"{not json"})"), 9003);
 }
 
+// A client message is carried as a JSON object, never as its text (the form of nodes before
+// 0.2; a version 4 data dir has rewritten what its outbox held).
+TEST_F(InboundTest, ADeliverWithTheMessageAsAStringIsMalformed) {
+  json::object ev{{"kind", "deliver"}, {"to", json::array{alice}}, {"frame", encode(p::friend_request{bob, alice})}};
+  expect_refused(parse_event(json::serialize(ev)), 9003, "message");
+  ev.erase("frame");
+  ev["message"] = encode(p::friend_request{bob, alice});
+  expect_refused(parse_event(json::serialize(ev)), 9003, "message");  // the store is as it was
+}
+
 TEST_F(InboundTest, AClientMessageThatIsNotRelayedBetweenNodesIs9002) {
   p::user_block b;
   b.sender = bob;
@@ -999,28 +1009,9 @@ TEST_F(InboundTest, AResetMakesTheOriginsUsersOfflineAndSendsItOurStatuses) {
   EXPECT_TRUE(outbox("gamma.example").empty());
 }
 
-// ---- the form nodes before 0.2 wrote: the client message as a JSON string ------------------------
-
-TEST_F(InboundTest, ALegacyDeliverWithTheFrameAsAStringIsApplied) {
-  json::object ev{{"kind", "deliver"}, {"to", json::array{alice}}, {"frame", encode(p::friend_request{bob, alice})}, {"ref", "r1"}};
-  expect_applied(parse_event(json::serialize(ev)));
-  EXPECT_TRUE(has_request(bob, alice));
-  EXPECT_EQ(inbox(alice).size(), 1u);
-  const auto back = delivered_to(origin);
-  ASSERT_EQ(back.size(), 1u);
-  EXPECT_EQ(str(back[0].message.at("id")), "r1");
-}
-
-TEST_F(InboundTest, ALegacyDeliverIsCheckedLikeAnyOther) {
-  json::object ev{{"kind", "deliver"}, {"to", json::array{alice}}, {"frame", encode(text_msg(bob, alice, "hi"))}};
-  expect_refused(parse_event(json::serialize(ev)), 7002);
-}
-
-TEST_F(InboundActTest, ALegacyActWithTheRequestAsAStringIsApplied) {
+TEST_F(InboundActTest, AnActWithTheRequestAsAStringIsMalformed) {
   json::object ev{{"kind", "act"}, {"actor", bob}, {"request", encode(p::group_leave{bob, "Club", local_group})}};
-  expect_applied(parse_event(json::serialize(ev)));
-  EXPECT_EQ(load_group(local_group)->members, (std::vector<std::string>{alice, carol}));
-  EXPECT_EQ(outbox(origin).size(), 2u);
+  expect_refused(parse_event(json::serialize(ev)), 9003, "request");
 }
 
 }  // namespace

@@ -138,7 +138,7 @@ def fed_event_seeds():
         "media_done": {"kind": "media_done", "mediaId": "up1", "code": 0},
         "unknown_kind": {"kind": "teleport"},
     }
-    # The older form (before 0.2, still read): the client message as a string.
+    # The older form (before 0.2, now refused with 9003): the client message as a string.
     legacy = dict(events["friend_request"])
     legacy["frame"] = compact(legacy.pop("message"))
     events["friend_request_legacy_string"] = legacy

@@ -669,9 +669,8 @@ TEST(IntegrationFederationLiar, ActionsForAThirdDomainAreRefused) {
                                                                {"groupId", "#abc@alpha.test"}}}}}}),
             9005);
   EXPECT_EQ(event(4, {{"kind", "group"}, {"groupId", "#abc@gamma.test"}, {"group", nullptr}}), 9005);
-  // A text from a beta user who is no friend of alice: refused too (7002). It comes in the
-  // older form, the message as a string (events queued by a node before 0.2): still read.
-  EXPECT_EQ(event(5, {{"kind", "deliver"}, {"to", json::array{alice}}, {"frame", json::serialize(text_from(bob))}}), 7002);
+  // A text from a beta user who is no friend of alice: refused too (7002).
+  EXPECT_EQ(event(5, {{"kind", "deliver"}, {"to", json::array{alice}}, {"message", text_from(bob)}}), 7002);
   // A well-formed friend request from beta's own user: accepted; it is the marker.
   EXPECT_EQ(event(6, {{"kind", "deliver"},
                       {"to", json::array{alice}},
