@@ -12,7 +12,6 @@
 #include <boost/json/value.hpp>
 
 #include <fstream>
-#include <type_traits>
 #include <set>
 #include <sstream>
 
@@ -113,6 +112,14 @@ class object_reader {
       throw config_error(name(key) + ": must be between " + std::to_string(min) + " and " + std::to_string(max));
     return out;
   }
+  // get_uint into a field; the field's current value is the default.
+  template <class Field>
+  void get_count(const char* key, Field& field, std::uint64_t min, std::uint64_t max) {
+    field = static_cast<Field>(get_uint(key, field, min, max));
+  }
+  void get_seconds(const char* key, std::chrono::seconds& field, std::uint64_t min, std::uint64_t max) {
+    field = std::chrono::seconds(get_uint(key, static_cast<std::uint64_t>(field.count()), min, max));
+  }
   bool get_bool(const char* key, bool fallback) {
     const json::value* v = find(key);
     if (!v) return fallback;
@@ -168,202 +175,255 @@ std::filesystem::path default_web_root() {
   return (exe.parent_path() / ".." / "share" / "chatnode" / "web").lexically_normal();
 }
 
-config parse_config(const json::object& root, const std::filesystem::path& file) {
-  config c;
-  c.file = file;
-  const auto base = file.has_parent_path() ? std::filesystem::absolute(file).parent_path()
-                                           : std::filesystem::current_path();
-  object_reader top(root, "");
-  c.domain = protocol::fold_case(top.get_string("domain", "", true));
-  if (!protocol::is_valid_domain(c.domain)) throw config_error("domain: \"" + c.domain + "\" is not a valid domain name");
-  c.data_dir = resolve(base, top.get_string("data_dir", "", true));
+namespace {
 
-  const json::object* client = top.get_object("client");
-  if (!client) throw config_error("client: required (client.cert and client.key)");
-  {
-    object_reader r(*client, "client.");
-    c.client.listen = parse_listen(r.get_string("listen", c.client.listen.to_string()), "client.listen");
-    c.client.cert = resolve(base, r.get_string("cert", "", true));
-    c.client.key = resolve(base, r.get_string("key", "", true));
-    r.finish();
+// Reads a config file's JSON object one section at a time, always in the same order, so a
+// file with several faults is refused for the same one each time; a section's unknown keys
+// are refused before the next section is read, the top level's last.
+class config_reader {
+ public:
+  config_reader(const json::object& root, const std::filesystem::path& file)
+      : root_(root),
+        base_(file.has_parent_path() ? std::filesystem::absolute(file).parent_path() : std::filesystem::current_path()),
+        top_(root, "") {
+    c_.file = file;
   }
-  c.federation.cert = c.client.cert;
-  c.federation.key = c.client.key;
-  if (const json::object* fed = top.get_object("federation")) {
-    object_reader r(*fed, "federation.");
-    c.federation.listen = parse_listen(r.get_string("listen", c.federation.listen.to_string()), "federation.listen");
-    if (auto s = r.get_string("cert", ""); !s.empty()) c.federation.cert = resolve(base, s);
-    if (auto s = r.get_string("key", ""); !s.empty()) c.federation.key = resolve(base, s);
-    c.federation.ca = resolve(base, r.get_string("ca", ""));
-    if (const json::object* peers = r.get_object("peers")) {
-      for (const auto& kv : *peers) {
-        std::string domain = protocol::fold_case(kv.key());
-        if (!protocol::is_valid_domain(domain))
-          throw config_error("federation.peers: \"" + std::string(kv.key()) + "\" is not a valid domain");
-        if (!kv.value().is_string())
-          throw config_error("federation.peers." + domain + ": expected \"host:port\"");
-        std::string addr(kv.value().as_string());
-        parse_listen(addr, "federation.peers." + domain);  // syntax check
-        c.federation.peers[domain] = addr;
-      }
-    }
-    if (const json::object* pins = r.get_object("pins")) {
-      for (const auto& kv : *pins) {
-        std::string domain = protocol::fold_case(kv.key());
-        if (!protocol::is_valid_domain(domain))
-          throw config_error("federation.pins: \"" + std::string(kv.key()) + "\" is not a valid domain");
-        const auto* pin = kv.value().if_string();
-        // A pin is base64 of a SHA-256 digest: exactly 32 bytes once decoded.
-        const auto bytes = pin ? crypto::base64_decode(*pin) : std::nullopt;
-        if (!bytes || bytes->size() != 32)
-          throw config_error("federation.pins." + domain +
-                             ": expected a base64 SHA-256 SPKI pin (as printed by `chatnode certs pin`)");
-        c.federation.pins[domain] = std::string(*pin);
-      }
-    }
-    c.federation.allow = r.get_domain_list("allow");
-    c.federation.deny = r.get_domain_list("deny");
-    c.federation.dial_on_start = r.get_bool("dial_on_start", false);
-    c.federation.max_clock_skew = std::chrono::seconds(
-        r.get_uint("max_clock_skew_seconds", c.federation.max_clock_skew.count(), 0, 86400));
-    c.federation.max_event_age = std::chrono::seconds(
-        r.get_uint("max_event_age_seconds", c.federation.max_event_age.count(), 60, std::uint64_t{10} * 365 * 86400));
-    r.finish();
+
+  config read() {
+    read_identity();
+    if (!section("client", &config_reader::read_client))
+      throw config_error("client: required (client.cert and client.key)");
+    c_.federation.cert = c_.client.cert;
+    c_.federation.key = c_.client.key;
+    section("federation", &config_reader::read_federation);
+    if (section("kdf", &config_reader::read_kdf)) check_kdf();
+    read_registration();
+    c_.threads = static_cast<unsigned>(top_.get_uint("threads", 0, 0, 256));
+    c_.kdf_threads = static_cast<unsigned>(top_.get_uint("kdf_threads", 0, 0, 256));
+    read_log();
+    if (section("store", &config_reader::read_store)) check_store();
+    if (section("limits", &config_reader::read_limits)) check_limits();
+    section("media", &config_reader::read_media);
+    section("tokens", &config_reader::read_tokens);
+    c_.metrics.allow = {parse_cidr("127.0.0.0/8", "metrics.allow"), parse_cidr("::1", "metrics.allow")};
+    section("metrics", &config_reader::read_metrics);
+    c_.admin_socket = c_.data_dir / "admin.sock";
+    section("admin", &config_reader::read_admin);
+    section("web", &config_reader::read_web);
+    if (c_.web.root_is_default) c_.web.root = default_web_root();
+    top_.finish();
+    return std::move(c_);
   }
-  if (const json::object* kdf = top.get_object("kdf")) {
-    object_reader r(*kdf, "kdf.");
-    c.kdf.n = r.get_uint("N", c.kdf.n, 2, std::uint64_t{1} << 30);
-    c.kdf.r = static_cast<std::uint32_t>(r.get_uint("r", c.kdf.r, 1, 1024));
-    c.kdf.p = static_cast<std::uint32_t>(r.get_uint("p", c.kdf.p, 1, 1024));
+
+ private:
+  using section_reader = void (config_reader::*)(object_reader&);
+
+  // The object under KEY, if there is one, read by `reader`; then its unknown keys are refused.
+  bool section(const char* key, section_reader reader) {
+    const json::object* obj = top_.get_object(key);
+    if (!obj) return false;
+    object_reader r(*obj, top_.name(key) + ".");
+    (this->*reader)(r);
     r.finish();
+    return true;
+  }
+
+  // A path from the file, relative to the file's directory.
+  std::filesystem::path resolved(const std::string& p) const { return resolve(base_, p); }
+
+  void read_identity() {
+    c_.domain = protocol::fold_case(top_.get_string("domain", "", true));
+    if (!protocol::is_valid_domain(c_.domain))
+      throw config_error("domain: \"" + c_.domain + "\" is not a valid domain name");
+    c_.data_dir = resolved(top_.get_string("data_dir", "", true));
+  }
+
+  void read_client(object_reader& r) {
+    c_.client.listen = parse_listen(r.get_string("listen", c_.client.listen.to_string()), "client.listen");
+    c_.client.cert = resolved(r.get_string("cert", "", true));
+    c_.client.key = resolved(r.get_string("key", "", true));
+  }
+
+  void read_federation(object_reader& r) {
+    auto& f = c_.federation;
+    f.listen = parse_listen(r.get_string("listen", f.listen.to_string()), "federation.listen");
+    if (auto s = r.get_string("cert", ""); !s.empty()) f.cert = resolved(s);
+    if (auto s = r.get_string("key", ""); !s.empty()) f.key = resolved(s);
+    f.ca = resolved(r.get_string("ca", ""));
+    if (const json::object* peers = r.get_object("peers")) read_peers(*peers);
+    if (const json::object* pins = r.get_object("pins")) read_pins(*pins);
+    f.allow = r.get_domain_list("allow");
+    f.deny = r.get_domain_list("deny");
+    f.dial_on_start = r.get_bool("dial_on_start", false);
+    r.get_seconds("max_clock_skew_seconds", f.max_clock_skew, 0, 86400);
+    r.get_seconds("max_event_age_seconds", f.max_event_age, 60, std::uint64_t{10} * 365 * 86400);
+  }
+
+  // A key of federation.peers or federation.pins, case-folded.
+  static std::string peer_domain(std::string_view key, const char* section_name) {
+    std::string domain = protocol::fold_case(key);
+    if (!protocol::is_valid_domain(domain))
+      throw config_error(std::string(section_name) + ": \"" + std::string(key) + "\" is not a valid domain");
+    return domain;
+  }
+
+  void read_peers(const json::object& peers) {
+    for (const auto& kv : peers) {
+      std::string domain = peer_domain(kv.key(), "federation.peers");
+      if (!kv.value().is_string()) throw config_error("federation.peers." + domain + ": expected \"host:port\"");
+      std::string addr(kv.value().as_string());
+      parse_listen(addr, "federation.peers." + domain);  // syntax check
+      c_.federation.peers[domain] = addr;
+    }
+  }
+
+  void read_pins(const json::object& pins) {
+    for (const auto& kv : pins) {
+      std::string domain = peer_domain(kv.key(), "federation.pins");
+      const auto* pin = kv.value().if_string();
+      // A pin is base64 of a SHA-256 digest: exactly 32 bytes once decoded.
+      const auto bytes = pin ? crypto::base64_decode(*pin) : std::nullopt;
+      if (!bytes || bytes->size() != 32)
+        throw config_error("federation.pins." + domain +
+                           ": expected a base64 SHA-256 SPKI pin (as printed by `chatnode certs pin`)");
+      c_.federation.pins[domain] = std::string(*pin);
+    }
+  }
+
+  void read_kdf(object_reader& r) {
+    r.get_count("N", c_.kdf.n, 2, std::uint64_t{1} << 30);
+    r.get_count("r", c_.kdf.r, 1, 1024);
+    r.get_count("p", c_.kdf.p, 1, 1024);
+  }
+
+  void check_kdf() const {
     try {
-      crypto::check_params(c.kdf);
+      crypto::check_params(c_.kdf);
     } catch (const std::exception& e) {
       throw config_error(std::string("kdf: ") + e.what());
     }
   }
-  {
-    std::string reg = top.get_string("registration", "open");
+
+  void read_registration() {
+    std::string reg = top_.get_string("registration", "open");
     if (reg != "open" && reg != "closed") throw config_error("registration: expected \"open\" or \"closed\"");
-    c.registration_open = reg == "open";
+    c_.registration_open = reg == "open";
   }
-  c.threads = static_cast<unsigned>(top.get_uint("threads", 0, 0, 256));
-  c.kdf_threads = static_cast<unsigned>(top.get_uint("kdf_threads", 0, 0, 256));
-  {
-    // log.level, or log_level as configs written before the "log" object have it.
+
+  // log.level, or log_level as configs written before the "log" object have it.
+  void read_log() {
     std::string level_key = "log_level";
-    c.log_level = top.get_string("log_level", c.log_level);
-    if (const json::object* log = top.get_object("log")) {
+    c_.log_level = top_.get_string("log_level", c_.log_level);
+    if (const json::object* log = top_.get_object("log")) {
       object_reader r(*log, "log.");
       if (r.find("level")) {
-        if (root.contains("log_level")) throw config_error("log.level: log_level is set too; keep one of them");
+        if (root_.contains("log_level")) throw config_error("log.level: log_level is set too; keep one of them");
         level_key = "log.level";
-        c.log_level = r.get_string("level", c.log_level);
+        c_.log_level = r.get_string("level", c_.log_level);
       }
-      c.log_format = r.get_string("format", c.log_format);
+      c_.log_format = r.get_string("format", c_.log_format);
       r.finish();
     }
     log_level level{};
-    if (!parse_log_level(c.log_level, level)) throw config_error(level_key + ": expected debug, info, warn or error");
+    if (!parse_log_level(c_.log_level, level)) throw config_error(level_key + ": expected debug, info, warn or error");
     log_format format{};
-    if (!parse_log_format(c.log_format, format)) throw config_error("log.format: expected \"text\" or \"json\"");
+    if (!parse_log_format(c_.log_format, format)) throw config_error("log.format: expected \"text\" or \"json\"");
   }
-  if (const json::object* store = top.get_object("store")) {
-    object_reader r(*store, "store.");
-    c.store_map_size_mb = r.get_uint("map_size_mb", c.store_map_size_mb, 1, std::uint64_t{1} << 24);
-    c.store_max_map_size_mb = r.get_uint("max_map_size_mb", c.store_max_map_size_mb, 1, std::uint64_t{1} << 24);
-    r.finish();
-    if (c.store_max_map_size_mb < c.store_map_size_mb)
+
+  void read_store(object_reader& r) {
+    c_.store_map_size_mb = r.get_uint("map_size_mb", c_.store_map_size_mb, 1, std::uint64_t{1} << 24);
+    c_.store_max_map_size_mb = r.get_uint("max_map_size_mb", c_.store_max_map_size_mb, 1, std::uint64_t{1} << 24);
+  }
+
+  void check_store() const {
+    if (c_.store_max_map_size_mb < c_.store_map_size_mb)
       throw config_error("store.max_map_size_mb: must not be below store.map_size_mb");
   }
-  if (const json::object* limits = top.get_object("limits")) {
-    object_reader r(*limits, "limits.");
-    auto& l = c.limits;
-    l.max_message_bytes = r.get_uint("max_message_bytes", l.max_message_bytes, 1024, 64u << 20);
-    l.max_frame_bytes = r.get_uint("max_frame_bytes", l.max_frame_bytes, 1024, 256u << 20);
-    l.write_queue_messages = r.get_uint("write_queue_messages", l.write_queue_messages, 1, 1u << 24);
-    l.write_queue_bytes = r.get_uint("write_queue_bytes", l.write_queue_bytes, 1024, std::uint64_t{1} << 32);
-    l.handshake_timeout = std::chrono::seconds(r.get_uint("handshake_timeout_seconds", l.handshake_timeout.count(), 1, 3600));
-    l.idle_timeout = std::chrono::seconds(r.get_uint("idle_timeout_seconds", l.idle_timeout.count(), 2, 86400));
-    auto count = [&](const char* key, auto& field, std::uint64_t min, std::uint64_t max) {
-      field = static_cast<std::remove_reference_t<decltype(field)>>(r.get_uint(key, field, min, max));
-    };
-    auto seconds = [&](const char* key, std::chrono::seconds& field, std::uint64_t min, std::uint64_t max) {
-      field = std::chrono::seconds(r.get_uint(key, static_cast<std::uint64_t>(field.count()), min, max));
-    };
-    count("login_max_failures", l.login_max_failures, 1, 1000);
-    seconds("login_lockout_seconds", l.login_lockout, 1, 86400);
-    count("address_max_failures", l.address_max_failures, 1, 1000000);
-    count("kdf_per_address", l.kdf_per_address, 1, 1000);
-    count("max_pending_kdf", l.max_pending_kdf, 1, 100000);
-    count("max_pending_registrations", l.max_pending_registrations, 1, 100000);
-    count("registrations_per_address_hour", l.registrations_per_address_hour, 1, 1000000);
-    count("registrations_per_minute", l.registrations_per_minute, 1, 1000000);
-    seconds("login_timeout_seconds", l.login_timeout, 1, 3600);
-    seconds("frame_read_timeout_seconds", l.frame_read_timeout, 1, 3600);
-    count("max_connections", l.max_connections, 1, 10000000);
-    count("max_connections_per_address", l.max_connections_per_address, 1, 10000000);
-    count("requests_per_second", l.requests_per_second, 1, 10000000);
-    count("requests_burst", l.requests_burst, 1, 100000000);
-    count("max_inbox_messages", l.max_inbox_messages, 1, 100000000);
-    count("friend_requests_per_hour", l.friend_requests_per_hour, 1, 1000000);
-    count("friend_requests_per_pair_day", l.friend_requests_per_pair_day, 1, 1000000);
-    count("max_text_bytes", l.max_text_bytes, 1, 64u << 20);
-    count("max_blocks", l.max_blocks, 1, 1000000);
-    r.finish();
-    if (l.max_frame_bytes < l.max_message_bytes)
+
+  void read_limits(object_reader& r) {
+    auto& l = c_.limits;
+    r.get_count("max_message_bytes", l.max_message_bytes, 1024, 64u << 20);
+    r.get_count("max_frame_bytes", l.max_frame_bytes, 1024, 256u << 20);
+    r.get_count("write_queue_messages", l.write_queue_messages, 1, 1u << 24);
+    r.get_count("write_queue_bytes", l.write_queue_bytes, 1024, std::uint64_t{1} << 32);
+    r.get_seconds("handshake_timeout_seconds", l.handshake_timeout, 1, 3600);
+    r.get_seconds("idle_timeout_seconds", l.idle_timeout, 2, 86400);
+    r.get_count("login_max_failures", l.login_max_failures, 1, 1000);
+    r.get_seconds("login_lockout_seconds", l.login_lockout, 1, 86400);
+    r.get_count("address_max_failures", l.address_max_failures, 1, 1000000);
+    r.get_count("kdf_per_address", l.kdf_per_address, 1, 1000);
+    r.get_count("max_pending_kdf", l.max_pending_kdf, 1, 100000);
+    r.get_count("max_pending_registrations", l.max_pending_registrations, 1, 100000);
+    r.get_count("registrations_per_address_hour", l.registrations_per_address_hour, 1, 1000000);
+    r.get_count("registrations_per_minute", l.registrations_per_minute, 1, 1000000);
+    r.get_seconds("login_timeout_seconds", l.login_timeout, 1, 3600);
+    r.get_seconds("frame_read_timeout_seconds", l.frame_read_timeout, 1, 3600);
+    r.get_count("max_connections", l.max_connections, 1, 10000000);
+    r.get_count("max_connections_per_address", l.max_connections_per_address, 1, 10000000);
+    r.get_count("requests_per_second", l.requests_per_second, 1, 10000000);
+    r.get_count("requests_burst", l.requests_burst, 1, 100000000);
+    r.get_count("max_inbox_messages", l.max_inbox_messages, 1, 100000000);
+    r.get_count("friend_requests_per_hour", l.friend_requests_per_hour, 1, 1000000);
+    r.get_count("friend_requests_per_pair_day", l.friend_requests_per_pair_day, 1, 1000000);
+    r.get_count("max_text_bytes", l.max_text_bytes, 1, 64u << 20);
+    r.get_count("max_blocks", l.max_blocks, 1, 1000000);
+  }
+
+  void check_limits() const {
+    if (c_.limits.max_frame_bytes < c_.limits.max_message_bytes)
       throw config_error("limits.max_frame_bytes: must not be below limits.max_message_bytes");
   }
-  if (const json::object* media = top.get_object("media")) {
-    object_reader r(*media, "media.");
-    auto& m = c.media;
-    m.max_bytes = r.get_uint("max_bytes", m.max_bytes, 1, std::uint64_t{1} << 40);
-    m.max_chunk_bytes = r.get_uint("max_chunk_bytes", m.max_chunk_bytes, 1, 64 * 1024);
-    m.max_concurrent_uploads = static_cast<unsigned>(r.get_uint("max_concurrent_uploads", m.max_concurrent_uploads, 1, 1000));
-    m.quota_bytes = r.get_uint("quota_bytes", m.quota_bytes, 1, std::uint64_t{1} << 50);
-    m.retention = std::chrono::seconds(r.get_uint("retention_seconds", m.retention.count(), 60, std::uint64_t{10} * 365 * 86400));
-    m.delivery_window = static_cast<unsigned>(r.get_uint("delivery_window", m.delivery_window, 1, 64));
-    r.finish();
+
+  void read_media(object_reader& r) {
+    auto& m = c_.media;
+    r.get_count("max_bytes", m.max_bytes, 1, std::uint64_t{1} << 40);
+    r.get_count("max_chunk_bytes", m.max_chunk_bytes, 1, 64 * 1024);
+    r.get_count("max_concurrent_uploads", m.max_concurrent_uploads, 1, 1000);
+    r.get_count("quota_bytes", m.quota_bytes, 1, std::uint64_t{1} << 50);
+    r.get_seconds("retention_seconds", m.retention, 60, std::uint64_t{10} * 365 * 86400);
+    r.get_count("delivery_window", m.delivery_window, 1, 64);
   }
-  if (const json::object* tokens = top.get_object("tokens")) {
-    object_reader r(*tokens, "tokens.");
-    c.tokens.lifetime = std::chrono::seconds(r.get_uint("lifetime_seconds", c.tokens.lifetime.count(), 60, std::uint64_t{10} * 365 * 86400));
-    c.tokens.max_per_user = r.get_uint("max_per_user", c.tokens.max_per_user, 1, 10000);
-    r.finish();
+
+  void read_tokens(object_reader& r) {
+    r.get_seconds("lifetime_seconds", c_.tokens.lifetime, 60, std::uint64_t{10} * 365 * 86400);
+    r.get_count("max_per_user", c_.tokens.max_per_user, 1, 10000);
   }
-  c.metrics.allow = {parse_cidr("127.0.0.0/8", "metrics.allow"), parse_cidr("::1", "metrics.allow")};
-  if (const json::object* metrics = top.get_object("metrics")) {
-    object_reader r(*metrics, "metrics.");
-    if (auto listen = r.get_string("listen", ""); !listen.empty()) c.metrics.listen = parse_listen(listen, "metrics.listen");
-    c.metrics.token = r.get_string("token", "");
+
+  void read_metrics(object_reader& r) {
+    if (auto listen = r.get_string("listen", ""); !listen.empty()) c_.metrics.listen = parse_listen(listen, "metrics.listen");
+    c_.metrics.token = r.get_string("token", "");
     if (const json::value* allow = r.find("allow")) {
       if (!allow->is_array()) throw config_error("metrics.allow: expected an array of address ranges");
-      c.metrics.allow.clear();
+      c_.metrics.allow.clear();
       for (const auto& item : allow->as_array()) {
         if (!item.is_string()) throw config_error("metrics.allow: expected an array of address ranges");
-        c.metrics.allow.push_back(parse_cidr(std::string(item.as_string()), "metrics.allow"));
+        c_.metrics.allow.push_back(parse_cidr(std::string(item.as_string()), "metrics.allow"));
       }
     }
-    r.finish();
   }
-  c.admin_socket = c.data_dir / "admin.sock";
-  if (const json::object* admin = top.get_object("admin")) {
-    object_reader r(*admin, "admin.");
-    if (auto path = r.get_string("socket", ""); !path.empty()) c.admin_socket = resolve(base, path);
-    r.finish();
+
+  void read_admin(object_reader& r) {
+    if (auto path = r.get_string("socket", ""); !path.empty()) c_.admin_socket = resolved(path);
   }
-  if (const json::object* web = top.get_object("web")) {
-    object_reader r(*web, "web.");
-    c.web.enabled = r.get_bool("enabled", c.web.enabled);
+
+  void read_web(object_reader& r) {
+    c_.web.enabled = r.get_bool("enabled", c_.web.enabled);
     if (auto root_text = r.get_string("root", ""); !root_text.empty()) {
-      c.web.root = resolve(base, root_text);
-      c.web.root_is_default = false;
+      c_.web.root = resolved(root_text);
+      c_.web.root_is_default = false;
     }
-    r.finish();
   }
-  if (c.web.root_is_default) c.web.root = default_web_root();
-  top.finish();
-  return c;
+
+  const json::object& root_;
+  const std::filesystem::path base_;  // relative paths in the file resolve against this
+  object_reader top_;
+  config c_;
+};
+
+}  // namespace
+
+config parse_config(const json::object& root, const std::filesystem::path& file) {
+  return config_reader(root, file).read();
 }
 
 config load_config(const std::filesystem::path& file) {
