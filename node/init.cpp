@@ -67,74 +67,85 @@ std::string pretty_json(const json::value& value, int indent) {
   return out.str();
 }
 
-void init_node(const init_options& opts, std::ostream& out) {
-  const std::string domain = protocol::fold_case(opts.domain);
-  if (!protocol::is_valid_domain(domain)) throw std::runtime_error("--domain: \"" + opts.domain + "\" is not a valid domain name");
-  const listen_address client_listen = parse_listen(opts.client_listen, "--client-listen");
-  parse_listen(opts.federation_listen, "--federation-listen");
-  json::object peers;
-  for (const auto& p : opts.peers) {
+namespace {
+
+// --peer DOMAIN=HOST:PORT options as federation.peers.
+json::object parse_peers(const std::vector<std::string>& peers) {
+  json::object out;
+  for (const auto& p : peers) {
     const auto eq = p.find('=');
     const std::string peer = protocol::fold_case(p.substr(0, eq == std::string::npos ? 0 : eq));
     if (eq == std::string::npos || !protocol::is_valid_domain(peer))
       throw std::runtime_error("--peer: \"" + p + "\" is not DOMAIN=HOST:PORT");
     parse_listen(p.substr(eq + 1), "--peer " + peer);
-    peers[peer] = p.substr(eq + 1);
+    out[peer] = p.substr(eq + 1);
   }
+  return out;
+}
 
-  const fs::path dir = fs::absolute(opts.dir);
-  const fs::path config_file = dir / "chatnode.json";
-  if (fs::exists(config_file) && !opts.force)
-    throw std::runtime_error(config_file.string() + " exists; use --force to write a new one");
-  fs::create_directories(dir / "data");
+// The CA that signs the node certificate, and how the config names it.
+struct ca_files {
+  fs::path cert;
+  fs::path key;
+  std::string in_config;
+};
 
-  fs::path ca_cert, ca_key;
-  std::string ca_in_config;
+// The CA of --ca, or the development CA in DIR/ca (made if it is not there yet).
+ca_files find_or_make_ca(const init_options& opts, const fs::path& dir, const std::string& domain, std::ostream& out) {
   if (opts.ca_dir) {
     const fs::path ca_dir = fs::absolute(*opts.ca_dir);
-    ca_cert = ca_dir / "ca.crt";
-    ca_key = ca_dir / "ca.key";
-    if (!fs::exists(ca_cert) || !fs::exists(ca_key))
+    ca_files ca{ca_dir / "ca.crt", ca_dir / "ca.key", ""};
+    if (!fs::exists(ca.cert) || !fs::exists(ca.key))
       throw std::runtime_error("--ca " + ca_dir.string() + ": needs ca.crt and ca.key");
-    ca_in_config = ca_cert.string();
-  } else {
-    ca_cert = dir / "ca" / "ca.crt";
-    ca_key = dir / "ca" / "ca.key";
-    if (!fs::exists(ca_cert) || !fs::exists(ca_key)) {
-      // Long domains are fine: make_ca shortens a CN beyond X.509's 64 characters.
-      certs::make_ca(ca_cert, ca_key, "chatnode development CA (" + domain + ")");
-      out << "made a development CA: " << ca_cert.string() << "\n";
-    }
-    ca_in_config = "ca/ca.crt";
+    ca.in_config = ca.cert.string();
+    return ca;
   }
-  // The node key outlives re-issued certificates: peers may pin it (federation.pins).
+  ca_files ca{dir / "ca" / "ca.crt", dir / "ca" / "ca.key", "ca/ca.crt"};
+  if (!fs::exists(ca.cert) || !fs::exists(ca.key)) {
+    // Long domains are fine: make_ca shortens a CN beyond X.509's 64 characters.
+    certs::make_ca(ca.cert, ca.key, "chatnode development CA (" + domain + ")");
+    out << "made a development CA: " << ca.cert.string() << "\n";
+  }
+  return ca;
+}
+
+// DIR/certs/node.crt for `domain`. The node key outlives re-issued certificates: peers may
+// pin it (federation.pins).
+void issue_node_certificate(const init_options& opts, const fs::path& dir, const std::string& domain, const ca_files& ca,
+                            std::ostream& out) {
   const fs::path node_cert = dir / "certs" / "node.crt", node_key = dir / "certs" / "node.key";
   const bool keep_key = !opts.new_key && fs::exists(node_key);
-  certs::issue_node_cert(ca_cert, ca_key, domain, node_cert, node_key, 825, {},
+  certs::issue_node_cert(ca.cert, ca.key, domain, node_cert, node_key, 825, {},
                          keep_key ? certs::node_key::keep : certs::node_key::fresh);
   if (keep_key)
     out << "kept the node key " << node_key.string() << " (SPKI pin " << certs::spki_sha256_pin(node_cert)
         << "; --new-key makes a new one)\n";
   out << "issued a certificate for " << domain << ": " << node_cert.string() << "\n";
+}
 
-  // Keys in the order docs/config.md explains them; paths relative to DIR.
+// Keys in the order docs/config.md explains them; paths relative to DIR.
+json::object initial_config(const init_options& opts, const std::string& domain, const ca_files& ca,
+                            json::object peers) {
   const crypto::scrypt_params kdf;
   json::object cfg{
       {"domain", domain},
       {"data_dir", "data"},
       {"client", json::object{{"listen", opts.client_listen}, {"cert", "certs/node.crt"}, {"key", "certs/node.key"}}},
-      {"federation", json::object{{"listen", opts.federation_listen}, {"ca", ca_in_config}, {"peers", std::move(peers)}}},
+      {"federation", json::object{{"listen", opts.federation_listen}, {"ca", ca.in_config}, {"peers", std::move(peers)}}},
       {"kdf", json::object{{"N", kdf.n}, {"r", kdf.r}, {"p", kdf.p}}},
   };
   if (opts.test_limits) cfg["limits"] = test_limits();
-  {
-    std::ofstream f(config_file, std::ios::trunc);
-    f << pretty_json(cfg) << "\n";
-    if (!f) throw std::runtime_error("cannot write " + config_file.string());
-  }
-  load_config(config_file);  // what we wrote must be what serve accepts
-  out << "wrote " << config_file.string() << "\n";
+  return cfg;
+}
 
+void write_config(const fs::path& config_file, const json::object& cfg) {
+  std::ofstream f(config_file, std::ios::trunc);
+  f << pretty_json(cfg) << "\n";
+  if (!f) throw std::runtime_error("cannot write " + config_file.string());
+}
+
+void print_next_steps(std::ostream& out, const std::string& domain, const listen_address& client_listen,
+                      const fs::path& config_file, const fs::path& ca_cert) {
   const std::string port = client_listen.port == 0 ? "PORT" : std::to_string(client_listen.port);
   out << "\nnext:\n"
       << "  start the node:  chatnode serve --config " << config_file.string() << "\n"
@@ -147,6 +158,29 @@ void init_node(const init_options& opts, std::ostream& out) {
       << "                   (a public node uses a certificate they already trust: docs/self-hosting.md)\n"
       << "  health check:    curl --cacert " << ca_cert.string() << " https://" << domain << ":" << port << "/healthz\n"
       << "  config:          " << config_file.string() << " (every key: docs/config.md)\n";
+}
+
+}  // namespace
+
+void init_node(const init_options& opts, std::ostream& out) {
+  const std::string domain = protocol::fold_case(opts.domain);
+  if (!protocol::is_valid_domain(domain)) throw std::runtime_error("--domain: \"" + opts.domain + "\" is not a valid domain name");
+  const listen_address client_listen = parse_listen(opts.client_listen, "--client-listen");
+  parse_listen(opts.federation_listen, "--federation-listen");
+  json::object peers = parse_peers(opts.peers);
+
+  const fs::path dir = fs::absolute(opts.dir);
+  const fs::path config_file = dir / "chatnode.json";
+  if (fs::exists(config_file) && !opts.force)
+    throw std::runtime_error(config_file.string() + " exists; use --force to write a new one");
+  fs::create_directories(dir / "data");
+
+  const ca_files ca = find_or_make_ca(opts, dir, domain, out);
+  issue_node_certificate(opts, dir, domain, ca, out);
+  write_config(config_file, initial_config(opts, domain, ca, std::move(peers)));
+  load_config(config_file);  // what we wrote must be what serve accepts
+  out << "wrote " << config_file.string() << "\n";
+  print_next_steps(out, domain, client_listen, config_file, ca.cert);
 }
 
 }  // namespace chatnode::node
