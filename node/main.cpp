@@ -127,53 +127,60 @@ constexpr const char* admin_usage_text =
     "the user commands work on the data dir directly. Exit codes: 0 done, 1 failed, 2 usage,\n"
     "3 no such user or session, 4 the user exists, 5 needs the running node.\n";
 
-// `chatnode admin`: to the running node over its admin socket, or on the data dir when the
-// node is stopped (user commands only).
-int cmd_admin(const std::vector<std::string>& args) {
-  std::string file;
-  bool generate = false;
+// `chatnode admin`'s command line: options anywhere, the rest is the command.
+struct admin_invocation {
+  bool help = false;
+  std::string config_file;
+  bool generate = false;  // a made-up password, not one read from stdin
   admin_request req;
+};
+
+admin_invocation parse_admin_args(const std::vector<std::string>& args) {
+  admin_invocation inv;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
-      std::cout << admin_usage_text;
-      return 0;
+      inv.help = true;
+      break;
     }
     if ((a == "--config" || a == "-c") && i + 1 < args.size()) {
-      file = args[++i];
+      inv.config_file = args[++i];
     } else if (a.starts_with("--config=")) {
-      file = a.substr(9);
+      inv.config_file = a.substr(9);
     } else if (a == "--json") {
-      req.json = true;
+      inv.req.json = true;
     } else if (a == "--generate") {
-      generate = true;
+      inv.generate = true;
     } else {
-      req.args.push_back(a);
+      inv.req.args.push_back(a);
     }
   }
-  if (file.empty() || req.args.empty()) {
-    std::cerr << admin_usage_text;
-    return admin_usage;
-  }
-  config cfg = load_config(file);
-  const bool sets_password = req.args.size() == 3 && req.args[0] == "user" && (req.args[1] == "add" || req.args[1] == "passwd");
-  if (sets_password && !generate && !::isatty(STDIN_FILENO)) {
-    std::string line;
-    std::getline(std::cin, line);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) {
-      std::cerr << "chatnode admin: an empty password on stdin (use --generate for a random one)\n";
-      return admin_usage;
-    }
-    req.password = line;
-  }
-  auto print = [](const admin_reply& r) {
-    (r.exit == admin_ok ? std::cout : std::cerr) << r.output;
-    return r.exit;
-  };
-  if (auto r = admin_call(cfg.admin_socket, req)) return print(*r);
+  return inv;
+}
 
-  // No node answers: run the command here, on the data dir, holding it as the node would.
+// `user add` and `user passwd` take the password as one line on stdin, unless --generate or
+// a terminal there asks the command to make one up. False (and said why) for an empty line.
+bool read_password(admin_request& req, bool generate) {
+  const bool sets_password = req.args.size() == 3 && req.args[0] == "user" && (req.args[1] == "add" || req.args[1] == "passwd");
+  if (!sets_password || generate || ::isatty(STDIN_FILENO)) return true;
+  std::string line;
+  std::getline(std::cin, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.empty()) {
+    std::cerr << "chatnode admin: an empty password on stdin (use --generate for a random one)\n";
+    return false;
+  }
+  req.password = line;
+  return true;
+}
+
+int print_reply(const admin_reply& r) {
+  (r.exit == admin_ok ? std::cout : std::cerr) << r.output;
+  return r.exit;
+}
+
+// No node answers: run the command here, on the data dir, holding it as the node would.
+int run_admin_offline(const config& cfg, const admin_request& req) {
   std::optional<store::serve_lock> lock;
   try {
     lock.emplace(cfg.data_dir);
@@ -194,9 +201,27 @@ int cmd_admin(const std::vector<std::string>& args) {
   registry online;
   router route(cfg, db, writer, online, [](std::function<void()> fn) { fn(); });
   admin_commands commands(route, db, writer, online, std::nullopt);
-  const int exit = print(commands.run(req));
+  const int exit = print_reply(commands.run(req));
   writer.stop();
   return exit;
+}
+
+// `chatnode admin`: to the running node over its admin socket, or on the data dir when the
+// node is stopped (user commands only).
+int cmd_admin(const std::vector<std::string>& args) {
+  admin_invocation inv = parse_admin_args(args);
+  if (inv.help) {
+    std::cout << admin_usage_text;
+    return 0;
+  }
+  if (inv.config_file.empty() || inv.req.args.empty()) {
+    std::cerr << admin_usage_text;
+    return admin_usage;
+  }
+  const config cfg = load_config(inv.config_file);
+  if (!read_password(inv.req, inv.generate)) return admin_usage;
+  if (auto r = admin_call(cfg.admin_socket, inv.req)) return print_reply(*r);
+  return run_admin_offline(cfg, inv.req);
 }
 
 // Parses `args` into `vm`; true when --help was asked for (and printed).
