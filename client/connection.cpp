@@ -120,6 +120,150 @@ struct connection::impl {
     return timed_out && *result == net::error::operation_aborted ? error_code(net::error::timed_out) : *result;
   }
 
+  // ---- connecting: each step throws std::system_error naming it -------------------------
+
+  // Verify the server against the given CA (or the system's); a client certificate if given.
+  void configure_tls(const connect_options& opts) {
+    error_code ec;
+    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+    tls.set_verify_mode(ssl::verify_peer, ec);
+    if (ec) fail(ec, "TLS setup");
+    if (opts.ca_file.empty()) {
+      tls.set_default_verify_paths(ec);
+      if (ec) fail(ec, "loading default trust store");
+    } else {
+      tls.load_verify_file(opts.ca_file, ec);
+      if (ec) fail(ec, "loading CA file " + opts.ca_file);
+    }
+    if (!opts.cert_file.empty()) {
+      tls.use_certificate_chain_file(opts.cert_file, ec);
+      if (ec) fail(ec, "loading client certificate " + opts.cert_file);
+      tls.use_private_key_file(opts.key_file.empty() ? opts.cert_file : opts.key_file, ssl::context::pem, ec);
+      if (ec) fail(ec, "loading client key " + opts.key_file);
+    }
+  }
+
+  // The stream over the configured `tls`: it sends `server_name` as SNI and expects it in
+  // the server's certificate.
+  void make_stream(const std::string& server_name) {
+    error_code ec;
+    ws.emplace(ioc, tls);
+    auto& tls_stream = ws->next_layer();
+    tls_stream.set_verify_callback(ssl::host_name_verification(server_name), ec);
+    if (ec) fail(ec, "TLS setup");
+    if (SSL_set_tlsext_host_name(tls_stream.native_handle(), server_name.c_str()) != 1) {
+      fail(error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()), "setting SNI");
+    }
+  }
+
+  // Numeric addresses skip the resolver.
+  std::vector<tcp::endpoint> resolve(const connect_options& opts, steady::time_point deadline) {
+    tcp::resolver resolver(ioc);
+    error_code ec;
+    const auto address = net::ip::make_address(opts.host, ec);
+    if (!ec) return {tcp::endpoint(address, opts.port)};
+    tcp::resolver::results_type results;
+    ec = run_step(
+        deadline,
+        [&](auto handler) {
+          resolver.async_resolve(opts.host, std::to_string(opts.port),
+                                 [&results, handler](error_code e, tcp::resolver::results_type r) mutable {
+                                   results = std::move(r);
+                                   handler(e);
+                                 });
+        },
+        [&] { resolver.cancel(); });
+    if (ec) fail(ec, "resolving " + opts.host);
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+    return endpoints;
+  }
+
+  // Cancels a TCP connect or a TLS or WebSocket handshake at its deadline.
+  void close_tcp() { beast::get_lowest_layer(*ws).close(); }
+
+  void connect_tcp(const connect_options& opts, std::vector<tcp::endpoint> endpoints, steady::time_point deadline) {
+    auto& tcp_layer = beast::get_lowest_layer(*ws);
+    error_code ec;
+    tcp_layer.expires_at(deadline);
+    if (!opts.local_address.empty()) {
+      // Bound before connecting, so one endpoint only (a range would reopen the socket).
+      const auto local = net::ip::make_address(opts.local_address, ec);
+      if (ec) fail(ec, "local address " + opts.local_address);
+      endpoints.resize(1);
+      tcp_layer.socket().open(endpoints.front().protocol(), ec);
+      if (!ec) tcp_layer.socket().bind(tcp::endpoint(local, 0), ec);
+      if (ec) fail(ec, "binding to " + opts.local_address);
+    }
+    ec = run_step(
+        deadline,
+        [&](auto handler) {
+          if (opts.local_address.empty()) {
+            tcp_layer.async_connect(endpoints, std::move(handler));
+          } else {
+            tcp_layer.async_connect(endpoints.front(), std::move(handler));
+          }
+        },
+        [this] { close_tcp(); });
+    if (ec) fail(ec, "TCP connect to " + opts.host + ":" + std::to_string(opts.port));
+    tcp_layer.socket().set_option(tcp::no_delay(true), ec);
+  }
+
+  void tls_handshake(const std::string& server_name, steady::time_point deadline) {
+    beast::get_lowest_layer(*ws).expires_at(deadline);
+    const error_code ec = run_step(
+        deadline,
+        [&](auto handler) { ws->next_layer().async_handshake(ssl::stream_base::client, std::move(handler)); },
+        [this] { close_tcp(); });
+    if (ec) fail(ec, "TLS handshake with " + server_name);
+  }
+
+  // The WebSocket layer's own timeouts; `handshake` also bounds a close handshake.
+  void set_ws_timeouts(std::chrono::milliseconds handshake) {
+    websocket::stream_base::timeout timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
+    timeouts.handshake_timeout = handshake;
+    ws->set_option(timeouts);
+  }
+
+  void websocket_handshake(const connect_options& opts, steady::time_point deadline) {
+    // The websocket stream has its own timeouts; the TCP-level one must be off now.
+    beast::get_lowest_layer(*ws).expires_never();
+    set_ws_timeouts(ws_close_timeout);
+    ws->set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
+      request.set(beast::http::field::user_agent, "chatnode-client");
+    }));
+    ws->read_message_max(read_message_max);
+    ws->auto_fragment(false);
+    ws->binary(false);
+    const auto ws_remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
+    if (ws_remaining.count() <= 0) fail(net::error::timed_out, "WebSocket handshake");
+    set_ws_timeouts(ws_remaining);
+    const error_code ec = run_step(
+        deadline, [&](auto handler) { ws->async_handshake(opts.server_name, opts.path, std::move(handler)); },
+        [this] { close_tcp(); });
+    if (ec) fail(ec, "WebSocket handshake on " + opts.path);
+    set_ws_timeouts(ws_close_timeout);
+  }
+
+  // Connected: from now on the context runs on the I/O thread, reading all the while.
+  void start_io_thread() {
+    alive = true;
+    open = true;
+    do_read();
+    io_thread = std::thread([this] {
+      for (;;) {
+        try {
+          ioc.run();
+          return;
+        } catch (...) {
+          // A handler threw (e.g. bad_alloc); keep serving the remaining handlers.
+        }
+      }
+    });
+  }
+
+  // ---- connected: the I/O thread's handlers ------------------------------------------
+
   void do_read() {
     ws->async_read(read_buffer, [this](error_code ec, std::size_t) { on_read(ec); });
   }
@@ -271,123 +415,14 @@ connection::connection(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 std::unique_ptr<connection> connection::connect(const connect_options& opts) {
   auto p = std::make_unique<impl>();
   const auto deadline = steady::now() + opts.timeout;
-  error_code ec;
-
-  // TLS context: verify the server against the given CA and the expected name.
-  SSL_CTX_set_min_proto_version(p->tls.native_handle(), TLS1_2_VERSION);
-  p->tls.set_verify_mode(ssl::verify_peer, ec);
-  if (ec) fail(ec, "TLS setup");
-  if (opts.ca_file.empty()) {
-    p->tls.set_default_verify_paths(ec);
-    if (ec) fail(ec, "loading default trust store");
-  } else {
-    p->tls.load_verify_file(opts.ca_file, ec);
-    if (ec) fail(ec, "loading CA file " + opts.ca_file);
-  }
-  if (!opts.cert_file.empty()) {
-    p->tls.use_certificate_chain_file(opts.cert_file, ec);
-    if (ec) fail(ec, "loading client certificate " + opts.cert_file);
-    p->tls.use_private_key_file(opts.key_file.empty() ? opts.cert_file : opts.key_file, ssl::context::pem, ec);
-    if (ec) fail(ec, "loading client key " + opts.key_file);
-  }
-  p->ws.emplace(p->ioc, p->tls);
-  auto& tls_stream = p->ws->next_layer();
-  tls_stream.set_verify_callback(ssl::host_name_verification(opts.server_name), ec);
-  if (ec) fail(ec, "TLS setup");
-  if (SSL_set_tlsext_host_name(tls_stream.native_handle(), opts.server_name.c_str()) != 1) {
-    fail(error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category()), "setting SNI");
-  }
-
-  // Resolve (numeric addresses skip the resolver).
-  tcp::resolver resolver(p->ioc);
-  std::vector<tcp::endpoint> endpoints;
-  const auto address = net::ip::make_address(opts.host, ec);
-  if (!ec) {
-    endpoints.emplace_back(address, opts.port);
-  } else {
-    tcp::resolver::results_type results;
-    ec = p->run_step(
-        deadline,
-        [&](auto handler) {
-          resolver.async_resolve(opts.host, std::to_string(opts.port),
-                                 [&results, handler](error_code e, tcp::resolver::results_type r) mutable {
-                                   results = std::move(r);
-                                   handler(e);
-                                 });
-        },
-        [&] { resolver.cancel(); });
-    if (ec) fail(ec, "resolving " + opts.host);
-    for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-  }
-
+  p->configure_tls(opts);
+  p->make_stream(opts.server_name);
+  std::vector<tcp::endpoint> endpoints = p->resolve(opts, deadline);
   // TCP connect, TLS handshake, WebSocket handshake: all bounded by the one deadline.
-  auto& tcp_layer = beast::get_lowest_layer(*p->ws);
-  auto cancel = [&] { tcp_layer.close(); };
-  tcp_layer.expires_at(deadline);
-  if (!opts.local_address.empty()) {
-    // Bound before connecting, so one endpoint only (a range would reopen the socket).
-    const auto local = net::ip::make_address(opts.local_address, ec);
-    if (ec) fail(ec, "local address " + opts.local_address);
-    endpoints.resize(1);
-    tcp_layer.socket().open(endpoints.front().protocol(), ec);
-    if (!ec) tcp_layer.socket().bind(tcp::endpoint(local, 0), ec);
-    if (ec) fail(ec, "binding to " + opts.local_address);
-  }
-  ec = p->run_step(
-      deadline,
-      [&](auto handler) {
-        if (opts.local_address.empty()) {
-          tcp_layer.async_connect(endpoints, std::move(handler));
-        } else {
-          tcp_layer.async_connect(endpoints.front(), std::move(handler));
-        }
-      },
-      cancel);
-  if (ec) fail(ec, "TCP connect to " + opts.host + ":" + std::to_string(opts.port));
-  tcp_layer.socket().set_option(tcp::no_delay(true), ec);
-
-  tcp_layer.expires_at(deadline);
-  ec = p->run_step(
-      deadline, [&](auto handler) { tls_stream.async_handshake(ssl::stream_base::client, std::move(handler)); },
-      cancel);
-  if (ec) fail(ec, "TLS handshake with " + opts.server_name);
-
-  // The websocket stream has its own timeouts; the TCP-level one must be off now.
-  tcp_layer.expires_never();
-  websocket::stream_base::timeout ws_timeouts = websocket::stream_base::timeout::suggested(beast::role_type::client);
-  ws_timeouts.handshake_timeout = ws_close_timeout;
-  p->ws->set_option(ws_timeouts);
-  p->ws->set_option(websocket::stream_base::decorator([](websocket::request_type& request) {
-    request.set(beast::http::field::user_agent, "chatnode-client");
-  }));
-  p->ws->read_message_max(read_message_max);
-  p->ws->auto_fragment(false);
-  p->ws->binary(false);
-  const auto ws_remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady::now());
-  if (ws_remaining.count() <= 0) fail(net::error::timed_out, "WebSocket handshake");
-  ws_timeouts.handshake_timeout = ws_remaining;
-  p->ws->set_option(ws_timeouts);
-  ec = p->run_step(
-      deadline, [&](auto handler) { p->ws->async_handshake(opts.server_name, opts.path, std::move(handler)); },
-      cancel);
-  if (ec) fail(ec, "WebSocket handshake on " + opts.path);
-  ws_timeouts.handshake_timeout = ws_close_timeout;
-  p->ws->set_option(ws_timeouts);
-
-  p->alive = true;
-  p->open = true;
-  p->do_read();
-  impl* raw = p.get();
-  p->io_thread = std::thread([raw] {
-    for (;;) {
-      try {
-        raw->ioc.run();
-        return;
-      } catch (...) {
-        // A handler threw (e.g. bad_alloc); keep serving the remaining handlers.
-      }
-    }
-  });
+  p->connect_tcp(opts, std::move(endpoints), deadline);
+  p->tls_handshake(opts.server_name, deadline);
+  p->websocket_handshake(opts, deadline);
+  p->start_io_thread();
   return std::unique_ptr<connection>(new connection(std::move(p)));
 }
 
