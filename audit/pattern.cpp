@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <iterator>
 #include <regex>
 #include <vector>
 
@@ -116,68 +117,118 @@ bool has_type(const json::value& v, std::string_view type) {
   throw vector_error("$type: unknown type \"" + std::string(type) + "\"");
 }
 
+// One "$name": arg matcher of README §4: nullopt when `actual` matches, else the difference.
+using matcher_fn = std::optional<std::string> (*)(const json::value& arg, const json::value& actual, bindings& b,
+                                                  const std::string& path);
+
+std::optional<std::string> match_type(const json::value& arg, const json::value& actual, bindings&,
+                                      const std::string& path) {
+  if (!arg.is_string()) throw vector_error("$type takes a string");
+  if (!has_type(actual, arg.as_string())) return at(path) + ": expected a " + std::string(arg.as_string()) + ", got " + show(actual);
+  return std::nullopt;
+}
+
+std::optional<std::string> match_regex(const json::value& arg, const json::value& actual, bindings& b,
+                                       const std::string& path) {
+  if (!arg.is_string()) throw vector_error("$regex takes a string");
+  if (!actual.is_string()) return at(path) + ": expected a string matching /" + std::string(arg.as_string()) + "/, got " + show(actual);
+  const std::regex re(substitute(std::string_view(arg.as_string()), b), std::regex::ECMAScript);
+  if (!std::regex_match(std::string(actual.as_string()), re))
+    return at(path) + ": expected a string matching /" + std::string(arg.as_string()) + "/, got " + show(actual);
+  return std::nullopt;
+}
+
+std::optional<std::string> match_near_now(const json::value& arg, const json::value& actual, bindings& b,
+                                          const std::string& path) {
+  if (!arg.is_int64()) throw vector_error("$near_now takes an integer (seconds)");
+  if (!actual.is_int64() || std::llabs(actual.as_int64() - b.now) > arg.as_int64())
+    return at(path) + ": expected a timestamp within " + std::to_string(arg.as_int64()) + " s of " + std::to_string(b.now) + ", got " + show(actual);
+  return std::nullopt;
+}
+
+std::optional<std::string> match_gt(const json::value& arg, const json::value& actual, bindings& b,
+                                    const std::string& path) {
+  const json::value bound = substitute_value(arg, b);
+  std::string lhs, rhs;
+  if (!as_decimal(bound, rhs)) throw vector_error("$gt: bound " + show(bound) + " is not a decimal number");
+  if (!as_decimal(actual, lhs) || !greater(lhs, rhs))
+    return at(path) + ": expected a decimal number greater than " + show(bound) + ", got " + show(actual);
+  return std::nullopt;
+}
+
+std::optional<std::string> match_length(const json::value& arg, const json::value& actual, bindings&,
+                                        const std::string& path) {
+  if (!arg.is_int64()) throw vector_error("$length takes an integer");
+  const auto n = actual.is_array() ? static_cast<std::int64_t>(actual.as_array().size())
+                : actual.is_string() ? static_cast<std::int64_t>(actual.as_string().size()) : -1;
+  if (n != arg.as_int64()) return at(path) + ": expected length " + std::to_string(arg.as_int64()) + ", got " + show(actual);
+  return std::nullopt;
+}
+
+// Each wanted element matches a different actual one; the captures of the first match
+// that fits are kept.
+std::optional<std::string> match_unordered(const json::value& arg, const json::value& actual, bindings& b,
+                                           const std::string& path) {
+  if (!arg.is_array()) throw vector_error("$unordered takes an array");
+  if (!actual.is_array()) return at(path) + ": expected an array, got " + show(actual);
+  const auto& want = arg.as_array();
+  const auto& got = actual.as_array();
+  if (want.size() != got.size())
+    return at(path) + ": expected " + std::to_string(want.size()) + " elements in any order, got " + show(actual);
+  std::vector<bool> used(got.size(), false);
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    bool found = false;
+    for (std::size_t j = 0; j < got.size() && !found; ++j) {
+      if (used[j]) continue;
+      bindings trial = b;
+      if (!match(want[i], got[j], trial, path)) {
+        b = std::move(trial);
+        used[j] = found = true;
+      }
+    }
+    if (!found) return at(path) + ": no element matches " + show(want[i]) + " in " + show(actual);
+  }
+  return std::nullopt;
+}
+
+// $capture binds a name the first time and must find the same value after that.
+std::optional<std::string> match_capture(const json::value& name, const json::value& actual, bindings& b,
+                                         const std::string& path) {
+  if (!name.is_string()) throw vector_error("$capture takes a name");
+  const std::string var(name.as_string());
+  const auto it = b.vars.find(var);
+  if (it == b.vars.end()) {
+    b.vars.emplace(var, actual);
+  } else if (it->second != actual) {
+    return at(path) + ": expected the value captured as $" + var + " (" + show(it->second) + "), got " + show(actual);
+  }
+  return std::nullopt;
+}
+
+struct matcher_entry {
+  std::string_view name;
+  matcher_fn check;
+};
+
+// Every matcher there is. $any, $absent and $capture check nothing here: $any matches
+// anything, $absent concerns the enclosing object, and $capture binds only once every
+// check of its matcher passed.
+constexpr matcher_entry matchers[] = {
+    {"$any", nullptr},      {"$absent", nullptr},          {"$capture", nullptr},
+    {"$type", match_type},  {"$regex", match_regex},       {"$near_now", match_near_now},
+    {"$gt", match_gt},      {"$length", match_length},     {"$unordered", match_unordered},
+};
+
 std::optional<std::string> match_matcher(const json::object& m, const json::value& actual, bindings& b,
                                          const std::string& path) {
   for (const auto& [key, arg] : m) {
-    if (key == "$any" || key == "$capture" || key == "$absent") continue;
-    if (key == "$type") {
-      if (!arg.is_string()) throw vector_error("$type takes a string");
-      if (!has_type(actual, arg.as_string())) return at(path) + ": expected a " + std::string(arg.as_string()) + ", got " + show(actual);
-    } else if (key == "$regex") {
-      if (!arg.is_string()) throw vector_error("$regex takes a string");
-      if (!actual.is_string()) return at(path) + ": expected a string matching /" + std::string(arg.as_string()) + "/, got " + show(actual);
-      const std::regex re(substitute(std::string_view(arg.as_string()), b), std::regex::ECMAScript);
-      if (!std::regex_match(std::string(actual.as_string()), re))
-        return at(path) + ": expected a string matching /" + std::string(arg.as_string()) + "/, got " + show(actual);
-    } else if (key == "$near_now") {
-      if (!arg.is_int64()) throw vector_error("$near_now takes an integer (seconds)");
-      if (!actual.is_int64() || std::llabs(actual.as_int64() - b.now) > arg.as_int64())
-        return at(path) + ": expected a timestamp within " + std::to_string(arg.as_int64()) + " s of " + std::to_string(b.now) + ", got " + show(actual);
-    } else if (key == "$gt") {
-      const json::value bound = substitute_value(arg, b);
-      std::string lhs, rhs;
-      if (!as_decimal(bound, rhs)) throw vector_error("$gt: bound " + show(bound) + " is not a decimal number");
-      if (!as_decimal(actual, lhs) || !greater(lhs, rhs))
-        return at(path) + ": expected a decimal number greater than " + show(bound) + ", got " + show(actual);
-    } else if (key == "$length") {
-      if (!arg.is_int64()) throw vector_error("$length takes an integer");
-      const auto n = actual.is_array() ? static_cast<std::int64_t>(actual.as_array().size())
-                    : actual.is_string() ? static_cast<std::int64_t>(actual.as_string().size()) : -1;
-      if (n != arg.as_int64()) return at(path) + ": expected length " + std::to_string(arg.as_int64()) + ", got " + show(actual);
-    } else if (key == "$unordered") {
-      if (!arg.is_array()) throw vector_error("$unordered takes an array");
-      if (!actual.is_array()) return at(path) + ": expected an array, got " + show(actual);
-      const auto& want = arg.as_array();
-      const auto& got = actual.as_array();
-      if (want.size() != got.size())
-        return at(path) + ": expected " + std::to_string(want.size()) + " elements in any order, got " + show(actual);
-      std::vector<bool> used(got.size(), false);
-      for (std::size_t i = 0; i < want.size(); ++i) {
-        bool found = false;
-        for (std::size_t j = 0; j < got.size() && !found; ++j) {
-          if (used[j]) continue;
-          bindings trial = b;
-          if (!match(want[i], got[j], trial, path)) {
-            b = std::move(trial);
-            used[j] = found = true;
-          }
-        }
-        if (!found) return at(path) + ": no element matches " + show(want[i]) + " in " + show(actual);
-      }
-    } else {
-      throw vector_error("unknown matcher " + std::string(key));
-    }
+    const auto* entry = std::find_if(std::begin(matchers), std::end(matchers),
+                                     [&key = key](const matcher_entry& e) { return e.name == key; });
+    if (entry == std::end(matchers)) throw vector_error("unknown matcher " + std::string(key));
+    if (!entry->check) continue;
+    if (auto diff = entry->check(arg, actual, b, path)) return diff;
   }
-  if (const auto* name = m.if_contains("$capture")) {
-    if (!name->is_string()) throw vector_error("$capture takes a name");
-    const std::string var(name->as_string());
-    const auto it = b.vars.find(var);
-    if (it == b.vars.end()) {
-      b.vars.emplace(var, actual);
-    } else if (it->second != actual) {
-      return at(path) + ": expected the value captured as $" + var + " (" + show(it->second) + "), got " + show(actual);
-    }
-  }
+  if (const auto* name = m.if_contains("$capture")) return match_capture(*name, actual, b, path);
   return std::nullopt;
 }
 
