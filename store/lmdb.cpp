@@ -178,69 +178,81 @@ database::database(const options& opts) : opts_(opts) {
     throw std::runtime_error("data dir " + where + ": mdb_env_create: " + mdb_strerror(rc));
   }
   try {
-    check(mdb_env_set_maxdbs(env_, static_cast<MDB_dbi>(table_names.size() + spare_tables)),
-          "mdb_env_set_maxdbs");
-    check(mdb_env_set_maxreaders(env_, opts_.max_readers), "mdb_env_set_maxreaders");
-
-    // Never map less than the file already holds (a dir that grew earlier).
-    std::size_t size = opts_.map_size;
-    const auto file_size = std::filesystem::file_size(opts_.dir / "data.mdb", ec);
-    if (!ec) size = std::max<std::size_t>(size, file_size);
-    check(mdb_env_set_mapsize(env_, size), "mdb_env_set_mapsize");
-
-    // MDB_NOTLS: a read txn belongs to its object, not to the thread that began it.
-    // No NOSYNC/NOMETASYNC/WRITEMAP: every commit is fsync'd.
-    rc = mdb_env_open(env_, opts_.dir.c_str(), MDB_NOTLS, data_file_mode);
-    if (rc != MDB_SUCCESS) {
-      throw std::runtime_error("cannot open LMDB environment in " + where + ": " + mdb_strerror(rc));
-    }
-    MDB_envinfo info{};
-    check(mdb_env_info(env_, &info), "mdb_env_info");
-    map_size_ = info.me_mapsize;
-    opts_.max_map_size = std::max(opts_.max_map_size, info.me_mapsize);
-
-    txn w = begin_write();
-    std::uint32_t upgrade_from = 0;
-    // meta first: a dir of another schema must be left exactly as it was.
-    MDB_dbi meta = 0;
-    check(mdb_dbi_open(native(w), std::string(table_names[0]).c_str(), MDB_CREATE, &meta),
-          "mdb_dbi_open");
-    dbis_[static_cast<std::size_t>(table_id::meta)] = meta;
-    if (auto v = w.get(table_id::meta, schema_version_key)) {
-      if (v->size() != 4) {
-        throw std::runtime_error("data dir " + where + " holds a malformed schema version (" +
-                                 std::to_string(v->size()) + " bytes)");
-      }
-      const std::uint32_t found = read_be32(*v);
-      if (found >= 1 && found < schema_version) {
-        upgrade_from = found;  // once every table is open (below)
-      } else if (found != schema_version) {
-        throw std::runtime_error("data dir " + where + " holds schema version " +
-                                 std::to_string(found) + "; this chatnode reads version " +
-                                 std::to_string(schema_version));
-      }
-    } else {
-      w.put(table_id::meta, schema_version_key, be32(schema_version));
-    }
-    for (std::size_t i = 0; i < table_names.size(); ++i) {
-      check(mdb_dbi_open(native(w), std::string(table_names[i]).c_str(), MDB_CREATE, &dbis_[i]),
-            "mdb_dbi_open");
-    }
-    if (upgrade_from != 0) {
-      upgrade(w, upgrade_from);
-      w.put(table_id::meta, schema_version_key, be32(schema_version));
-    }
-    w.commit();
+    open_env();
+    open_tables();
   } catch (const store_error& e) {
     mdb_env_close(env_);
     env_ = nullptr;
     throw std::runtime_error("data dir " + where + ": " + e.what());
   } catch (...) {
-    // Any txn above has ended by now (its destructor ran during unwinding).
+    // Any txn of open_tables() has ended by now (its destructor ran during unwinding).
     mdb_env_close(env_);
     env_ = nullptr;
     throw;
   }
+}
+
+void database::open_env() {
+  check(mdb_env_set_maxdbs(env_, static_cast<MDB_dbi>(table_names.size() + spare_tables)),
+        "mdb_env_set_maxdbs");
+  check(mdb_env_set_maxreaders(env_, opts_.max_readers), "mdb_env_set_maxreaders");
+
+  // Never map less than the file already holds (a dir that grew earlier).
+  std::size_t size = opts_.map_size;
+  std::error_code ec;
+  const auto file_size = std::filesystem::file_size(opts_.dir / "data.mdb", ec);
+  if (!ec) size = std::max<std::size_t>(size, file_size);
+  check(mdb_env_set_mapsize(env_, size), "mdb_env_set_mapsize");
+
+  // MDB_NOTLS: a read txn belongs to its object, not to the thread that began it.
+  // No NOSYNC/NOMETASYNC/WRITEMAP: every commit is fsync'd.
+  const int rc = mdb_env_open(env_, opts_.dir.c_str(), MDB_NOTLS, data_file_mode);
+  if (rc != MDB_SUCCESS) {
+    throw std::runtime_error("cannot open LMDB environment in " + opts_.dir.string() + ": " + mdb_strerror(rc));
+  }
+  MDB_envinfo info{};
+  check(mdb_env_info(env_, &info), "mdb_env_info");
+  map_size_ = info.me_mapsize;
+  opts_.max_map_size = std::max(opts_.max_map_size, info.me_mapsize);
+}
+
+void database::open_tables() {
+  txn w = begin_write();
+  // meta first: a dir of another schema must be left exactly as it was.
+  MDB_dbi meta = 0;
+  check(mdb_dbi_open(native(w), std::string(table_names[0]).c_str(), MDB_CREATE, &meta),
+        "mdb_dbi_open");
+  dbis_[static_cast<std::size_t>(table_id::meta)] = meta;
+  const std::uint32_t upgrade_from = check_schema_version(w);
+  for (std::size_t i = 0; i < table_names.size(); ++i) {
+    check(mdb_dbi_open(native(w), std::string(table_names[i]).c_str(), MDB_CREATE, &dbis_[i]),
+          "mdb_dbi_open");
+  }
+  if (upgrade_from != 0) {
+    upgrade(w, upgrade_from);
+    w.put(table_id::meta, schema_version_key, be32(schema_version));
+  }
+  w.commit();
+}
+
+std::uint32_t database::check_schema_version(txn& w) {
+  const auto v = w.get(table_id::meta, schema_version_key);
+  if (!v) {
+    w.put(table_id::meta, schema_version_key, be32(schema_version));
+    return 0;
+  }
+  if (v->size() != 4) {
+    throw std::runtime_error("data dir " + opts_.dir.string() + " holds a malformed schema version (" +
+                             std::to_string(v->size()) + " bytes)");
+  }
+  const std::uint32_t found = read_be32(*v);
+  if (found >= 1 && found < schema_version) return found;  // upgraded once every table is open
+  if (found != schema_version) {
+    throw std::runtime_error("data dir " + opts_.dir.string() + " holds schema version " +
+                             std::to_string(found) + "; this chatnode reads version " +
+                             std::to_string(schema_version));
+  }
+  return 0;
 }
 
 database::~database() {

@@ -54,6 +54,12 @@ class database {
   const std::filesystem::path& dir() const noexcept { return opts_.dir; }
 
  private:
+  // The constructor's steps; each throws, and the constructor closes env_ after.
+  void open_env();     // limits, map size, mdb_env_open
+  void open_tables();  // every table of schema.hpp, the schema version checked or upgraded
+  // Writes the version into a new dir; else the version to upgrade from, or 0 if current.
+  std::uint32_t check_schema_version(txn& w);
+
   options opts_;
   MDB_env* env_ = nullptr;
   std::atomic<std::size_t> map_size_ = 0;  // read by metrics on any thread
