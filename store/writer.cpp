@@ -71,56 +71,34 @@ void writer::run() {
   }
 }
 
+namespace {
+
+// After MDB_MAP_FULL, with no txn of ours alive (as mdb_env_set_mapsize requires): grows the
+// map so that the batch can run again. Else the error every job of the batch gets.
+std::error_code grow_after_map_full(database& db) {
+  try {
+    if (db.grow_map()) return {};
+    return make_lmdb_error(MDB_MAP_FULL);
+  } catch (const store_error& e) {
+    return e.code();
+  }
+}
+
+}  // namespace
+
 void writer::run_batch(std::vector<entry>& batch) {
   std::vector<std::error_code> results(batch.size());
   std::uint64_t growths = 0;
-  bool committed = false;
+  std::error_code batch_error;
   for (;;) {
-    std::fill(results.begin(), results.end(), std::error_code{});
-    std::error_code batch_error;
-    bool map_full = false;
-    try {
-      txn parent = db_.begin_write();
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (!batch[i].j) continue;
-        txn child = parent.child();
-        try {
-          batch[i].j(child);
-          child.commit();
-        } catch (const store_error& e) {
-          if (e.rc() == MDB_MAP_FULL) throw;  // the whole batch goes again on a bigger map
-          results[i] = e.code();
-        } catch (...) {
-          results[i] = std::make_error_code(std::errc::io_error);
-        }
-        // An uncommitted child aborts here, taking only this job's writes with it.
-      }
-      parent.commit();  // fsync
-      committed = true;
-    } catch (const store_error& e) {
-      if (e.rc() == MDB_MAP_FULL) {
-        map_full = true;
-      } else {
-        batch_error = e.code();
-      }
-    } catch (...) {
-      batch_error = std::make_error_code(std::errc::io_error);
-    }
-    // No txn of ours is alive here, as mdb_env_set_mapsize requires.
-    if (map_full) {
-      try {
-        if (db_.grow_map()) {
-          ++growths;
-          continue;
-        }
-        batch_error = make_lmdb_error(MDB_MAP_FULL);
-      } catch (const store_error& e) {
-        batch_error = e.code();
-      }
-    }
-    if (batch_error) std::fill(results.begin(), results.end(), batch_error);
-    break;
+    batch_error = try_batch(batch, results);
+    if (batch_error != make_lmdb_error(MDB_MAP_FULL)) break;
+    batch_error = grow_after_map_full(db_);
+    if (batch_error) break;
+    ++growths;  // the whole batch goes again on the bigger map
   }
+  const bool committed = !batch_error;
+  if (batch_error) std::fill(results.begin(), results.end(), batch_error);
 
   {
     std::lock_guard lock(mutex_);
@@ -131,6 +109,38 @@ void writer::run_batch(std::vector<entry>& batch) {
   }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].c) batch[i].c(results[i]);
+  }
+}
+
+std::error_code writer::try_batch(std::vector<entry>& batch, std::vector<std::error_code>& results) {
+  std::fill(results.begin(), results.end(), std::error_code{});
+  try {
+    txn parent = db_.begin_write();
+    run_jobs(parent, batch, results);
+    parent.commit();  // fsync
+    return {};
+  } catch (const store_error& e) {
+    if (e.rc() == MDB_MAP_FULL) return make_lmdb_error(MDB_MAP_FULL);
+    return e.code();
+  } catch (...) {
+    return std::make_error_code(std::errc::io_error);
+  }
+}
+
+void writer::run_jobs(txn& parent, std::vector<entry>& batch, std::vector<std::error_code>& results) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].j) continue;
+    txn child = parent.child();
+    try {
+      batch[i].j(child);
+      child.commit();
+    } catch (const store_error& e) {
+      if (e.rc() == MDB_MAP_FULL) throw;  // the whole batch goes again on a bigger map
+      results[i] = e.code();
+    } catch (...) {
+      results[i] = std::make_error_code(std::errc::io_error);
+    }
+    // An uncommitted child aborts here, taking only this job's writes with it.
   }
 }
 

@@ -53,6 +53,12 @@ class writer {
   };
   void run();
   void run_batch(std::vector<entry>& batch);
+  // One try at the batch: every job in its own child of one write txn, then the commit. A
+  // job's own failure is its result alone. Returns {} once committed; MDB_MAP_FULL from
+  // anywhere (nothing was written: grow the map and try again); else the error that failed
+  // the whole batch.
+  std::error_code try_batch(std::vector<entry>& batch, std::vector<std::error_code>& results);
+  void run_jobs(txn& parent, std::vector<entry>& batch, std::vector<std::error_code>& results);
 
   database& db_;
   const std::size_t max_batch_;
