@@ -2,6 +2,8 @@
 // folds on the fly so that checking a frame's fields never allocates.
 #include "protocol/ids.hpp"
 
+#include <algorithm>
+
 namespace chatnode::protocol {
 namespace {
 
@@ -101,5 +103,10 @@ std::optional<group_id> parse_group_id(std::string_view s) {
 }
 
 bool is_group_id_syntax(std::string_view s) noexcept { return split_group_id(s).has_value(); }
+
+bool is_media_id_syntax(std::string_view s) noexcept {
+  const auto allowed = [](char c) { return is_name_char(lower(c)) || c == '~'; };
+  return !s.empty() && s.size() <= max_media_id_length && std::all_of(s.begin(), s.end(), allowed);
+}
 
 }  // namespace chatnode::protocol

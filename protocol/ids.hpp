@@ -1,5 +1,5 @@
-// User ids (`name@domain`), domains, group ids (`#<random>@<home-domain>`): syntax and
-// normalisation (DESIGN §3). Case is folded to lower case ASCII.
+// User ids (`name@domain`), domains, group ids (`#<random>@<home-domain>`), media ids:
+// syntax and normalisation (DESIGN §3). Case is folded to lower case ASCII.
 #pragma once
 
 #include <optional>
@@ -10,6 +10,7 @@ namespace chatnode::protocol {
 
 inline constexpr std::size_t max_name_length = 64;
 inline constexpr std::size_t max_domain_length = 253;
+inline constexpr std::size_t max_media_id_length = 128;
 
 // `[a-z0-9._-]{1,64}` after case folding.
 bool is_valid_name(std::string_view name) noexcept;
@@ -41,5 +42,8 @@ struct group_id {
 std::optional<group_id> parse_group_id(std::string_view s);
 // Syntax only, case-insensitive; what parse_group_id accepts, without allocating.
 bool is_group_id_syntax(std::string_view s) noexcept;
+
+// A media id: `[A-Za-z0-9._~-]{1,128}`, case kept (docs/protocol.md §2).
+bool is_media_id_syntax(std::string_view s) noexcept;
 
 }  // namespace chatnode::protocol
