@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # Writes the seed corpora of the fuzz targets (tests/fuzz/corpus/<target>/) from the
-# published vectors in docs/vectors and from the examples of docs/federation.md and
-# docs/config.md, and the dictionaries (tests/fuzz/dict/<target>.dict) from the seeds and
-# protocol/message_type.hpp. Run it after changing those; it replaces the seed files it owns
-# (named seed-*) and leaves any other file in a corpus alone (e.g. reproducers of fixed bugs).
+# published vectors in docs/vectors (wire/, federation/) and from the examples of
+# docs/federation.md and docs/config.md, and the dictionaries (tests/fuzz/dict/<target>.dict)
+# from the seeds and protocol/message_type.hpp. Run it after changing those; it replaces the
+# seed files it owns (named seed-*) and leaves any other file in a corpus alone (e.g.
+# reproducers of fixed bugs).
 import hashlib
 import json
 import pathlib
@@ -66,6 +67,20 @@ def hello_seeds():
         ("other_type", {"type": "FED_EVENT", "origin": "a.example", "version": 1}),
     ]:
         write("fuzz_fed_hello", name, compact(frame))
+
+
+def fed_frame_seeds():
+    frames = json.loads((VECTORS / "federation" / "frames.json").read_text())
+    for group in ("frames", "invalid"):
+        for case in frames[group]:
+            if "input" in case:
+                write("fuzz_fed_frame", f"{group}.{case['name']}", case["input"])
+    # Every event of events.json, carried by a FED_EVENT.
+    events = json.loads((VECTORS / "federation" / "events.json").read_text())
+    for group in ("events", "invalid"):
+        for n, case in enumerate(events[group], 1):
+            carried = '{"type":"FED_EVENT","stream":"s","seq":%d,"after":0,"event":%s}' % (n, case["input"])
+            write("fuzz_fed_frame", f"event.{group}.{case['name']}", carried)
 
 
 # The world fuzz_fed_event.cpp starts from: bob and dave of alpha.example; bob a friend of
@@ -258,17 +273,20 @@ def message_types():
 
 
 def main():
-    for target in ["fuzz_decode", "fuzz_base64", "fuzz_fed_hello", "fuzz_fed_event", "fuzz_store_records", "fuzz_config"]:
+    for target in ["fuzz_decode", "fuzz_base64", "fuzz_fed_hello", "fuzz_fed_frame", "fuzz_fed_event", "fuzz_store_records",
+                   "fuzz_config"]:
         clear_seeds(target)
     decode_seeds()
     base64_seeds()
     hello_seeds()
+    fed_frame_seeds()
     fed_event_seeds()
     record_seeds()
     config_seeds()
     types = message_types()
     write_dict("fuzz_decode", types)
     write_dict("fuzz_fed_event", types | {t.replace('"', '\\"') for t in types})
+    write_dict("fuzz_fed_frame", types)
     write_dict("fuzz_store_records")
     write_dict("fuzz_config")
 
