@@ -6,6 +6,7 @@
 #include "core/media.hpp"
 #include "core/messaging.hpp"
 
+#include "protocol/federation.hpp"
 #include "protocol/ids.hpp"
 
 #include <boost/json/array.hpp>
@@ -14,6 +15,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
+#include <variant>
 
 namespace chatnode::core {
 namespace p = chatnode::protocol;
@@ -21,13 +24,7 @@ namespace json = boost::json;
 
 namespace {
 
-// The client message an event carries under `key`: a JSON object (never its text), or null.
-const json::object* carried(const json::object& ev, std::string_view key) {
-  const auto* v = ev.if_contains(key);
-  return v && v->is_object() ? &v->as_object() : nullptr;
-}
-
-// Decodes a carried client message (see carried()).
+// Decodes the client message an event carries (a JSON object, never its text).
 p::decode_result decode_carried(const json::object& message, std::size_t max_message_bytes) {
   p::decode_limits limits;
   limits.max_message_bytes = max_message_bytes;
@@ -291,57 +288,37 @@ std::string group_fanout_problem(const context& c, const std::string& group_id, 
 }
 
 remote_result apply_event(context& c, const std::string& origin, const json::object& ev) {
-  const auto* kind = ev.if_contains("kind");
-  if (!kind || !kind->is_string()) return refuse(9003, "event.kind: missing");
-  auto str = [&](std::string_view key) -> const json::string* {
-    const auto* f = ev.if_contains(key);
-    return f && f->is_string() ? &f->as_string() : nullptr;
-  };
-  if (*kind == "deliver") {
-    const auto* to = ev.if_contains("to");
-    const auto* message = carried(ev, "message");
-    if (!to || !to->is_array() || to->as_array().empty() || !message) return refuse(9003, "deliver: needs to[] and message");
-    std::vector<std::string> users;
-    for (const auto& u : to->as_array()) {
-      if (!u.is_string()) return refuse(9003, "deliver.to: user ids");
-      auto uid = p::parse_user_id(u.as_string(), c.cfg.domain);
-      if (!uid || uid->domain != c.cfg.domain) return refuse(9003, "deliver.to: " + std::string(u.as_string()) + " is not a user of " + c.cfg.domain);
-      users.push_back(uid->full());
-    }
-    std::optional<std::string> ref;
-    if (const auto* r = str("ref")) ref = std::string(*r);
-    return apply_delivery(c, origin, users, *message, ref);
-  }
-  if (*kind == "act") {
-    const auto* actor = str("actor");
-    const auto* request = carried(ev, "request");
-    if (!actor || !request) return refuse(9003, "act: needs actor and request");
-    return apply_act(c, origin, std::string(*actor), *request);
-  }
-  if (*kind == "group") {
-    const auto* group_id = str("groupId");
-    const auto* group = ev.if_contains("group");
-    if (!group_id || !group) return refuse(9003, "group: needs groupId and group");
-    std::optional<store::group_record> g;
-    if (!group->is_null()) {
-      if (group->is_object()) g = store::decode_group(group->as_object());
-      if (!g) return refuse(9003, "group.group: not a group record");
-    }
-    store::stream_pos seen;
-    if (const auto* s = ev.if_contains("seen"); s && s->is_object()) {
-      const auto* stream = s->as_object().if_contains("stream");
-      const auto* seq = s->as_object().if_contains("seq");
-      if (stream && stream->is_string() && seq && seq->is_number()) {
-        seen.stream = std::string(stream->as_string());
-        boost::system::error_code ignored;
-        seen.seq = seq->to_number<std::uint64_t>(ignored);
-      }
-    }
-    return apply_group(c, origin, std::string(*group_id), g, seen);
-  }
-  if (*kind == "reset") return apply_reset(c, origin);
-  if (*kind == "media" || *kind == "media_done") return apply_media_event(c, origin, ev);  // core/media.cpp
-  return refuse(9002, "event.kind: unknown \"" + std::string(kind->as_string()) + "\"");
+  auto decoded = p::fed::decode_event(ev);  // the shape (protocol/federation.hpp); the meaning is checked here
+  if (auto* bad = std::get_if<p::fed::frame_error>(&decoded)) return refuse(p::to_int(bad->error), std::move(bad->message));
+  return std::visit(
+      [&](auto& e) -> remote_result {
+        using kind = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<kind, p::fed::deliver>) {
+          std::vector<std::string> users;
+          for (const auto& u : e.to) {
+            auto uid = p::parse_user_id(u, c.cfg.domain);
+            if (!uid || uid->domain != c.cfg.domain) return refuse(9003, "deliver.to: " + u + " is not a user of " + c.cfg.domain);
+            users.push_back(uid->full());
+          }
+          return apply_delivery(c, origin, users, e.message, e.ref);
+        } else if constexpr (std::is_same_v<kind, p::fed::act>) {
+          return apply_act(c, origin, e.actor, e.request);
+        } else if constexpr (std::is_same_v<kind, p::fed::group>) {
+          std::optional<store::group_record> g;
+          if (e.record) {
+            g = store::decode_group(*e.record);
+            if (!g) return refuse(9003, "group.group: not a group record");
+          }
+          store::stream_pos seen;
+          if (e.seen) seen = {e.seen->stream, e.seen->seq};
+          return apply_group(c, origin, e.group_id, g, seen);
+        } else if constexpr (std::is_same_v<kind, p::fed::reset>) {
+          return apply_reset(c, origin);
+        } else {
+          return apply_media_event(c, origin, e);  // media, media_done: core/media.cpp
+        }
+      },
+      std::get<p::fed::event_kind>(decoded));
 }
 
 

@@ -18,13 +18,7 @@ namespace chatnode::core {
 namespace p = chatnode::protocol;
 namespace json = boost::json;
 
-bool valid_media_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
-           ch == '-' || ch == '~';
-  });
-}
+bool valid_media_id(std::string_view id) { return p::is_media_id_syntax(id); }
 
 namespace {
 
@@ -237,19 +231,18 @@ struct media_announce {
 
 using p::fed::string_field;
 
-// The announce, or the refusal (9003) of a malformed one.
-std::variant<media_announce, remote_result> parse_media_announce(const json::object& ev, const std::string& origin,
+// The announce with its ids read (the sender against the origin, `to` against this node),
+// or the refusal (9003) of ids that are not.
+std::variant<media_announce, remote_result> check_media_announce(p::fed::media_announce event, const std::string& origin,
                                                                  const std::string& domain) {
-  auto event = p::fed::parse_media_event(ev);
-  if (!event) return remote_result{9003, "media: needs sender, receiver, mediaType, mediaSize, totalChunks, sha256 and to[]"};
-  auto sender = p::parse_user_id(event->sender, origin);
+  auto sender = p::parse_user_id(event.sender, origin);
   if (!sender) return remote_result{9003, "media.sender: not a user id"};
-  for (auto& u : event->to) {
+  for (auto& u : event.to) {
     auto uid = p::parse_user_id(u, domain);
     if (!uid || uid->domain != domain) return remote_result{9003, "media.to: users of " + domain + " only"};
     u = uid->full();
   }
-  return media_announce{std::move(*event), std::move(*sender)};
+  return media_announce{std::move(event), std::move(*sender)};
 }
 
 // Why a group media announce is not taken: refused outright (`decline` ok), or declined
@@ -352,14 +345,12 @@ remote_result apply_media_announce(context& c, const std::string& origin, media_
 
 }  // namespace
 
-remote_result apply_media_event(context& c, const std::string& origin, const json::object& ev) {
-  const auto* media_id = string_field(ev, "mediaId");
-  if (!media_id || !valid_media_id(*media_id)) return {9003, "media: needs a valid mediaId"};
-  if (ev.at("kind") == "media_done") {
-    const auto* code = ev.if_contains("code");
-    return apply_media_done(c, origin, std::string(*media_id), code && code->is_int64() ? code->as_int64() : 0);
-  }
-  auto parsed = parse_media_announce(ev, origin, c.cfg.domain);
+remote_result apply_media_event(context& c, const std::string& origin, const p::fed::media_done& e) {
+  return apply_media_done(c, origin, e.media_id, e.code);
+}
+
+remote_result apply_media_event(context& c, const std::string& origin, p::fed::media_announce& e) {
+  auto parsed = check_media_announce(std::move(e), origin, c.cfg.domain);
   if (auto* refused = std::get_if<remote_result>(&parsed)) return *refused;
   return apply_media_announce(c, origin, std::get<media_announce>(parsed));
 }

@@ -55,7 +55,8 @@ void finish_delivery(context& c, const actor& a, const std::string& media_id, co
 // Events "media" (a node announces media whose bytes this node fetches: checked against
 // the authority rule, recorded as a fetch) and "media_done" (a node announced to has the
 // bytes or gave up).
-remote_result apply_media_event(context& c, const std::string& origin, const boost::json::object& event);
+remote_result apply_media_event(context& c, const std::string& origin, const protocol::fed::media_done& event);
+remote_result apply_media_event(context& c, const std::string& origin, protocol::fed::media_announce& event);
 
 // How a fetch from another node ended once its bytes were in (protocol/federation.hpp).
 using protocol::fed::fetch_outcome;

@@ -5,7 +5,6 @@
 #include "store/tables.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <memory>
@@ -119,15 +118,15 @@ void inbox::ack_refused(const std::string& peer, const std::string& stream, std:
                         const protocol::fed::event_result& r) {
   std::lock_guard lock(ack_mutex_);
   flush_ack(peer);  // the applied events before it first
-  json::object ack{{"type", "FED_ACK"}, {"stream", stream}, {"seq", seq}, {"code", r.code}};
-  if (!r.reason.empty()) ack["reason"] = r.reason;
-  fed_.send(peer, json::serialize(ack));
+  protocol::fed::ack ack{stream, seq, r.code, std::nullopt};
+  if (!r.reason.empty()) ack.reason = r.reason;
+  fed_.send(peer, protocol::fed::encode(ack));
 }
 
 void inbox::flush_ack(const std::string& peer) {
   auto& a = acks_[peer];
   if (a.seq == 0) return;
-  fed_.send(peer, json::serialize(json::object{{"type", "FED_ACK"}, {"stream", a.stream}, {"seq", a.seq}, {"code", 0}}));
+  fed_.send(peer, protocol::fed::encode(protocol::fed::ack{a.stream, a.seq, 0, std::nullopt}));
   a.seq = 0;
 }
 

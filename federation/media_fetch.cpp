@@ -3,60 +3,18 @@
 // it sends them, so neither keeps a media in memory.
 #include "federation/media_fetch.hpp"
 
-#include "core/media.hpp"
 #include "crypto/encoding.hpp"
 #include "protocol/federation.hpp"
 #include "store/tables.hpp"
-
-#include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <memory>
 
 namespace chatnode::federation {
-namespace json = boost::json;
 namespace p = chatnode::protocol;
-
-namespace {
-
-using p::fed::string_field;
-
-std::optional<std::uint32_t> index_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v || !v->is_int64() || v->as_int64() < 1 || v->as_int64() > 0xffffffffLL) return std::nullopt;
-  return static_cast<std::uint32_t>(v->as_int64());
-}
-
-}  // namespace
 
 media_fetch::media_fetch(store::database& db, store::writer& writer, node_port& route, service& fed, logger log)
     : db_(db), writer_(writer), route_(route), fed_(fed), log_(std::move(log)) {}
-
-void media_fetch::on_frame(const std::string& peer, const json::object& frame) {
-  const auto* type = string_field(frame, "type");
-  const auto* media_id = string_field(frame, "mediaId");
-  if (!type || !media_id || !core::valid_media_id(*media_id)) {
-    write_log(log_, severity::warn, "ignored a malformed media frame from ", peer);
-    return;
-  }
-  const std::string id(*media_id);
-  if (*type == "FED_MEDIA_FETCH") {
-    if (auto from = index_field(frame, "from")) return on_fetch(peer, id, *from);
-  } else if (*type == "FED_MEDIA_DATA") {
-    const auto* data = string_field(frame, "data");
-    if (auto index = index_field(frame, "chunkIndex"); index && data) return on_data(peer, id, *index, *data);
-  } else if (*type == "FED_MEDIA_DATA_ACK") {
-    if (auto index = index_field(frame, "chunkIndex")) return on_data_ack(peer, id, *index);
-  } else if (*type == "FED_MEDIA_ERROR") {
-    const auto* code = frame.if_contains("code");
-    const auto* reason = string_field(frame, "reason");
-    return on_error(peer, id, code && code->is_int64() ? code->as_int64() : 0,
-                    reason ? std::string_view(*reason) : std::string_view());
-  }
-  write_log(log_, severity::warn, "ignored a malformed ", std::string_view(*type), " from ", peer);
-}
 
 void media_fetch::on_state(const std::string& peer, link_state state) {
   const bool up = state == link_state::up;
@@ -78,8 +36,7 @@ void media_fetch::on_state(const std::string& peer, link_state state) {
 
 void media_fetch::send_error(const std::string& peer, const std::string& media_id, int code, const std::string& reason) {
   write_log(log_, severity::warn, "media ", media_id, " for ", peer, ": ", reason);
-  fed_.send(peer, json::serialize(json::object{
-                      {"type", "FED_MEDIA_ERROR"}, {"mediaId", media_id}, {"code", code}, {"reason", reason}}));
+  fed_.send(peer, p::fed::encode(p::fed::media_error{media_id, code, reason}));
 }
 
 void media_fetch::on_fetch(const std::string& peer, const std::string& media_id, std::uint32_t from) {
@@ -216,7 +173,7 @@ void media_fetch::poke(const std::string& peer) {
     }
     write_log(log_, severity::info, s.from == 1 ? "fetching media " : "resuming media ", s.local_id, " from ", peer,
         " at chunk ", s.from, " of ", s.total);
-    fed_.send(peer, json::serialize(json::object{{"type", "FED_MEDIA_FETCH"}, {"mediaId", s.origin_id}, {"from", s.from}}));
+    fed_.send(peer, p::fed::encode(p::fed::media_fetch{s.origin_id, s.from}));
   }
 }
 
@@ -271,7 +228,7 @@ void media_fetch::on_data(const std::string& peer, const std::string& origin_id,
           std::lock_guard lock(mutex_);
           if (out->first == result::stored) ++peers_[peer].chunks_received;
         }
-        fed_.send(peer, json::serialize(json::object{{"type", "FED_MEDIA_DATA_ACK"}, {"mediaId", origin_id}, {"chunkIndex", index}}));
+        fed_.send(peer, p::fed::encode(p::fed::media_data_ack{origin_id, index}));
         if (out->second) finish(peer, origin_id, local_id);
       });
 }

@@ -14,10 +14,9 @@
 #include "federation/log.hpp"
 #include "federation/port.hpp"
 #include "federation/service.hpp"
+#include "protocol/federation.hpp"
 #include "store/lmdb.hpp"
 #include "store/writer.hpp"
-
-#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <map>
@@ -41,8 +40,17 @@ class media_fetch {
 
   media_fetch(store::database& db, store::writer& writer, node_port& route, service& fed, logger log);
 
-  // A FED_MEDIA_* frame from `peer` (the relay hands these over).
-  void on_frame(const std::string& peer, const boost::json::object& frame);
+  // The FED_MEDIA_* frames from `peer`, decoded (the relay hands these over).
+  void receive(const std::string& peer, const protocol::fed::media_fetch& f) { on_fetch(peer, f.media_id, f.from); }
+  void receive(const std::string& peer, const protocol::fed::media_data& f) {
+    on_data(peer, f.media_id, f.chunk_index, f.data);
+  }
+  void receive(const std::string& peer, const protocol::fed::media_data_ack& f) {
+    on_data_ack(peer, f.media_id, f.chunk_index);
+  }
+  void receive(const std::string& peer, const protocol::fed::media_error& f) {
+    on_error(peer, f.media_id, f.code, f.reason);
+  }
   void on_state(const std::string& peer, link_state state);
   // Starts the fetches from `peer` that wait (new ones, or after a link came up).
   void poke(const std::string& peer);

@@ -5,16 +5,15 @@
 #include "store/tables.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <type_traits>
+#include <variant>
 
 namespace chatnode::federation {
-namespace json = boost::json;
+namespace p = chatnode::protocol;
 
 relay::relay(store::database& db, store::writer& writer, node_port& route, service& fed, boost::asio::io_context& ioc,
              logger log)
@@ -147,7 +146,7 @@ void relay::send_window(const std::string& peer, peer_pump& p, std::unique_lock<
   std::size_t queued = 0;  // frames the link took
   for (; queued < entries.size(); ++queued) {
     const auto& e = entries[queued];
-    if (!fed_.send(peer, protocol::fed::event_frame(e.at.stream, e.at.seq, after[queued], e.event))) break;
+    if (!fed_.send(peer, p::fed::event_frame(e.at.stream, e.at.seq, after[queued], e.event))) break;
   }
   lock.lock();
   p.events_sent += queued;
@@ -170,36 +169,25 @@ void relay::on_state(const std::string& peer, link_state state) {
   pump(peer);
 }
 
-void relay::on_frame(const std::string& peer, std::string_view frame) {
-  boost::system::error_code ec;
-  json::value v = json::parse(frame, ec);
-  const json::object* o = !ec && v.is_object() ? &v.as_object() : nullptr;
-  const auto* type = o ? o->if_contains("type") : nullptr;
-  if (type && type->is_string() && std::string_view(type->as_string()).starts_with("FED_MEDIA_"))
-    return media_.on_frame(peer, *o);  // media bytes between nodes (media_fetch.hpp)
-  const auto* stream = o ? o->if_contains("stream") : nullptr;
-  const auto* seq = o ? o->if_contains("seq") : nullptr;
-  if (!type || !type->is_string() || !stream || !stream->is_string() || !seq || !seq->is_int64() || seq->as_int64() < 1) {
-    write_log(log_, severity::warn, "ignored a malformed frame from ", peer);
-    return;
-  }
-  const auto n = static_cast<std::uint64_t>(seq->as_int64());
-  if (type->as_string() == "FED_ACK") {
-    const auto* code = o->if_contains("code");
-    const auto* reason = o->if_contains("reason");
-    on_ack(peer, std::string(stream->as_string()), n, code && code->is_int64() ? static_cast<int>(code->as_int64()) : 0,
-           reason && reason->is_string() ? std::string_view(reason->as_string()) : std::string_view());
-    return;
-  }
-  const auto* event = o->if_contains("event");
-  if (type->as_string() != "FED_EVENT" || !event || !event->is_object()) {
-    write_log(log_, severity::warn, "ignored a frame of type ", json::serialize(*type), " from ", peer);
-    return;
-  }
-  const auto* after = o->if_contains("after");
-  const std::uint64_t acked = after && after->is_int64() && after->as_int64() > 0 ? static_cast<std::uint64_t>(after->as_int64()) : 0;
-  // The event as parsed here (no second parse in the rules).
-  inbox_.receive(peer, std::string(stream->as_string()), n, acked, std::move(v.as_object().at("event").as_object()));
+void relay::on_frame(const std::string& peer, std::string_view text) {
+  auto decoded = p::fed::decode_frame(text, {.max_frame_bytes = fed_.opts().max_frame_bytes});
+  if (const auto* bad = std::get_if<p::fed::frame_error>(&decoded))
+    return write_log(log_, severity::warn, "ignored a frame from ", peer, " (", p::to_int(bad->error), "): ", bad->message);
+  std::visit(
+      [&](auto& f) {
+        using frame = std::decay_t<decltype(f)>;
+        if constexpr (std::is_same_v<frame, p::fed::event>) {
+          // The event as parsed here (no second parse in the rules).
+          inbox_.receive(peer, f.stream, f.seq, f.after, std::move(f.event));
+        } else if constexpr (std::is_same_v<frame, p::fed::ack>) {
+          on_ack(peer, f.stream, f.seq, f.code, f.reason ? std::string_view(*f.reason) : std::string_view());
+        } else if constexpr (std::is_same_v<frame, p::fed::hello>) {
+          write_log(log_, severity::warn, "ignored a second FED_HELLO from ", peer);
+        } else {
+          media_.receive(peer, f);  // media bytes between nodes (media_fetch.hpp)
+        }
+      },
+      std::get<p::fed::frame>(decoded));
 }
 
 void relay::on_ack(const std::string& peer, const std::string& stream, std::uint64_t stream_seq, int code,

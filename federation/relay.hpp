@@ -82,7 +82,9 @@ class relay final : public port {
                                         // sends count only for the link it started on
   };
 
-  void on_frame(const std::string& peer, std::string_view frame);
+  // Any frame after the hello: decoded (protocol/federation.hpp) and handed on; one that
+  // does not decode is logged and ignored.
+  void on_frame(const std::string& peer, std::string_view text);
   void on_state(const std::string& peer, link_state state);
   void on_ack(const std::string& peer, const std::string& stream, std::uint64_t stream_seq, int code, std::string_view reason);
   // Sends what the window allows from the outbox; called without mutex_ held.

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-20}     # per target
 max_runs=${FUZZ_RUNS:-1000000}  # per target; 0 = no cap
 [ "$max_runs" = 0 ] && max_runs=-1
-all_targets=(fuzz_decode fuzz_base64 fuzz_fed_hello fuzz_fed_event fuzz_store_records fuzz_config)
+all_targets=(fuzz_decode fuzz_base64 fuzz_fed_hello fuzz_fed_frame fuzz_fed_event fuzz_store_records fuzz_config)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 

@@ -5,6 +5,7 @@
 // alpha.example; beta.example is its peer.
 #include "core_fixture.hpp"
 
+#include "core/inbound.hpp"
 #include "core/media.hpp"
 
 #include "protocol/federation.hpp"
@@ -110,7 +111,7 @@ class MediaTest : public core_test {
   }
   remote_result apply(const std::string& origin, const json::object& ev) {
     remote_result r;
-    last = run([&](context& c) { r = apply_media_event(c, origin, ev); });
+    last = run([&](context& c) { r = apply_event(c, origin, ev); });  // core/inbound: decode, then the media rules
     return r;
   }
   fetch_outcome settle(const std::string& media_id, const std::string& sha, std::uint32_t max_attempts = 3) {

@@ -1,7 +1,7 @@
 // libFuzzer target for the events a federation peer sends: the `event` object of FED_EVENT
 // (docs/federation.md "Delivery between nodes"), applied through federation::receive_event
 // (the inbox's order check, then the router's rules) to a real LMDB store, as the inbox
-// hands them over. The FED_EVENT/FED_ACK envelope itself is read by federation::relay.
+// hands them over. The frames around them (FED_EVENT, FED_ACK, …) are fuzz_fed_frame's.
 //
 // Input: up to max_events lines, each one event (JSON); lines that are not a JSON object
 // are skipped, as the relay drops them. They are applied in order as events 1, 2, … of one
