@@ -229,7 +229,6 @@ struct media_announce {
   p::user_id sender;
 };
 
-using p::fed::string_field;
 
 // The announce with its ids read (the sender against the origin, `to` against this node),
 // or the refusal (9003) of ids that are not.

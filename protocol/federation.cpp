@@ -312,18 +312,5 @@ std::string media_done_event(std::string_view media_id, int code) {
 
 std::string media_event(const media_announce& a) { return encode_as<media_announce>(a); }
 
-std::optional<media_announce> parse_media_event(const json::object& ev) {
-  const decode_limits limits;
-  detail::field_decoder decoder(ev, limits, "media");
-  std::variant<media_announce> parsed;
-  if (detail::decode_fields(parsed, 0, decoder)) return std::nullopt;
-  return std::get<media_announce>(std::move(parsed));
-}
-
-const json::string* string_field(const json::object& o, std::string_view key) {
-  const auto* f = o.if_contains(key);
-  return f && f->is_string() ? &f->as_string() : nullptr;
-}
-
 }  // namespace fed
 }  // namespace chatnode::protocol

@@ -214,12 +214,6 @@ std::string media_done_event(std::string_view media_id, int code);
 // The largest chunk a node sends (the link's frame limit is 1 MiB of base64).
 inline constexpr std::uint64_t max_chunk_bytes = 512 * 1024;
 std::string media_event(const media_announce& a);
-// The "media" event as decode_event reads it (mediaId a media id, the sizes adding up:
-// 0 < totalChunks <= mediaSize <= totalChunks * max_chunk_bytes), without looking at `kind`.
-std::optional<media_announce> parse_media_event(const boost::json::object& event);
-
-// The string field `key` of a federation frame or event; null when absent or not a string.
-const boost::json::string* string_field(const boost::json::object& o, std::string_view key);
 
 // `event`: one of the events above, as stored.
 std::string event_frame(std::string_view stream, std::uint64_t seq, std::uint64_t after, std::string_view event);

@@ -308,12 +308,13 @@ TEST(FederationCodec, AMediaEventReadsItsOptionalFieldsLeniently) {
   auto ev = json::parse(media_event(a)).as_object();
   ev["timestamp"] = -1;
   ev["group"] = 5;
-  const auto back = parse_media_event(ev);
-  ASSERT_TRUE(back);
-  EXPECT_FALSE(back->timestamp);
-  EXPECT_FALSE(back->group);
+  auto decoded = decode_event(ev);
+  ASSERT_TRUE(std::holds_alternative<event_kind>(decoded)) << std::get<frame_error>(decoded).message;
+  const auto& back = std::get<media_announce>(std::get<event_kind>(decoded));
+  EXPECT_FALSE(back.timestamp);
+  EXPECT_FALSE(back.group);
   ev["mediaId"] = "a b";
-  EXPECT_FALSE(parse_media_event(ev)) << "the media id is checked";
+  EXPECT_TRUE(std::holds_alternative<frame_error>(decode_event(ev))) << "the media id is checked";
 }
 
 }  // namespace
