@@ -43,7 +43,10 @@ void receive_event(store::writer& writer, node_port& node, const std::string& or
   auto out = std::make_shared<received>();
   writer.submit(
       [&node, out, origin, stream, seq, after, event = std::move(event)](store::txn& t) {
-        *out = received{};  // a retried batch runs the job again
+        out->fx.clear();  // a retried batch runs the job again
+        out->result = {};
+        out->duplicate = false;
+        out->skipped = 0;
         order_and_apply(t, node, origin, stream, seq, after, event, *out);
       },
       [&node, out, done = std::move(done)](std::error_code ec) {
