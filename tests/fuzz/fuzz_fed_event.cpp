@@ -42,6 +42,7 @@ namespace {
 
 namespace json = boost::json;
 namespace node = chatnode::node;
+namespace federation = chatnode::federation;
 namespace store = chatnode::store;
 namespace p = chatnode::protocol;
 

@@ -20,7 +20,6 @@
 
 namespace {
 
-namespace node = chatnode::node;
 namespace store = chatnode::store;
 
 // decode → encode → decode → encode: the two encodings must match.
