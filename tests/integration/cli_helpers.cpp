@@ -125,6 +125,10 @@ cli_process::cli_process(const std::vector<std::string>& args, cli_options optio
   if (::pipe2(stop_fds_, O_CLOEXEC) != 0) throw_errno("pipe2");
   reader_ = std::thread([this] {
     std::array<char, 4096> chunk{};
+    struct done_flag {
+      std::atomic<bool>& done;
+      ~done_flag() { done.store(true); }
+    } mark{reader_done_};
     for (;;) {
       std::array<pollfd, 2> fds{pollfd{master_fd_, POLLIN, 0}, pollfd{stop_fds_[0], POLLIN, 0}};
       if (::poll(fds.data(), fds.size(), -1) < 0 && errno == EINTR) continue;
@@ -235,6 +239,13 @@ int cli_process::wait(std::chrono::milliseconds timeout) {
       return -1;
     }
     std::this_thread::sleep_for(poll_step);
+  }
+  // On a terminal, what the client wrote just before it exited may still wait on the master
+  // side: the output is whole once the reader has read up to EIO.
+  if (terminal_) {
+    const auto until = steady::now() + timeout;
+    while (!reader_done_.load() && steady::now() < until) std::this_thread::sleep_for(poll_step);
+    if (!reader_done_.load()) ADD_FAILURE() << "the terminal's output did not end after chatnode-client exited";
   }
   return status_;
 }

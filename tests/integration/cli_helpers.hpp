@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -75,6 +76,7 @@ class cli_process {
   int master_fd_ = -1;
   int stop_fds_[2] = {-1, -1};
   std::thread reader_;
+  std::atomic<bool> reader_done_{false};  // the terminal's output is all read (every slave side closed)
   mutable std::mutex terminal_mutex_;
   std::string terminal_output_;
 };
