@@ -102,8 +102,8 @@ bool carry_as_object(boost::json::object& event, std::string_view from, std::str
 // An outbox value: u8 stream id length, stream id, u64 BE seq, the event; nullopt when the
 // event needs no change.
 std::optional<std::string> event_3_to_4(std::string_view value) {
-  if (value.empty() || value.size() < 1u + static_cast<unsigned char>(value[0]) + 8) throw std::runtime_error("upgrade: malformed outbox value");
-  const std::size_t header = 1u + static_cast<unsigned char>(value[0]) + 8;
+  const std::size_t header = value.empty() ? 0 : 1u + static_cast<unsigned char>(value[0]) + 8;
+  if (header == 0 || value.size() < header) throw std::runtime_error("upgrade: malformed outbox value");
   boost::system::error_code ec;
   auto parsed = boost::json::parse(value.substr(header), ec);
   if (ec || !parsed.is_object()) return std::nullopt;

@@ -635,6 +635,26 @@ TEST_F(IntegrationFederation, ReceiverKilledMidStreamKeepsEveryMessageOnceInOrde
 
 // ---- a lying peer ----
 
+// Frames after the hello that do not decode (docs/federation.md "Frames on a link") are
+// logged and ignored: the link stays up and the next event is applied.
+TEST(IntegrationFederationLiar, FramesThatDoNotDecodeAreIgnoredAndTheLinkServesOn) {
+  federation fed({alpha_d});
+  fed.start_all();
+  node_process& alpha = fed.node(alpha_d);
+  fake_peer peer(fed, alpha_d, beta_d);
+  peer.link().send_text("{not json");
+  peer.link().send_text(R"({"type":"FED_TELEPORT"})");
+  peer.link().send_text(R"({"type":"FED_EVENT","stream":"s","seq":0,"event":{"kind":"reset"}})");
+  peer.link().send(json::object{{"type", "FED_HELLO"}, {"origin", beta_d}, {"version", 1}});
+  EXPECT_EQ(peer.event(1, {{"kind", "reset"}}, "s"), 0);
+  EXPECT_EQ(metric_value(metrics(alpha), "chatnode_federation_events_received_total"), 1u);  // not the seq 0 one
+  const std::string log = alpha.log();
+  EXPECT_NE(log.find("ignored a frame from beta.test (9001)"), std::string::npos) << log;
+  EXPECT_NE(log.find("ignored a frame from beta.test (9002)"), std::string::npos) << log;
+  EXPECT_NE(log.find("ignored a frame from beta.test (9003)"), std::string::npos) << log;
+  EXPECT_NE(log.find("ignored a second FED_HELLO from beta.test"), std::string::npos) << log;
+}
+
 // A test peer with a valid certificate for beta.test that speaks for a user of gamma.test.
 TEST(IntegrationFederationLiar, ActionsForAThirdDomainAreRefused) {
   federation fed({alpha_d});
